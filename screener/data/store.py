@@ -1,0 +1,327 @@
+"""The local SQLite store: the only module that talks to sqlite_utils.
+
+Every write of one company goes through `save_bundle`, one IMMEDIATE transaction,
+so a run killed half-way leaves each company either fully old or fully new. WAL
+and a busy timeout let two runs share the file without "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from screener.catalog import NUMERIC_METRICS
+from screener.data.provider import FetchBundle, FxRate
+from screener.errors import DataError
+
+DB_ENV_VAR = "SCREENER_DB"
+BUSY_TIMEOUT_S = 30.0
+
+
+def default_db_path() -> Path:
+    """The store's path: $SCREENER_DB if set, else the user data directory."""
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("screener", appauthor=False) / "screener.db"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _clean_number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+class Store:
+    """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path not in (None, ":memory:") else path
+        try:
+            if path == ":memory:":
+                conn = sqlite3.connect(":memory:", timeout=BUSY_TIMEOUT_S)
+            else:
+                target = Path(path) if path is not None else default_db_path()
+                self.path = target
+                target.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
+            self._create_schema()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise DataError(f"{self.path}: cannot open the store: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- schema ---------------------------------------------------------------
+    def _create_schema(self) -> None:
+        with self.transaction():
+            self.db["companies"].create(
+                {
+                    "ticker": str,
+                    "name_en": str,
+                    "name_zh": str,
+                    "exchange": str,
+                    "market": str,
+                    "currency": str,
+                    "financial_currency": str,
+                    "sector": str,
+                    "sub_segment": str,
+                    "profile": str,
+                    "profile_as_of": str,
+                    "updated_at": str,
+                },
+                pk="ticker",
+                if_not_exists=True,
+            )
+            snapshot_columns: dict[str, Any] = {
+                "ticker": str,
+                "source": str,
+                "as_of": str,
+                "fetched_at": str,
+                "currency": str,
+                "financial_currency": str,
+                "source_url": str,
+                "notes": str,
+                "extra": str,
+            }
+            snapshot_columns.update({name: float for name in sorted(NUMERIC_METRICS)})
+            self.db["snapshots"].create(
+                snapshot_columns, pk=("ticker", "source", "as_of"), if_not_exists=True
+            )
+            # A catalogue that grew since the file was made: add the new columns.
+            existing = set(self.db["snapshots"].columns_dict)
+            for name in sorted(NUMERIC_METRICS - existing):
+                self.db["snapshots"].add_column(name, float)
+            self.db["prices"].create(
+                {
+                    "ticker": str,
+                    "date": str,
+                    "open": float,
+                    "high": float,
+                    "low": float,
+                    "close": float,
+                    "volume": float,
+                    "source": str,
+                },
+                pk=("ticker", "date"),
+                if_not_exists=True,
+            )
+            self.db["valuation_history"].create(
+                {"ticker": str, "source": str, "metric": str, "date": str, "value": float},
+                pk=("ticker", "source", "metric", "date"),
+                if_not_exists=True,
+            )
+            self.db["fx_rates"].create(
+                {"currency": str, "date": str, "units_per_usd": float, "source": str, "note": str},
+                pk=("currency", "date"),
+                if_not_exists=True,
+            )
+            self.db["fetch_log"].create(
+                {
+                    "id": int,
+                    "ticker": str,
+                    "kind": str,
+                    "at": str,
+                    "outcome": str,
+                    "detail": str,
+                    "requests": int,
+                },
+                pk="id",
+                if_not_exists=True,
+            )
+            self.db["fetch_log"].create_index(["ticker", "kind", "at"], if_not_exists=True)
+
+    # -- transactions ---------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlock)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # -- writes ---------------------------------------------------------------
+    def save_bundle(self, bundle: FetchBundle, company: Mapping[str, Any] | None = None) -> None:
+        """Save everything one fetch learnt about one company, all or nothing."""
+        with self.transaction() as db:
+            if company is not None or bundle.profile:
+                row = dict(company or {})
+                row["ticker"] = bundle.ticker
+                row.setdefault("currency", bundle.currency)
+                row.setdefault("financial_currency", bundle.financial_currency)
+                if bundle.profile:
+                    row["profile"] = json.dumps(dict(bundle.profile), ensure_ascii=False, default=str)
+                    row["profile_as_of"] = bundle.fetched_at
+                row["updated_at"] = _now()
+                db["companies"].upsert(row, pk="ticker", alter=False)
+            metrics = {
+                name: number
+                for name, value in bundle.metrics.items()
+                if name in NUMERIC_METRICS and (number := _clean_number(value)) is not None
+            }
+            db["snapshots"].upsert(
+                {
+                    "ticker": bundle.ticker,
+                    "source": bundle.source,
+                    "as_of": bundle.as_of,
+                    "fetched_at": bundle.fetched_at,
+                    "currency": bundle.currency,
+                    "financial_currency": bundle.financial_currency,
+                    "source_url": bundle.source_url,
+                    "notes": bundle.notes,
+                    "extra": json.dumps(dict(bundle.extra), ensure_ascii=False, default=str)
+                    if bundle.extra
+                    else None,
+                    **metrics,
+                },
+                pk=("ticker", "source", "as_of"),
+            )
+            if bundle.prices:
+                db["prices"].upsert_all(
+                    (
+                        {
+                            "ticker": bundle.ticker,
+                            "date": bar.date,
+                            "open": bar.open,
+                            "high": bar.high,
+                            "low": bar.low,
+                            "close": bar.close,
+                            "volume": bar.volume,
+                            "source": bundle.source,
+                        }
+                        for bar in bundle.prices
+                    ),
+                    pk=("ticker", "date"),
+                )
+            if bundle.history:
+                db["valuation_history"].upsert_all(
+                    (
+                        {
+                            "ticker": bundle.ticker,
+                            "source": bundle.source,
+                            "metric": point.metric,
+                            "date": point.date,
+                            "value": point.value,
+                        }
+                        for point in bundle.history
+                        if _clean_number(point.value) is not None
+                    ),
+                    pk=("ticker", "source", "metric", "date"),
+                )
+
+    def save_companies(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Upsert company descriptions (names, sector) without touching their data."""
+        stamped = [{**row, "updated_at": _now()} for row in rows]
+        with self.transaction() as db:
+            db["companies"].upsert_all(stamped, pk="ticker", alter=False)
+
+    def save_fx_rates(self, rates: Iterable[FxRate]) -> None:
+        with self.transaction() as db:
+            db["fx_rates"].upsert_all(
+                (
+                    {
+                        "currency": r.currency,
+                        "date": r.date,
+                        "units_per_usd": r.units_per_usd,
+                        "source": r.source,
+                        "note": r.note,
+                    }
+                    for r in rates
+                ),
+                pk=("currency", "date"),
+            )
+
+    def log_fetch(
+        self, ticker: str, kind: str, outcome: str, detail: str = "", requests: int = 0
+    ) -> None:
+        with self.transaction() as db:
+            db["fetch_log"].insert(
+                {
+                    "ticker": ticker,
+                    "kind": kind,
+                    "at": _now(),
+                    "outcome": outcome,
+                    "detail": detail,
+                    "requests": requests,
+                }
+            )
+
+    # -- reads ----------------------------------------------------------------
+    def has_snapshots(self, source: str | None = None) -> bool:
+        sql = "select 1 from snapshots" + (" where source = ?" if source else "") + " limit 1"
+        return self.db.execute(sql, [source] if source else []).fetchone() is not None
+
+    def latest_snapshots(self, source: str) -> list[dict[str, Any]]:
+        """The newest snapshot of each company from one source."""
+        sql = """
+            select s.* from snapshots s
+            join (select ticker, max(as_of) as as_of from snapshots where source = ?
+                  group by ticker) latest
+              on s.ticker = latest.ticker and s.as_of = latest.as_of
+            where s.source = ?
+            order by s.ticker
+        """
+        return list(self.db.query(sql, [source, source]))
+
+    def companies(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from companies order by ticker"))
+
+    def valuation_history(self, source: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "select ticker, metric, date, value from valuation_history where source = ?"
+                " order by ticker, metric, date",
+                [source],
+            )
+        )
+
+    def fx_rates(self) -> list[dict[str, Any]]:
+        return list(self.db.query("select * from fx_rates order by currency, date"))
+
+    def prices(self, ticker: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query("select * from prices where ticker = ? order by date", [ticker])
+        )
+
+    def last_fetch(self, ticker: str, kind: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "select * from fetch_log where ticker = ? and kind = ? order by at desc, id desc"
+                " limit 1",
+                [ticker, kind],
+            )
+        )
+        return rows[0] if rows else None
