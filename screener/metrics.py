@@ -1,0 +1,109 @@
+"""Derived metrics: figures the tool computes from stored ones, always labelled as derived.
+
+Pure functions over a frame; no I/O. The one rule that matters here: money is
+only ever divided by money in the same currency, so USD market cap uses the FX
+rate of the listing currency (the currency market cap is quoted in), never the
+currency of the financial statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class FxQuote:
+    currency: str
+    date: str
+    units_per_usd: float
+    source: str
+
+
+def pick_fx(quotes: Iterable[FxQuote], currency: str | None, as_of: str | None) -> FxQuote | None:
+    """The quote for `currency` dated closest to `as_of` (earlier dates win ties)."""
+    if not currency:
+        return None
+    if currency == "USD":
+        return FxQuote("USD", as_of or "", 1.0, "identity")
+    candidates = [q for q in quotes if q.currency == currency and q.units_per_usd > 0]
+    if not candidates:
+        return None
+    if not as_of:
+        return max(candidates, key=lambda q: q.date)
+    target = pd.Timestamp(as_of)
+
+    def distance(q: FxQuote) -> tuple[float, int]:
+        gap = (pd.Timestamp(q.date) - target).days
+        return (abs(gap), 0 if gap <= 0 else 1)
+
+    return min(candidates, key=distance)
+
+
+def add_derived(
+    frame: pd.DataFrame, fx: Iterable[FxQuote], today: date
+) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    """Add `implied_eps_growth`, `market_cap_usd` (if absent) and `data_age_days`.
+
+    Returns the new frame and, per ticker, a note on how each derived figure was
+    made (shown by `explain` and exported to JSON), so nothing derived passes as a
+    source figure.
+    """
+    out = frame.copy()
+    quotes = list(fx)
+    provenance: dict[str, dict[str, str]] = {ticker: {} for ticker in out.index}
+
+    pe_ttm = _col(out, "pe_ttm")
+    pe_fwd = _col(out, "pe_fwd")
+    both_positive = (pe_ttm > 0) & (pe_fwd > 0)
+    implied = (pe_ttm / pe_fwd - 1).where(both_positive)
+    if "implied_eps_growth" in out:
+        implied = out["implied_eps_growth"].astype("float64").fillna(implied)
+    out["implied_eps_growth"] = implied
+    for ticker in out.index[both_positive]:
+        provenance[ticker]["implied_eps_growth"] = "derived: pe_ttm / pe_fwd - 1"
+
+    market_cap = _col(out, "market_cap")
+    usd = _col(out, "market_cap_usd").copy()
+    for ticker in out.index:
+        if not np.isnan(usd[ticker]) or np.isnan(market_cap[ticker]):
+            continue
+        quote = pick_fx(quotes, _text(out, ticker, "currency"), _text(out, ticker, "as_of"))
+        if quote is None:
+            continue
+        usd[ticker] = market_cap[ticker] / quote.units_per_usd
+        if quote.currency != "USD":
+            provenance[ticker]["market_cap_usd"] = (
+                f"derived: market_cap / {quote.units_per_usd:g} {quote.currency} per USD"
+                f" ({quote.date}, {quote.source})"
+            )
+    out["market_cap_usd"] = usd
+
+    as_of = pd.to_datetime(out.get("as_of"), errors="coerce")
+    out["data_age_days"] = (pd.Timestamp(today) - as_of).dt.days.astype("float64")
+    return out, provenance
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame:
+        return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return pd.Series(np.nan, index=frame.index, dtype="float64")
+
+
+def _text(frame: pd.DataFrame, ticker: str, column: str) -> str | None:
+    if column not in frame:
+        return None
+    value = frame.at[ticker, column]
+    return value if isinstance(value, str) and value else None
+
+
+def fx_quotes(rows: Iterable[Mapping[str, object]]) -> list[FxQuote]:
+    """FX rows as stored -> quotes."""
+    return [
+        FxQuote(str(r["currency"]), str(r["date"]), float(r["units_per_usd"]), str(r["source"]))  # type: ignore[arg-type]
+        for r in rows
+    ]

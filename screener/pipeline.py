@@ -1,0 +1,140 @@
+"""One screening run as data flows: rules -> data -> frame -> evaluation.
+
+The CLI calls `run_screen` and renders what it returns; nothing here prints.
+Rules are loaded and checked first, so a bad rule file fails before any data is
+read. The source decision is explicit and reported back as a banner, so the
+user always knows whether they are looking at live or sample figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from screener.data.provider import SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.data.sample import SampleProvider
+from screener.data.store import Store
+from screener.engine import Evaluation, RuleSet, evaluate, load_ruleset
+from screener.frame import build_frame, history_frame
+from screener.metrics import fx_quotes
+from screener.resources import shipped_rules_dir
+from screener.universe import Company, load_universe
+
+SourceChoice = Literal["auto", "sample", "store"]
+
+
+@dataclass
+class ScreenResult:
+    """Everything a renderer needs: the evaluated frame and what it was made from."""
+
+    frame: pd.DataFrame  # one row per company, metrics + flags, score, reasons
+    history: pd.DataFrame
+    ruleset: RuleSet
+    evaluation: Evaluation
+    source: str  # "sample" or "yahoo"
+    banner: str | None
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def as_of_range(self) -> tuple[str, str] | None:
+        dates = self.frame["as_of"].dropna()
+        if dates.empty:
+            return None
+        return str(dates.min()), str(dates.max())
+
+
+def load_rules(paths: Sequence[Path] | None) -> RuleSet:
+    """The rule set: the given files/folders, or the shipped packs."""
+    return load_ruleset(list(paths) if paths else [shipped_rules_dir()])
+
+
+def load_sample_into(store: Store, companies: dict[str, Company]) -> None:
+    """Put the bundled sample through the store, as any provider's data would go."""
+    provider = SampleProvider()
+    with store.transaction():
+        store.save_fx_rates(provider.fx_rates())
+        for bundle in provider.fetch():
+            company = companies.get(bundle.ticker)
+            store.save_bundle(bundle, company=company_row(company) if company else None)
+
+
+def company_row(company: Company) -> dict[str, Any]:
+    return {
+        "ticker": company.ticker,
+        "name_en": company.name_en,
+        "name_zh": company.name_zh,
+        "exchange": company.exchange,
+        "market": company.market,
+        "currency": company.currency,
+        "sector": company.sector,
+        "sub_segment": company.sub_segment,
+    }
+
+
+def run_screen(
+    *,
+    store: Store,
+    source: SourceChoice = "auto",
+    rule_paths: Sequence[Path] | None = None,
+    universe_file: Path | None = None,
+    today: date | None = None,
+) -> ScreenResult:
+    """Run the universe through the data and the rules; return the evaluated frame."""
+    ruleset = load_rules(rule_paths)
+    universe = {c.ticker: c for c in load_universe(universe_file)}
+    today = today or date.today()
+
+    banner: str | None = None
+    chosen = source
+    if source in ("auto", "store") and store.has_snapshots(YAHOO_SOURCE):
+        chosen_source = YAHOO_SOURCE
+    elif source == "store":
+        chosen_source = YAHOO_SOURCE  # empty: the run shows an empty table and says why
+        banner = "The store holds no live data yet: run `screener refresh` first."
+    else:
+        chosen_source = SAMPLE_SOURCE
+        load_sample_into(store, universe)
+        if chosen == "auto":
+            banner = (
+                "SAMPLE DATA: no live data in the store, so this run uses the bundled sample "
+                "snapshot (real figures read from public pages, dated per row; not current "
+                "market data and not Yahoo's numbers)."
+            )
+        else:
+            banner = (
+                "SAMPLE DATA (--source sample): the bundled snapshot of real figures read from "
+                "public pages, dated per row; not current market data."
+            )
+
+    snapshots = store.latest_snapshots(chosen_source)
+    known = {
+        row["ticker"]: {k: v for k, v in row.items() if v is not None} for row in store.companies()
+    }
+    companies = {t: {**known.get(t, {}), **company_row(c)} for t, c in universe.items()}
+    for ticker, row in known.items():
+        companies.setdefault(ticker, row)
+    frame, provenance = build_frame(snapshots, companies, fx_quotes(store.fx_rates()), today)
+    frame["source"] = chosen_source
+    # Only companies of the universe are screened (a stored ticker the user removed drops out).
+    frame = frame[frame.index.isin(list(universe))]
+    history = history_frame(store.valuation_history(chosen_source))
+    evaluation = evaluate(ruleset, frame, history)
+    frame = frame.assign(
+        flags=evaluation.fired.reindex(frame.index),
+        score=evaluation.score.reindex(frame.index).astype("float64"),
+        reasons=evaluation.reasons.reindex(frame.index),
+    )
+    return ScreenResult(
+        frame=frame,
+        history=history,
+        ruleset=ruleset,
+        evaluation=evaluation,
+        source=chosen_source,
+        banner=banner,
+        provenance=provenance,
+    )
