@@ -33,7 +33,9 @@ DESCRIPTIVE_COLUMNS: tuple[str, ...] = (
     "notes",
 )
 
-NUMERIC_COLUMNS: tuple[str, ...] = tuple(m.name for m in METRICS.values() if m.name in NUMERIC_METRICS)
+NUMERIC_COLUMNS: tuple[str, ...] = tuple(
+    m.name for m in METRICS.values() if m.name in NUMERIC_METRICS
+)
 
 
 def market_of(ticker: str) -> str:

@@ -124,7 +124,11 @@ def header_text(result: ScreenResult, frame: pd.DataFrame) -> Text:
 
 
 def _sector_table(sector: str, rows: pd.DataFrame) -> Table:
-    title = f"{sector_label(sector, 'en')} {sector_label(sector, 'zh')}" if sector in SECTORS else "Other"
+    title = (
+        f"{sector_label(sector, 'en')} {sector_label(sector, 'zh')}"
+        if sector in SECTORS
+        else "Other"
+    )
     flagged = int((rows["score"].fillna(0) != 0).sum())
     table = Table(
         title=f"{title} — {len(rows)} names, {flagged} flagged",
@@ -142,7 +146,9 @@ def _sector_table(sector: str, rows: pd.DataFrame) -> Table:
     table.add_column("Flags", overflow="fold", min_width=8)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("As of", no_wrap=True)
-    ordered = rows.sort_values(["score", "market_cap_usd"], ascending=[False, False], na_position="last")
+    ordered = rows.sort_values(
+        ["score", "market_cap_usd"], ascending=[False, False], na_position="last"
+    )
     for ticker, row in ordered.iterrows():
         name = row["name_en"] + (f" {row['name_zh']}" if row["name_zh"] else "")
         cells: list[str | Text] = [str(ticker), name, sub_segment_label(row["sub_segment"], "en")]
@@ -210,7 +216,9 @@ def _csv_cell(value: Any) -> Any:
 
 def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str] = ROW_FIELDS) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({key: _csv_cell(row.get(key)) for key in fields})

@@ -97,7 +97,11 @@ def test_store_round_trip_and_latest_snapshot(tmp_path: Path) -> None:
 def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
     bundle = FetchBundle(
-        ticker="A", source="sample", as_of="2025-01-01", fetched_at="x", currency="USD",
+        ticker="A",
+        source="sample",
+        as_of="2025-01-01",
+        fetched_at="x",
+        currency="USD",
         metrics={"pe_ttm": 1.0},
     )
     with pytest.raises(RuntimeError), store.transaction():

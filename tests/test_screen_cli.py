@@ -44,7 +44,16 @@ def test_json_rows_carry_the_fields_and_the_snapshot_figures(run_cli) -> None:
     by_ticker = {row["ticker"]: row for row in rows}
     for _, expected in SNAPSHOT.iterrows():
         row = by_ticker[expected["ticker"]]
-        for field in ("ticker", "name", "sector", "sub_segment", "flags", "score", "as_of", "source"):
+        for field in (
+            "ticker",
+            "name",
+            "sector",
+            "sub_segment",
+            "flags",
+            "score",
+            "as_of",
+            "source",
+        ):
             assert field in row
         assert row["source"] == "sample"
         assert row["as_of"] == expected["as_of"]

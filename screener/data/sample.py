@@ -53,7 +53,12 @@ STATEMENT_FRACTIONS: dict[str, str] = {
 }
 
 #: valuation_history.csv column -> catalogue metric
-HISTORY_COLUMNS: dict[str, str] = {"pe": "pe_ttm", "ps": "ps_ttm", "pb": "pb", "ev_ebitda": "ev_ebitda"}
+HISTORY_COLUMNS: dict[str, str] = {
+    "pe": "pe_ttm",
+    "ps": "ps_ttm",
+    "pb": "pb",
+    "ev_ebitda": "ev_ebitda",
+}
 
 SAMPLE_PACKAGE = "screener.data"
 SAMPLE_FOLDER = "snapshot"
@@ -116,9 +121,7 @@ class SampleProvider:
                     )
         statement = self._statements.get(ticker)
         if statement is not None:
-            where = (
-                f"{statement['source_url']} ({statement['period']}, as of {statement['as_of']})"
-            )
+            where = f"{statement['source_url']} ({statement['period']}, as of {statement['as_of']})"
             disagreements: dict[str, dict[str, float]] = {}
             for column, metric in STATEMENT_FRACTIONS.items():
                 value = _number(statement.get(column, ""))

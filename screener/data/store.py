@@ -183,7 +183,9 @@ class Store:
                 row.setdefault("currency", bundle.currency)
                 row.setdefault("financial_currency", bundle.financial_currency)
                 if bundle.profile:
-                    row["profile"] = json.dumps(dict(bundle.profile), ensure_ascii=False, default=str)
+                    row["profile"] = json.dumps(
+                        dict(bundle.profile), ensure_ascii=False, default=str
+                    )
                     row["profile_as_of"] = bundle.fetched_at
                 row["updated_at"] = _now()
                 db["companies"].upsert(row, pk="ticker", alter=False)
@@ -312,9 +314,7 @@ class Store:
         return list(self.db.query("select * from fx_rates order by currency, date"))
 
     def prices(self, ticker: str) -> list[dict[str, Any]]:
-        return list(
-            self.db.query("select * from prices where ticker = ? order by date", [ticker])
-        )
+        return list(self.db.query("select * from prices where ticker = ? order by date", [ticker]))
 
     def last_fetch(self, ticker: str, kind: str) -> dict[str, Any] | None:
         rows = list(
