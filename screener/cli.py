@@ -120,7 +120,7 @@ def screen(
     universe_file: Path | None,
 ) -> None:
     """Run the universe through the data and the rules and print the result."""
-    from screener import report
+    from screener import export, report
     from screener.pipeline import run_screen
 
     store = _open_store(state)
@@ -138,13 +138,13 @@ def screen(
         frame = frame[frame["sector"].isin(sectors)]
     if export_path is not None:
         rows = report.to_rows(result, frame)
-        report.write_atomic(export_path, report.csv_text(rows), bom=excel)
+        export.write_atomic(export_path, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
         _stderr(f"exported {len(rows)} rows to {export_path}")
     if fmt == "json":
         rows = report.json_rows(result, frame)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        click.echo(report.csv_text(report.to_rows(result, frame)), nl=False)
+        click.echo(export.csv_text(report.to_rows(result, frame), report.ROW_FIELDS), nl=False)
     else:
         _stdout_console().print(report.render_table(result, frame))
 

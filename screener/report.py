@@ -7,14 +7,8 @@ every table states its data source and as-of dates in its header.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import os
-import tempfile
-from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.console import Group, RenderableType
@@ -23,10 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from screener.catalog import METRICS, SECTORS
-from screener.errors import DataError, InputError
 from screener.frame import NUMERIC_COLUMNS
-from screener.pipeline import ScreenResult
 from screener.universe import sector_label, sub_segment_label
+
+if TYPE_CHECKING:
+    from screener.pipeline import ScreenResult
 
 MISSING = "–"
 
@@ -203,47 +198,3 @@ def json_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[d
         row["notes"] = notes if isinstance(notes, str) and notes else None
         row["provenance"] = provenance or None
     return rows
-
-
-def _csv_cell(value: Any) -> Any:
-    """Text cells that a spreadsheet would run as a formula are neutralised with a quote."""
-    if isinstance(value, list):
-        value = " | ".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str] = ROW_FIELDS) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _csv_cell(row.get(key)) for key in fields})
-    return buffer.getvalue()
-
-
-def write_atomic(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write via a temporary file in the same folder and rename: never half a file."""
-    if path.suffix.lower() != ".csv":
-        raise InputError(f"{path}: export path must end in .csv")
-    path = path.expanduser()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
