@@ -1,0 +1,339 @@
+"""User overrides of the built-in universe: add, remove or re-sector companies.
+
+An investor disagrees with a placement, follows a name we do not ship, or wants a
+company out of a screen. They write a small TOML or CSV file (in the config
+directory as ``universe.toml`` / ``universe.csv``, or passed with ``--universe``)
+and it is merged over the built-in list. Every problem is reported as
+``file:line: message`` (``InputError``, exit 2) so the user can jump to the line.
+
+TOML::
+
+    remove = ["600845.SS", "VRT"]
+
+    [[add]]                       # a company we do not ship
+    ticker = "688048"             # any accepted ticker form; stored as the Yahoo symbol
+    name_en = "Focuslight Technologies"
+    sector = "optical_communication"
+    sub_segment = "optical_chip"
+    rationale = "laser chips"     # optional: name_zh, secondary_sector, source, exchange, currency
+
+    [[set]]                       # change fields of a shipped company
+    ticker = "601138.SS"
+    sector = "adjacent"
+    sub_segment = "adjacent_server"
+
+CSV (header required; empty cells mean "unchanged" for ``set``)::
+
+    action,ticker,name_en,name_zh,sector,sub_segment,secondary_sector,rationale,source
+    add,688048,Focuslight Technologies,,optical_communication,optical_chip,,laser chips,
+    remove,600845.SS,,,,,,,
+    set,601138.SS,,,adjacent,adjacent_server,,,
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from screener.errors import InputError
+from screener.universe.companies import Company, check_placement, listing_facts
+from screener.universe.tickers import normalize_ticker
+
+CONFIG_FILENAMES: tuple[str, ...] = ("universe.toml", "universe.csv")
+ACTIONS: tuple[str, ...] = ("add", "set", "remove")
+
+# Fields a user may give for add/set; listing facts are derived from the ticker if absent.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "name_en",
+    "name_zh",
+    "exchange",
+    "market",
+    "currency",
+    "sector",
+    "sub_segment",
+    "secondary_sector",
+    "rationale",
+    "source",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One validated instruction from an override file, with the line it came from."""
+
+    action: str
+    ticker: str
+    line: int
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+def default_config_dir() -> Path:
+    """The per-user config directory (platformdirs), where ``universe.toml`` may live."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("screener"))
+
+
+def find_config_overrides(config_dir: Path | None = None) -> Path | None:
+    """The override file in the config directory, if the user has one (TOML wins over CSV)."""
+    folder = config_dir if config_dir is not None else default_config_dir()
+    for name in CONFIG_FILENAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _fail(path: Path, line: int, message: str) -> InputError:
+    return InputError(f"{path}:{line}: {message}")
+
+
+def _clean_fields(
+    path: Path, line: int, raw: Mapping[str, Any], *, allowed: Iterable[str]
+) -> dict[str, str]:
+    allowed_set = set(allowed)
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in allowed_set:
+            allowed_text = ", ".join(sorted(allowed_set))
+            raise _fail(path, line, f"unknown field {key!r} (allowed: {allowed_text})")
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise _fail(path, line, f"field {key!r} must be text, got {type(value).__name__}")
+        value = value.strip()
+        if value:
+            out[key] = value
+    return out
+
+
+def _ticker(path: Path, line: int, raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise _fail(path, line, "missing ticker")
+    try:
+        return normalize_ticker(raw)
+    except InputError as exc:
+        raise _fail(path, line, str(exc)) from None
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def _toml_lines(text: str) -> tuple[dict[str, list[int]], list[str]]:
+    """Line numbers of each ``[[add]]``/``[[set]]`` header, in order, and the raw lines.
+
+    tomllib does not report positions, so we locate tables by scanning the text; the
+    n-th parsed ``add`` entry is the n-th ``[[add]]`` header.
+    """
+    headers: dict[str, list[int]] = {"add": [], "set": []}
+    lines = text.splitlines()
+    for number, content in enumerate(lines, start=1):
+        m = re.match(r"^\s*\[\[\s*(\w+)\s*\]\]", content)
+        if m and m.group(1) in headers:
+            headers[m.group(1)].append(number)
+    return headers, lines
+
+
+def _key_line(lines: list[str], start: int, key: str) -> int:
+    """Line of ``key = ...`` in the table starting at ``start`` (the header line if not found)."""
+    for number in range(start + 1, len(lines) + 1):
+        content = lines[number - 1]
+        if re.match(r"^\s*\[", content):
+            break
+        if re.match(rf"^\s*{re.escape(key)}\s*=", content):
+            return number
+    return start
+
+
+def _value_line(lines: list[str], key: str, value: str) -> int:
+    """First line after ``key =`` that mentions ``value`` (for entries of an inline array)."""
+    key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    start = next((i for i, content in enumerate(lines, 1) if key_re.match(content)), 1)
+    for number in range(start, len(lines) + 1):
+        if f'"{value}"' in lines[number - 1] or f"'{value}'" in lines[number - 1]:
+            return number
+    return start
+
+
+def parse_toml(path: Path, text: str) -> list[Change]:
+    """Validate a TOML override file into changes (no merge yet)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(m.group(1)) if m else 1
+        raise _fail(path, line, f"invalid TOML: {exc}") from None
+    headers, lines = _toml_lines(text)
+    unknown = [k for k in data if k not in ACTIONS]
+    if unknown:
+        key = unknown[0]
+        line = 1
+        for number, content in enumerate(lines, 1):
+            if re.match(rf"^\s*(\[\[?\s*)?{re.escape(key)}\b", content):
+                line = number
+                break
+        raise _fail(path, line, f"unknown section {key!r} (expected add, set or remove)")
+
+    changes: list[Change] = []
+    removals = data.get("remove", [])
+    if not isinstance(removals, list) or not all(isinstance(t, str) for t in removals):
+        raise _fail(path, _key_line(lines, 0, "remove") or 1, "remove must be a list of tickers")
+    for raw in removals:
+        line = _value_line(lines, "remove", raw)
+        changes.append(Change("remove", _ticker(path, line, raw), line))
+
+    for action in ("add", "set"):
+        entries = data.get(action, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise _fail(path, 1, f"{action} must be written as [[{action}]] tables")
+        for index, entry in enumerate(entries):
+            header = headers[action][index] if index < len(headers[action]) else 1
+            ticker_line = _key_line(lines, header, "ticker")
+            ticker = _ticker(path, ticker_line, entry.get("ticker"))
+            rest = {k: v for k, v in entry.items() if k != "ticker"}
+            fields = _clean_fields(path, header, rest, allowed=EDITABLE_FIELDS)
+            changes.append(Change(action, ticker, header, fields))
+    return changes
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def parse_csv(path: Path, text: str) -> list[Change]:
+    """Validate a CSV override file (header row with an ``action`` and a ``ticker`` column)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    if "action" not in header or "ticker" not in header:
+        raise _fail(path, 1, "the header must name at least the columns 'action' and 'ticker'")
+    unknown = [h for h in header if h not in ("action", "ticker", *EDITABLE_FIELDS)]
+    if unknown:
+        raise _fail(path, 1, f"unknown column {unknown[0]!r}")
+    changes: list[Change] = []
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            raise _fail(path, line, "more cells than header columns")
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        action = (row.get("action") or "").strip().lower()
+        if action not in ACTIONS:
+            raise _fail(path, line, f"unknown action {action!r} (expected add, set or remove)")
+        ticker = _ticker(path, line, row.get("ticker"))
+        rest = {k: v for k, v in row.items() if k not in ("action", "ticker")}
+        fields = _clean_fields(path, line, rest, allowed=EDITABLE_FIELDS)
+        if action == "remove" and fields:
+            raise _fail(path, line, "remove takes only a ticker")
+        changes.append(Change(action, ticker, line, fields))
+    return changes
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def read_overrides(path: Path) -> list[Change]:
+    """Read and validate an override file; the format follows the suffix (.toml or .csv)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: override file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        changes = parse_toml(path, text)
+    elif suffix == ".csv":
+        changes = parse_csv(path, text)
+    else:
+        raise InputError(f"{path}: override files must end in .toml or .csv")
+    seen: dict[str, int] = {}
+    for change in changes:
+        if change.ticker in seen:
+            raise _fail(
+                path,
+                change.line,
+                f"duplicate ticker {change.ticker} (first at line {seen[change.ticker]})",
+            )
+        seen[change.ticker] = change.line
+    return changes
+
+
+def apply_overrides(
+    companies: Iterable[Company], changes: Iterable[Change], path: Path
+) -> list[Company]:
+    """Merge validated changes over a company list, keeping the built-in order.
+
+    Rules: ``add`` needs a ticker not already listed plus name_en, sector and
+    sub_segment; ``set`` and ``remove`` need a listed ticker; a ``set`` that moves a
+    company to another sector must name the new sub_segment, since the old one
+    cannot belong to the new sector.
+    """
+    by_ticker: dict[str, Company] = {c.ticker: c for c in companies}
+    order: list[str] = list(by_ticker)
+    for change in changes:
+        current = by_ticker.get(change.ticker)
+        f = change.fields
+        if change.action == "remove":
+            if current is None:
+                raise _fail(
+                    path, change.line, f"cannot remove {change.ticker}: not in the universe"
+                )
+            del by_ticker[change.ticker]
+            order.remove(change.ticker)
+            continue
+        if change.action == "add":
+            if current is not None:
+                raise _fail(
+                    path,
+                    change.line,
+                    f"{change.ticker} is already in the universe; use set to change it",
+                )
+            missing = [k for k in ("name_en", "sector", "sub_segment") if not f.get(k)]
+            if missing:
+                raise _fail(path, change.line, f"add {change.ticker}: missing {', '.join(missing)}")
+            exchange, market, currency = listing_facts(change.ticker)
+            new = Company(
+                ticker=change.ticker,
+                name_en=f["name_en"],
+                name_zh=f.get("name_zh", ""),
+                exchange=f.get("exchange", exchange),
+                market=f.get("market", market),
+                currency=f.get("currency", currency),
+                sector=f["sector"],
+                sub_segment=f["sub_segment"],
+                secondary_sector=f.get("secondary_sector"),
+                rationale=f.get("rationale", "added by user override"),
+                source=f.get("source", str(path)),
+                origin="override",
+            )
+            order.append(change.ticker)
+        else:  # set
+            if current is None:
+                raise _fail(
+                    path,
+                    change.line,
+                    f"cannot set {change.ticker}: not in the universe; use add",
+                )
+            if "sector" in f and f["sector"] != current.sector and "sub_segment" not in f:
+                raise _fail(
+                    path,
+                    change.line,
+                    f"set {change.ticker}: moving to sector {f['sector']!r} needs a sub_segment",
+                )
+            updates: dict[str, str | None] = dict(f)
+            if updates.get("sector") == current.secondary_sector and "secondary_sector" not in f:
+                updates["secondary_sector"] = None  # the old secondary is now the sector
+            new = replace(current, **updates, origin="override")
+        problem = check_placement(new.sector, new.sub_segment, new.secondary_sector)
+        if problem:
+            raise _fail(path, change.line, problem)
+        by_ticker[change.ticker] = new
+    return [by_ticker[t] for t in order]

@@ -1,0 +1,134 @@
+"""Ticker normalisation: the many ways investors write a code -> one Yahoo symbol.
+
+Chinese brokers write ``SZ300308`` or ``sh688702``, HK investors ``00700`` or
+``700.HK``, Yahoo wants ``300308.SZ``, ``688702.SS`` and ``0700.HK``. Every key in
+the store, the universe and the watchlists is the Yahoo symbol, so everything a user
+types goes through :func:`normalize_ticker` first; anything we cannot place with
+certainty is rejected (``InputError``, exit 2) with the ticker named, rather than
+guessed, because a wrong exchange suffix silently fetches another company or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from screener.errors import InputError
+
+# Six-digit A-share stock codes -> Yahoo suffix, decided by the leading digits.
+# Shanghai main board 60x and STAR 68x; Shenzhen main/SME 00x and ChiNext 30x;
+# Beijing Stock Exchange 92x (new codes), 8x and 4x (codes carried over from NEEQ).
+_A_SHARE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("60", "SS"),
+    ("68", "SS"),
+    ("00", "SZ"),
+    ("30", "SZ"),
+    ("92", "BJ"),
+    ("8", "BJ"),
+    ("4", "BJ"),
+)
+
+# Exchange spellings users give for A-shares -> Yahoo's suffix.
+_A_SHARE_EXCHANGES: dict[str, str] = {"SS": "SS", "SH": "SS", "SZ": "SZ", "BJ": "BJ"}
+
+# Other Yahoo suffixes accepted as given (upper-cased); the symbol body is checked loosely.
+_OTHER_SUFFIXES: frozenset[str] = frozenset(
+    {"T", "AX", "KS", "KQ", "TO", "V", "L", "DE", "F", "PA", "AS", "SW", "MI", "MC",
+     "SI", "JK", "NS", "BO", "TA", "ST", "HE", "CO", "OL", "IR", "NZ", "SA", "MX"}
+)
+
+_RE_A_PLAIN = re.compile(r"^(\d{6})$")
+_RE_A_SUFFIX = re.compile(r"^(\d{6})\.(SS|SH|SZ|BJ)$", re.IGNORECASE)
+_RE_A_PREFIX = re.compile(r"^(SS|SH|SZ|BJ)(\d{6})$", re.IGNORECASE)
+_RE_HK_SUFFIX = re.compile(r"^(\d{1,5})\.HK$", re.IGNORECASE)
+_RE_HK_PREFIX = re.compile(r"^HK(\d{1,5})$", re.IGNORECASE)
+_RE_TW = re.compile(r"^(\d{4,6}[A-Z]?)\.(TW|TWO)$", re.IGNORECASE)
+_RE_US = re.compile(r"^[A-Z]{1,5}(?:-[A-Z]{1,2})?$")
+_RE_OTHER = re.compile(r"^([A-Z0-9][A-Z0-9&-]{0,11})\.([A-Z]{1,2})$", re.IGNORECASE)
+
+
+def _a_share_suffix(code: str) -> str | None:
+    """Exchange suffix implied by a six-digit A-share code, or None if it is not a stock code."""
+    for prefix, suffix in _A_SHARE_PREFIXES:
+        if code.startswith(prefix):
+            return suffix
+    return None
+
+
+def _reject(raw: str, why: str) -> InputError:
+    return InputError(f"unrecognised ticker {raw!r}: {why}")
+
+
+def _a_share(raw: str, code: str, exchange: str | None) -> str:
+    implied = _a_share_suffix(code)
+    if implied is None:
+        raise _reject(
+            raw,
+            "six-digit codes must be A-share stocks (60/68 Shanghai, 00/30 Shenzhen, "
+            "8/4/92 Beijing)",
+        )
+    if exchange is not None and _A_SHARE_EXCHANGES[exchange.upper()] != implied:
+        raise _reject(raw, f"code {code} is listed on .{implied}, not .{exchange.upper()}")
+    return f"{code}.{implied}"
+
+
+def _hong_kong(code: str) -> str:
+    # Yahoo writes HK codes with four digits (leading zeros kept), five when needed.
+    number = int(code)
+    return f"{number:04d}.HK"
+
+
+def normalize_ticker(raw: str) -> str:
+    """Return the Yahoo symbol for a ticker written in any common form.
+
+    Accepted: ``300308``, ``300308.SZ``, ``SZ300308``, ``sz300308``, ``sh688702``,
+    ``688702.SH``, ``0700.HK``, ``700.HK``, ``00700.HK``, ``HK0700``, ``2345.TW``,
+    ``3081.TWO``, US symbols in upper case (``ANET``, ``BRK-B``) and other Yahoo
+    suffixes (``5803.T``, ``NXT.AX``). Raises ``InputError`` naming the ticker otherwise.
+    """
+    if not isinstance(raw, str):
+        raise _reject(str(raw), "a ticker must be text")
+    text = raw.strip()
+    if not text:
+        raise _reject(raw, "empty ticker")
+
+    if m := _RE_A_PLAIN.match(text):
+        return _a_share(raw, m.group(1), None)
+    if m := _RE_A_SUFFIX.match(text):
+        return _a_share(raw, m.group(1), m.group(2))
+    if m := _RE_A_PREFIX.match(text):
+        return _a_share(raw, m.group(2), m.group(1))
+    if m := (_RE_HK_SUFFIX.match(text) or _RE_HK_PREFIX.match(text)):
+        if int(m.group(1)) == 0:
+            raise _reject(raw, "a Hong Kong code cannot be zero")
+        return _hong_kong(m.group(1))
+    if m := _RE_TW.match(text):
+        return f"{m.group(1).upper()}.{m.group(2).upper()}"
+    if _RE_US.match(text):
+        return text
+    if text.isalpha() and _RE_US.match(text.upper()):
+        raise _reject(raw, f"US symbols are written in upper case (did you mean {text.upper()!r}?)")
+    if (m := _RE_OTHER.match(text)) and m.group(2).upper() in _OTHER_SUFFIXES:
+        return f"{m.group(1).upper()}.{m.group(2).upper()}"
+    if text.isdigit():
+        raise _reject(
+            raw,
+            "a bare number is ambiguous unless it is a six-digit A-share code; "
+            "add the exchange, e.g. 0700.HK, 2345.TW, 3081.TWO, 5803.T",
+        )
+    raise _reject(
+        raw,
+        "expected an A-share code (300308, SZ300308, 688702.SS), a HK code (0700.HK), "
+        "a Taiwan code (2345.TW, 3081.TWO) or a Yahoo symbol (ANET, 5803.T)",
+    )
+
+
+def market_of(ticker: str) -> str:
+    """Listing market of a normalised Yahoo symbol: 'CN', 'HK', 'TW', 'JP', 'AU', 'KR', 'US' ..."""
+    if "." not in ticker:
+        return "US"
+    suffix = ticker.rsplit(".", 1)[1]
+    return {
+        "SS": "CN", "SZ": "CN", "BJ": "CN", "HK": "HK", "TW": "TW", "TWO": "TW",
+        "T": "JP", "AX": "AU", "KS": "KR", "KQ": "KR", "TO": "CA", "V": "CA", "L": "GB",
+        "SI": "SG", "DE": "DE", "F": "DE", "PA": "FR", "AS": "NL", "SW": "CH",
+    }.get(suffix, suffix)

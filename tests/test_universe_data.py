@@ -1,0 +1,114 @@
+"""Integrity of the shipped universe: the data other modules and the offline sample rely on."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from screener.universe import (
+    ADJACENT,
+    CORE_SECTORS,
+    SECTORS,
+    SUB_SEGMENTS,
+    Company,
+    load_universe,
+    normalize_ticker,
+    sector_label,
+    sub_segment_label,
+)
+
+_ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT_CANDIDATES = (
+    _ROOT / "screener" / "data" / "snapshot" / "snapshot.csv",
+    _ROOT / "screener" / "data" / "sample" / "snapshot.csv",
+    _ROOT.parent / "shared" / "sample-snapshot" / "snapshot.csv",
+)
+
+
+@pytest.fixture(scope="module")
+def universe() -> list[Company]:
+    return load_universe()
+
+
+def _snapshot_rows() -> list[dict[str, str]]:
+    path = next((p for p in SNAPSHOT_CANDIDATES if p.exists()), None)
+    if path is None:
+        pytest.skip("no sample snapshot available")
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_no_duplicate_tickers(universe: list[Company]) -> None:
+    counts = Counter(c.ticker for c in universe)
+    assert [t for t, n in counts.items() if n > 1] == []
+
+
+def test_every_ticker_normalises_to_itself(universe: list[Company]) -> None:
+    assert [c.ticker for c in universe if normalize_ticker(c.ticker) != c.ticker] == []
+
+
+def test_sectors_and_sub_segments_are_valid(universe: list[Company]) -> None:
+    for c in universe:
+        assert c.sector in SECTORS, c
+        assert SUB_SEGMENTS[c.sub_segment].sector == c.sector, c
+        assert c.secondary_sector is None or (
+            c.secondary_sector in SECTORS and c.secondary_sector != c.sector
+        ), c
+
+
+def test_every_row_has_evidence(universe: list[Company]) -> None:
+    for c in universe:
+        assert c.rationale and c.source.startswith("http"), c
+        assert c.name_en and c.exchange and c.market and c.currency, c
+
+
+def test_a_shares_have_chinese_names(universe: list[Company]) -> None:
+    assert [c.ticker for c in universe if c.market == "CN" and not c.name_zh] == []
+
+
+def test_listing_facts_match_suffix(universe: list[Company]) -> None:
+    for c in universe:
+        if c.ticker.endswith((".SS", ".SZ", ".BJ")):
+            assert (c.market, c.currency) == ("CN", "CNY"), c
+        elif c.ticker.endswith(".HK"):
+            assert (c.market, c.currency) == ("HK", "HKD"), c
+        elif c.ticker.endswith((".TW", ".TWO")):
+            assert (c.market, c.currency) == ("TW", "TWD"), c
+        elif "." not in c.ticker:
+            assert (c.market, c.currency) == ("US", "USD"), c
+            assert c.exchange in {"NYSE", "NASDAQ"}, c
+
+
+def test_every_snapshot_company_is_present_in_the_same_sector(universe: list[Company]) -> None:
+    by_ticker = {c.ticker: c for c in universe}
+    for row in _snapshot_rows():
+        company = by_ticker.get(row["ticker"])
+        assert company is not None, f"{row['ticker']} missing from the universe"
+        assert company.sector == row["sector"], row["ticker"]
+
+
+def test_adjacent_group_is_kept_out_of_sector_stats(universe: list[Company]) -> None:
+    for c in universe:
+        assert c.in_sector_stats == (c.sector != ADJACENT)
+
+
+def test_labels_exist_in_both_languages() -> None:
+    for sector in SECTORS:
+        assert sector_label(sector) != sector and sector_label(sector, "zh") != sector
+    for seg in SUB_SEGMENTS:
+        assert sub_segment_label(seg) != seg and sub_segment_label(seg, "zh") != seg
+
+
+def test_to_dict_carries_the_flag_and_labels(universe: list[Company]) -> None:
+    d = universe[0].to_dict()
+    assert d["ticker"] == universe[0].ticker
+    assert d["in_sector_stats"] is True and d["sector_label"] and d["sub_segment_label"]
+
+
+def test_core_sector_ids_match_the_catalogue() -> None:
+    from screener.catalog import SECTORS as CATALOG
+
+    assert tuple(CATALOG) == CORE_SECTORS
