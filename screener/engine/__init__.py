@@ -1,0 +1,29 @@
+"""The rule engine: a small, safe rule language compiled to vectorised pandas/numpy.
+
+    ruleset = load_ruleset([Path("rules")])     # checks everything, loads no data
+    ev = evaluate(ruleset, frame, history)      # pure: scores, fired rules, reasons
+    explain(ruleset, frame, history, "300308.SZ")
+
+See docs/rules.md for the language.
+"""
+
+from screener.engine.evaluate import Evaluation, Evaluator, evaluate
+from screener.engine.explain import RuleExplanation, explain
+from screener.engine.parser import parse_condition, parse_expression
+from screener.engine.ruleset import Rule, RuleSet, load_ruleset, shipped_rules_path
+from screener.engine.tokens import ExprError
+
+__all__ = [
+    "Evaluation",
+    "Evaluator",
+    "ExprError",
+    "Rule",
+    "RuleExplanation",
+    "RuleSet",
+    "evaluate",
+    "explain",
+    "load_ruleset",
+    "parse_condition",
+    "parse_expression",
+    "shipped_rules_path",
+]

@@ -1,0 +1,417 @@
+"""Vectorised evaluation of expression trees over a whole frame at once.
+
+Every node evaluates to one numpy array aligned with the frame's rows:
+
+* numbers: float64, NaN where missing;
+* text: object, None where missing;
+* conditions: float64 holding 1.0 (true), 0.0 (false) or NaN (unknown).
+
+Conditions use three-valued (Kleene) logic, as SQL does: a comparison with a
+missing input is unknown, `not unknown` is unknown, `false and unknown` is false,
+`true or unknown` is true. A rule fires only where its condition is true, so a
+missing input can never make a rule fire, even under `not`. `is missing` is the
+one test that is always true or false.
+
+Results are cached per run by node; nodes compare by structure, so the same
+sub-expression written in several rules (say `sector_median(pe_fwd)`) is computed
+once. Nothing here reads files or the network: the frame and the history are
+handed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from screener.catalog import TEXT_METRICS
+from screener.engine.functions import MIN_HISTORY_POINTS
+from screener.engine.nodes import (
+    Between,
+    BinOp,
+    BoolOp,
+    Call,
+    Compare,
+    In,
+    IsMissing,
+    Metric,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Str,
+)
+from screener.engine.template import Template, format_value
+
+if TYPE_CHECKING:
+    from screener.engine.ruleset import RuleSet
+
+Array = np.ndarray
+
+_CMP: dict[str, Callable[[Array, Array], Array]] = {
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
+
+
+def kleene_and(a: Array, b: Array) -> Array:
+    """False if either is false, else unknown if either is unknown, else true."""
+    out = np.minimum(a, b)  # NaN if either is NaN
+    out[(a == 0.0) | (b == 0.0)] = 0.0
+    return out
+
+
+def kleene_or(a: Array, b: Array) -> Array:
+    """True if either is true, else unknown if either is unknown, else false."""
+    out = np.maximum(a, b)
+    out[(a == 1.0) | (b == 1.0)] = 1.0
+    return out
+
+
+def _finite(values: Array) -> Array:
+    """Non-finite results (x/0, overflow) become missing."""
+    values = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        values = values.copy()
+        values[bad] = np.nan
+    return values
+
+
+def group_median(values: Array, codes: Array, ngroups: int) -> Array:
+    """Median of the non-missing values of each group (codes < 0 belong to none).
+
+    Returns one value per group plus a trailing NaN, so `result[codes]` maps
+    rows back to their group's median and rows without a group to NaN.
+    """
+    ok = ~np.isnan(values) & (codes >= 0)
+    v = values[ok]
+    c = codes[ok]
+    order = np.lexsort((v, c))
+    v = v[order]
+    counts = np.bincount(c, minlength=ngroups)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    med = np.full(ngroups + 1, np.nan)
+    has = np.flatnonzero(counts > 0)
+    lo = starts[has] + (counts[has] - 1) // 2
+    hi = starts[has] + counts[has] // 2
+    med[has] = (v[lo] + v[hi]) / 2.0
+    return med
+
+
+def _codes(values: Array) -> tuple[Array, int]:
+    """Integer codes of a text column (-1 where missing) and the number of distinct values."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+class Evaluator:
+    """Evaluates nodes over one frame (and optional history), caching by node."""
+
+    def __init__(self, frame: pd.DataFrame, history: pd.DataFrame | None = None) -> None:
+        self.frame = frame
+        self.index = frame.index
+        self.n = len(frame)
+        self.history = history
+        self.cache: dict[Node, Array] = {}
+        self._sector: tuple[Array, int] | None = None
+        self._peer: tuple[Array, Array, int] | None = None
+        self._hist: dict[str, tuple[Array, Array]] = {}
+
+    # -- columns ---------------------------------------------------------------
+    def column(self, name: str) -> Array:
+        if name in TEXT_METRICS:
+            if name not in self.frame.columns:
+                return np.full(self.n, None, dtype=object)
+            col = self.frame[name]
+            out = col.to_numpy(dtype=object, na_value=None)
+            return out
+        if name not in self.frame.columns:
+            return np.full(self.n, np.nan)
+        col = self.frame[name]
+        if not pd.api.types.is_float_dtype(col.dtype):
+            col = pd.to_numeric(col, errors="coerce")
+        return _finite(col.to_numpy(dtype=np.float64, na_value=np.nan))
+
+    def sector_codes(self) -> tuple[Array, int]:
+        if self._sector is None:
+            self._sector = _codes(self.value(Metric("sector")))
+        return self._sector
+
+    def peer_groups(self) -> tuple[Array, Array, int]:
+        """Per row: its (sector, market group) key, the key of the other group, key count."""
+        if self._peer is None:
+            codes, ngroups = self.sector_codes()
+            market = self.value(Metric("market"))
+            known = pd.notna(market) & (codes >= 0)
+            is_cn = np.array([m == "CN" for m in market], dtype=np.int64)
+            own = np.where(known, codes * 2 + is_cn, -1)
+            other = np.where(known, codes * 2 + (1 - is_cn), -1)
+            self._peer = (own, other, ngroups * 2)
+        return self._peer
+
+    def history_points(self, metric: str) -> tuple[Array, Array]:
+        """(row position, value) of every usable history point of `metric`."""
+        if metric not in self._hist:
+            h = self.history
+            if h is None or len(h) == 0:
+                self._hist[metric] = (np.empty(0, np.int64), np.empty(0))
+            else:
+                sel = h[h["metric"] == metric]
+                values = pd.to_numeric(sel["value"], errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan
+                )
+                rows = self.index.get_indexer(sel["ticker"].astype(str))
+                ok = (rows >= 0) & np.isfinite(values)
+                self._hist[metric] = (rows[ok].astype(np.int64), values[ok])
+        return self._hist[metric]
+
+    # -- nodes -----------------------------------------------------------------
+    def value(self, node: Node) -> Array:
+        """The node's values for every row (cached)."""
+        hit = self.cache.get(node)
+        if hit is not None:
+            return hit
+        result = self._compute(node)
+        self.cache[node] = result
+        return result
+
+    def _compute(self, node: Node) -> Array:
+        n = self.n
+        if isinstance(node, Num):
+            return np.full(n, node.value)
+        if isinstance(node, Str):
+            return np.full(n, node.value, dtype=object)
+        if isinstance(node, Metric):
+            return self.column(node.name)
+        if isinstance(node, Neg):
+            return -self.value(node.operand)
+        if isinstance(node, BinOp):
+            a, b = self.value(node.left), self.value(node.right)
+            with np.errstate(all="ignore"):
+                if node.op == "+":
+                    out = a + b
+                elif node.op == "-":
+                    out = a - b
+                elif node.op == "*":
+                    out = a * b
+                else:
+                    out = a / b
+            return _finite(out)
+        if isinstance(node, Compare):
+            result: Array | None = None
+            for op, left, right in zip(
+                node.ops, node.operands[:-1], node.operands[1:], strict=True
+            ):
+                part = self._compare(op, self.value(left), self.value(right))
+                result = part if result is None else kleene_and(result, part)
+            assert result is not None
+            return result
+        if isinstance(node, Between):
+            x = self.value(node.operand)
+            low = self._compare("<=", self.value(node.low), x)
+            high = self._compare("<=", x, self.value(node.high))
+            return kleene_and(low, high)
+        if isinstance(node, In):
+            return self._in(node)
+        if isinstance(node, IsMissing):
+            missing = pd.isna(self.value(node.operand))
+            return (~missing if node.negated else missing).astype(np.float64)
+        if isinstance(node, Not):
+            return 1.0 - self.value(node.operand)
+        if isinstance(node, BoolOp):
+            a, b = self.value(node.left), self.value(node.right)
+            return kleene_and(a, b) if node.op == "and" else kleene_or(a, b)
+        if isinstance(node, Call):
+            return self._call(node)
+        raise TypeError(f"cannot evaluate {type(node).__name__}")  # parser never builds these
+
+    @staticmethod
+    def _compare(op: str, a: Array, b: Array) -> Array:
+        if a.dtype == object or b.dtype == object:
+            missing = pd.isna(a) | pd.isna(b)
+            eq = np.asarray(a == b, dtype=bool)
+            out = (eq if op == "==" else ~eq).astype(np.float64)
+        else:
+            missing = np.isnan(a) | np.isnan(b)
+            with np.errstate(invalid="ignore"):
+                out = _CMP[op](a, b).astype(np.float64)
+        out[missing] = np.nan
+        return out
+
+    def _in(self, node: In) -> Array:
+        x = self.value(node.operand)
+        items = [self.value(i)[0] if self.n else None for i in node.items]
+        if x.dtype == object:
+            missing = pd.isna(x)
+            hit = pd.Series(x, dtype=object).isin(items).to_numpy(dtype=bool)
+        else:
+            missing = np.isnan(x)
+            hit = np.isin(x, np.asarray(items, dtype=np.float64))
+        out = (~hit if node.negated else hit).astype(np.float64)
+        out[missing] = np.nan
+        return out
+
+    def _call(self, node: Call) -> Array:
+        name = node.name
+        args = [self.value(a) for a in node.args]
+        with np.errstate(all="ignore"):
+            if name == "abs":
+                return np.abs(args[0])
+            if name == "min":
+                return np.minimum.reduce(args)
+            if name == "max":
+                return np.maximum.reduce(args)
+            if name == "log":
+                x = args[0]
+                return np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+            if name == "coalesce":
+                out = args[0].copy()
+                for more in args[1:]:
+                    gap = np.isnan(out)
+                    out[gap] = more[gap]
+                return out
+            if name == "sector_median":
+                codes, ng = self.sector_codes()
+                return group_median(args[0], codes, ng)[codes]
+            if name == "sector_pct":
+                return self._sector_pct(args[0])
+            if name == "sector_zscore":
+                return self._sector_zscore(args[0])
+            if name == "peer_gap":
+                own, other, ng = self.peer_groups()
+                med = group_median(args[0], own, ng)[other]
+                med[~(med > 0)] = np.nan
+                return _finite(args[0] / med - 1.0)
+            if name in ("hist_pct", "hist_median"):
+                arg = node.args[0]
+                assert isinstance(arg, Metric)
+                return self._history(name, arg.name, args[0])
+        raise TypeError(f"unknown function {name}")  # parser rejects these
+
+    def _sector_pct(self, x: Array) -> Array:
+        codes, _ = self.sector_codes()
+        v = np.where(codes >= 0, x, np.nan)
+        keys = np.where(codes >= 0, codes, 0)
+        ranks = pd.Series(v).groupby(keys).rank(method="average").to_numpy(dtype=np.float64)
+        counts = np.bincount(keys[~np.isnan(v)], minlength=keys.max(initial=0) + 1)
+        n = counts[keys].astype(np.float64)
+        with np.errstate(all="ignore"):
+            out = (ranks - 1.0) / (n - 1.0)
+        out[(n < 2) | np.isnan(v)] = np.nan
+        return out
+
+    def _sector_zscore(self, x: Array) -> Array:
+        codes, ng = self.sector_codes()
+        ok = (codes >= 0) & ~np.isnan(x)
+        c = codes[ok]
+        v = x[ok]
+        counts = np.bincount(c, minlength=ng).astype(np.float64)
+        sums = np.bincount(c, weights=v, minlength=ng)
+        with np.errstate(all="ignore"):
+            mean = sums / counts
+            dev = v - mean[c]
+            ss = np.bincount(c, weights=dev * dev, minlength=ng)
+            std = np.sqrt(ss / (counts - 1.0))
+        std[(counts < 2) | (std == 0)] = np.nan
+        out = np.full(self.n, np.nan)
+        with np.errstate(all="ignore"):
+            out[ok] = dev / std[c]
+        return _finite(out)
+
+    def _history(self, name: str, metric: str, current: Array) -> Array:
+        rows, values = self.history_points(metric)
+        counts = np.bincount(rows, minlength=self.n)
+        enough = counts >= MIN_HISTORY_POINTS
+        if name == "hist_median":
+            out = group_median(values, rows, self.n)[: self.n]
+        else:
+            with np.errstate(invalid="ignore"):
+                le = (values <= current[rows]).astype(np.float64)
+                out = np.bincount(rows, weights=le, minlength=self.n) / counts
+            out[np.isnan(current)] = np.nan
+        out = out.astype(np.float64)
+        out[~enough] = np.nan
+        return out
+
+
+# -- running a rule set ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of a rule set over a frame, one row per ticker.
+
+    score: total score (0.0 where nothing fired); fired: tuple of rule ids;
+    reasons: tuple of "rule-id: rendered why" strings; matrix: bool, tickers x rule ids.
+    """
+
+    score: pd.Series
+    fired: pd.Series
+    reasons: pd.Series
+    matrix: pd.DataFrame
+
+
+def sector_mask(evaluator: Evaluator, sectors: tuple[str, ...]) -> Array:
+    """Rows a rule applies to: its sector filter (all rows when it has none)."""
+    if not sectors:
+        return np.ones(evaluator.n, dtype=bool)
+    sector = evaluator.value(Metric("sector"))
+    return pd.Series(sector, dtype=object).isin(sectors).to_numpy(dtype=bool)
+
+
+def render(evaluator: Evaluator, template: Template, rows: Array) -> list[str]:
+    """The template rendered for each row position in `rows`."""
+    columns: list[list[str]] = []
+    for part in template.parts:
+        if isinstance(part, str):
+            columns.append([part] * len(rows))
+        else:
+            values = evaluator.value(part.node)[rows]
+            columns.append([format_value(v, part.spec) for v in values])
+    return (
+        ["".join(pieces) for pieces in zip(*columns, strict=True)]
+        if columns
+        else ["" for _ in rows]
+    )
+
+
+def evaluate(
+    ruleset: RuleSet, frame: pd.DataFrame, history: pd.DataFrame | None = None
+) -> Evaluation:
+    """Run every rule over the frame. Pure: reads nothing but its arguments."""
+    evaluator = Evaluator(frame, history)
+    n = evaluator.n
+    index = frame.index
+    scores = np.zeros(n)
+    fired_ids: list[list[str]] = [[] for _ in range(n)]
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    matrix: dict[str, Array] = {}
+    for rule in ruleset.rules:
+        condition = evaluator.value(rule.when)
+        fired = (condition == 1.0) & sector_mask(evaluator, rule.sectors)
+        matrix[rule.id] = fired
+        rows = np.flatnonzero(fired)
+        if len(rows) == 0:
+            continue
+        scores[rows] += rule.score
+        if rule.template is not None:
+            texts = render(evaluator, rule.template, rows)
+        else:
+            texts = [rule.title] * len(rows)
+        for row, text in zip(rows.tolist(), texts, strict=True):
+            fired_ids[row].append(rule.id)
+            reasons[row].append(f"{rule.id}: {text}")
+    return Evaluation(
+        score=pd.Series(scores, index=index, name="score", dtype=np.float64),
+        fired=pd.Series([tuple(f) for f in fired_ids], index=index, name="fired", dtype=object),
+        reasons=pd.Series([tuple(r) for r in reasons], index=index, name="reasons", dtype=object),
+        matrix=pd.DataFrame(matrix, index=index, columns=list(ruleset.ids), dtype=bool),
+    )

@@ -1,0 +1,449 @@
+"""Loading rule files: TOML in, checked `Rule`s out, or one clear `InputError`.
+
+Everything is checked here, before any data is loaded: the TOML itself, the keys
+and their types, sector names, duplicate ids, the `when` expression and the `why`
+template. `tomllib` reports no positions for keys, so this module scans the
+source text for the line of each `[[rule]]` header and each key, and maps an
+offset inside a `when`/`why` string back to file line and column, so errors can
+quote the line with a caret under the offending token, in the style of httpie.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from screener.catalog import SECTORS
+from screener.engine.nodes import Node
+from screener.engine.parser import parse_condition, suggest
+from screener.engine.template import Template, parse_template
+from screener.engine.tokens import ExprError
+from screener.errors import InputError
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_RULES = 1000
+MAX_SCORE = 100.0
+MAX_TEXT = {"title": 200, "description": 4000, "why": 2000}
+MAX_TAGS = 20
+MAX_SHOWN_LINE = 100
+
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+KEYS = ("id", "title", "description", "sectors", "when", "score", "why", "tags")
+REQUIRED = ("id", "title", "when", "score")
+_HEADER_RE = re.compile(r"^\s*\[\[\s*(?:rule|\"rule\"|'rule')\s*\]\]")
+_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One checked rule. `why` is the template text, `template` its parsed form."""
+
+    id: str
+    title: str
+    description: str
+    sectors: tuple[str, ...]  # empty: every sector
+    when: Node
+    when_text: str
+    score: float
+    why: str
+    template: Template | None
+    tags: tuple[str, ...]
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules of every file given, in file order then rule order."""
+
+    rules: tuple[Rule, ...]
+    paths: tuple[Path, ...]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise InputError(f"unknown rule '{rule_id}'" + suggest(rule_id, self.ids))
+
+
+def shipped_rules_path() -> Path:
+    """The shipped rule packs: package data when installed, `rules/` in a checkout."""
+    package_dir = Path(__file__).resolve().parent.parent
+    installed = package_dir / "_shipped_rules"
+    if installed.is_dir():
+        return installed
+    return package_dir.parent / "rules"
+
+
+def _show_line(line: str, col: int) -> tuple[str, int]:
+    """A printable excerpt of a source line and the caret column within it (0-based)."""
+    shown = "".join(c if c.isprintable() else " " for c in line.replace("\t", " "))
+    caret = max(0, col - 1)
+    if len(shown) > MAX_SHOWN_LINE:
+        start = max(0, min(caret - MAX_SHOWN_LINE // 2, len(shown) - MAX_SHOWN_LINE))
+        shown = ("..." if start else "") + shown[start : start + MAX_SHOWN_LINE] + "..."
+        caret = caret - start + (3 if start else 0)
+    return shown, caret
+
+
+def located_error(path: str, line: int, col: int, message: str, source: str | None) -> InputError:
+    """`path:line:col: message`, then the source line with a caret under the column."""
+    text = f"{path}:{line}:{col}: {message}"
+    if source is not None:
+        shown, caret = _show_line(source, col)
+        text += f"\n  {shown}\n  {' ' * caret}^"
+    return InputError(text)
+
+
+class _Source:
+    """A rule file's text, with the positions tomllib does not give us."""
+
+    def __init__(self, display: str, text: str) -> None:
+        self.display = display
+        self.text = text
+        self.lines = text.split("\n")
+        self.headers = [i for i, line in enumerate(self.lines) if _HEADER_RE.match(line)]
+
+    def section(self, index: int) -> range:
+        if index >= len(self.headers):
+            return range(0)
+        end = self.headers[index + 1] if index + 1 < len(self.headers) else len(self.lines)
+        return range(self.headers[index], end)
+
+    def rule_line(self, index: int) -> int:
+        return self.headers[index] + 1 if index < len(self.headers) else 1
+
+    def key_line(self, index: int, key: str) -> int | None:
+        """0-based line of `key = ...` inside the index-th [[rule]] section."""
+        k = re.escape(key)
+        pattern = re.compile(rf"^\s*(?:{k}|\"{k}\"|'{k}')\s*=")
+        for i in self.section(index):
+            if pattern.match(self.lines[i]):
+                return i
+        return None
+
+    def error(self, index: int, key: str | None, message: str) -> InputError:
+        line = self.key_line(index, key) if key else None
+        if line is None:
+            line = self.rule_line(index) - 1
+        col = len(self.lines[line]) - len(self.lines[line].lstrip()) + 1 if self.lines else 1
+        source = self.lines[line] if self.lines else None
+        return located_error(self.display, line + 1, col, message, source)
+
+    def value_error(self, index: int, key: str, value: str, err: ExprError) -> InputError:
+        """An error inside a string value, mapped to file line and column when possible."""
+        line = self.key_line(index, key)
+        if line is not None:
+            where = self._map_offset(line, value, err.pos)
+            if where is not None:
+                lno, col = where
+                return located_error(self.display, lno + 1, col + 1, err.message, self.lines[lno])
+        # The string used escapes (or could not be found): quote the value itself.
+        value_lines = value.split("\n")
+        offset = err.pos
+        row = 0
+        while row < len(value_lines) - 1 and offset > len(value_lines[row]):
+            offset -= len(value_lines[row]) + 1
+            row += 1
+        lno = (line if line is not None else self.rule_line(index) - 1) + 1
+        shown_line = value_lines[row] if value_lines else ""
+        return located_error(
+            self.display, lno, offset + 1, f"in '{key}': {err.message}", shown_line
+        )
+
+    def _map_offset(self, line: int, value: str, offset: int) -> tuple[int, int] | None:
+        """(line, col) 0-based of `offset` in the string value starting on `line`."""
+        text_line = self.lines[line]
+        eq = text_line.find("=")
+        start = eq + 1
+        while start < len(text_line) and text_line[start] in " \t":
+            start += 1
+        rest = text_line[start:]
+        for delim in ('"""', "'''", '"', "'"):
+            if rest.startswith(delim):
+                break
+        else:
+            return None
+        # Absolute offset in the file text of the string's content.
+        line_start = sum(len(s) + 1 for s in self.lines[:line])
+        content = line_start + start + len(delim)
+        if len(delim) == 3 and self.text[content : content + 1] == "\n":
+            content += 1
+        raw = self.text[content : content + len(value)]
+        if raw != value or "\\" in raw:
+            return None
+        absolute = content + offset
+        lno = self.text.count("\n", 0, absolute)
+        col = absolute - (self.text.rfind("\n", 0, absolute) + 1)
+        return lno, col
+
+
+def _read(path: Path) -> str:
+    display = str(path)
+    try:
+        if not path.exists():
+            raise InputError(f"{display}: cannot read: no such file")
+        if not path.is_file():
+            raise InputError(f"{display}: cannot read: not a regular file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{display}: cannot read: file is too large ({size} bytes; the limit is 256 KiB)"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise InputError(f"{display}: cannot read: {err.strerror or err}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{display}: cannot read: file is too large (the limit is 256 KiB)")
+    if b"\x00" in data:
+        raise InputError(f"{display}: cannot read: binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{display}: cannot read: not UTF-8 text (invalid byte at offset {err.start})"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse_toml(source: _Source) -> dict[str, Any]:
+    try:
+        return tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = _TOML_POS_RE.search(message)
+        if match:
+            line, col = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()]
+            shown = source.lines[line - 1] if 0 < line <= len(source.lines) else None
+            return _raise(
+                located_error(source.display, line, col, f"invalid TOML: {message}", shown)
+            )
+        raise InputError(f"{source.display}: invalid TOML: {message}") from None
+    except RecursionError:
+        raise InputError(f"{source.display}: invalid TOML: nested too deeply") from None
+
+
+def _raise(err: InputError) -> Any:
+    raise err
+
+
+def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rule:
+    if not isinstance(table, dict):
+        raise source.error(index, None, "each [[rule]] must be a table")
+    for key in table:
+        if key not in KEYS:
+            raise source.error(
+                index,
+                key,
+                f"unknown key '{key}' in [[rule]]"
+                + suggest(key, KEYS)
+                + f"; allowed keys: {', '.join(KEYS)}",
+            )
+    for key in REQUIRED:
+        if key not in table:
+            raise source.error(index, None, f"[[rule]] is missing the required key '{key}'")
+
+    def text(key: str, limit: int | None = None) -> str:
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            raise source.error(index, key, f"'{key}' must be a string, not {_type_name(value)}")
+        if limit is not None and len(value) > limit:
+            raise source.error(index, key, f"'{key}' is too long (the limit is {limit} characters)")
+        return value
+
+    rule_id = text("id")
+    if not ID_RE.fullmatch(rule_id):
+        raise source.error(
+            index,
+            "id",
+            f"invalid rule id {rule_id[:70]!r}: use lower-case letters, digits, '-', '_' or '.'"
+            " (at most 64 characters)",
+        )
+    title = text("title", MAX_TEXT["title"]).strip()
+    if not title:
+        raise source.error(index, "title", "'title' must not be empty")
+    description = text("description", MAX_TEXT["description"]).strip()
+
+    sectors: tuple[str, ...] = ()
+    if "sectors" in table:
+        raw = table["sectors"]
+        if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
+            raise source.error(index, "sectors", "'sectors' must be a non-empty list of sector ids")
+        for sector in raw:
+            if sector not in SECTORS:
+                raise source.error(
+                    index,
+                    "sectors",
+                    f"unknown sector '{sector[:60]}'"
+                    + suggest(sector, SECTORS)
+                    + f"; sectors are {', '.join(SECTORS)}",
+                )
+        sectors = tuple(dict.fromkeys(raw))
+
+    score = table["score"]
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        raise source.error(index, "score", f"'score' must be a number, not {_type_name(score)}")
+    if not math.isfinite(score) or abs(score) > MAX_SCORE:
+        raise source.error(
+            index, "score", f"'score' must be between -{MAX_SCORE:g} and {MAX_SCORE:g}"
+        )
+
+    tags: tuple[str, ...] = ()
+    if "tags" in table:
+        raw = table["tags"]
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            raise source.error(index, "tags", "'tags' must be a list of strings")
+        if len(raw) > MAX_TAGS:
+            raise source.error(index, "tags", f"too many tags (the limit is {MAX_TAGS})")
+        for tag in raw:
+            if not TAG_RE.fullmatch(tag):
+                raise source.error(index, "tags", f"invalid tag {tag[:60]!r}")
+        tags = tuple(raw)
+
+    when_text = text("when")
+    try:
+        when = parse_condition(when_text)
+    except ExprError as err:
+        raise source.value_error(index, "when", when_text, err) from None
+
+    why = text("why")
+    template: Template | None = None
+    if why:
+        if len(why) > MAX_TEXT["why"]:
+            raise source.error(index, "why", f"'why' is too long (the limit is {MAX_TEXT['why']})")
+        try:
+            template = parse_template(why)
+        except ExprError as err:
+            raise source.value_error(index, "why", why, err) from None
+
+    return Rule(
+        id=rule_id,
+        title=title,
+        description=description,
+        sectors=sectors,
+        when=when,
+        when_text=when_text,
+        score=float(score),
+        why=why,
+        template=template,
+        tags=tags,
+        path=path,
+        line=source.rule_line(index),
+    )
+
+
+def _type_name(value: object) -> str:
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def load_file(path: Path) -> list[Rule]:
+    """The rules of one file, or an InputError naming file and line."""
+    source = _Source(str(path), _read(path))
+    data = _parse_toml(source)
+    for key in data:
+        if key != "rule":
+            line = next(
+                (
+                    i
+                    for i, text in enumerate(source.lines)
+                    if re.match(rf"^\s*\[*\s*[\"']?{re.escape(key)}\b", text)
+                ),
+                0,
+            )
+            raise located_error(
+                source.display,
+                line + 1,
+                1,
+                f"unknown top-level key '{key}'"
+                + suggest(key, ["rule"])
+                + "; a rule file holds [[rule]] tables only",
+                source.lines[line] if source.lines else None,
+            )
+    rules = data.get("rule")
+    if rules is None:
+        raise InputError(f"{source.display}: no rules: add at least one [[rule]] table")
+    if not isinstance(rules, list):
+        raise located_error(
+            source.display, 1, 1, "write rules as [[rule]] (an array of tables)", None
+        )
+    if len(rules) > MAX_RULES:
+        raise InputError(f"{source.display}: too many rules (the limit is {MAX_RULES})")
+    return [_rule_from_table(source, i, table, path) for i, table in enumerate(rules)]
+
+
+def _expand(paths: Sequence[Path | str]) -> list[Path]:
+    files: list[Path] = []
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.toml") if p.is_file())
+            if not found:
+                raise InputError(f"{path}: no rule files (*.toml) in this folder")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def load_ruleset(paths: Sequence[Path | str] | None = None) -> RuleSet:
+    """Load and check every rule of the files (or folders: all *.toml, sorted) given.
+
+    With no paths, loads the shipped packs. Raises InputError (exit status 2)
+    with one message naming file, line and column for any problem; never runs
+    anything written in the files.
+    """
+    if paths is None or len(paths) == 0:
+        paths = [shipped_rules_path()]
+    files = _expand(paths)
+    rules: list[Rule] = []
+    first_seen: dict[str, Rule] = {}
+    for path in files:
+        try:
+            loaded = load_file(path)
+        except InputError:
+            raise
+        except RecursionError:
+            raise InputError(f"{path}: rule file is nested too deeply") from None
+        except Exception as err:  # a last guard: a rule file must never cause a traceback
+            message = f"{type(err).__name__}: {err}"
+            raise InputError(f"{path}: cannot load rule file: {message}") from None
+        for index, rule in enumerate(loaded):
+            if rule.id in first_seen:
+                first = first_seen[rule.id]
+                source = _Source(str(path), _read(path))
+                raise source.error(
+                    index,
+                    "id",
+                    f"duplicate rule id '{rule.id}' (first defined at {first.path}:{first.line})",
+                )
+            first_seen[rule.id] = rule
+            rules.append(rule)
+        if len(rules) > MAX_RULES:
+            raise InputError(f"too many rules in the rule set (the limit is {MAX_RULES})")
+    return RuleSet(tuple(rules), tuple(files))
