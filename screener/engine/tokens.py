@@ -166,6 +166,8 @@ def tokenize(text: str) -> list[Token]:
             if len(literal) > MAX_NUMBER_CHARS:
                 raise ExprError("number literal is too long", i, j - i)
             if j < n and _is_name_char(text[j]):
+                if literal.endswith("."):
+                    raise ExprError(_HINTS["."], j - 1)
                 raise ExprError(f"malformed number '{literal}{text[j]}'", i, j - i + 1)
             value = float(literal)
             if not value <= MAX_NUMBER_MAGNITUDE:  # also catches inf
