@@ -254,6 +254,7 @@ def read_overrides(path: Path) -> list[Change]:
         changes = parse_csv(path, text)
     else:
         raise InputError(f"{path}: override files must end in .toml or .csv")
+    changes.sort(key=lambda c: c.line)  # report a duplicate at its later occurrence
     seen: dict[str, int] = {}
     for change in changes:
         if change.ticker in seen:
