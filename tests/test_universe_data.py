@@ -112,3 +112,38 @@ def test_core_sector_ids_match_the_catalogue() -> None:
     from screener.catalog import SECTORS as CATALOG
 
     assert tuple(CATALOG) == CORE_SECTORS
+
+
+def test_size_and_balance_of_the_list(universe: list[Company]) -> None:
+    core = [c for c in universe if c.in_sector_stats]
+    assert len(core) >= 120, "at least 120 companies in the four sectors"
+    for sector in CORE_SECTORS:
+        members = [c for c in core if c.sector == sector]
+        a_shares = [c for c in members if c.market == "CN"]
+        others = [c for c in members if c.market != "CN"]
+        assert len(a_shares) >= 15, (sector, len(a_shares))
+        assert len(others) >= 5, (sector, len(others))
+
+
+def test_servers_and_pure_power_names_stay_adjacent(universe: list[Company]) -> None:
+    by_ticker = {c.ticker: c for c in universe}
+    for ticker in ("000977.SZ", "603019.SS", "SMCI"):  # Inspur, Sugon, Supermicro
+        assert by_ticker[ticker].sector == ADJACENT
+
+
+def test_known_names_and_codes(universe: list[Company]) -> None:
+    names = {c.ticker: c.name_zh for c in universe}
+    assert names["300308.SZ"] == "中际旭创"
+    assert names["688702.SS"] == "盛科通信"
+    assert names["300548.SZ"] == "长芯博创"  # renamed from 博创科技 in 2025
+    assert names["AVGO"] == "博通" and names["APH"] == "安费诺"
+    assert "603068.SS" not in names  # 博通集成 (Beken) makes wireless chips, not switching
+
+
+def test_summarize_counts(universe: list[Company]) -> None:
+    from screener.universe import summarize
+
+    counts = summarize(universe)
+    assert sum(row["total"] for row in counts.values()) == len(universe)
+    assert all(row["total"] == row["cn"] + row["other"] for row in counts.values())
+    assert all(row["override"] == 0 for row in counts.values())

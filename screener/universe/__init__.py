@@ -58,6 +58,7 @@ __all__ = [
     "sector_label",
     "sub_segment_label",
     "sub_segments_of",
+    "summarize",
 ]
 
 
@@ -105,3 +106,20 @@ def filter_companies(
         for c in companies
         if c.sector in wanted or (include_secondary and c.secondary_sector in wanted)
     ]
+
+
+def summarize(companies: list[Company]) -> dict[str, dict[str, int]]:
+    """Counts per sector: total, A-shares (market CN), others, and rows from overrides.
+
+    Meant for ``universe check``: a quick view that the merged list still covers
+    every sector on both sides of the border after a user's overrides.
+    """
+    out: dict[str, dict[str, int]] = {
+        s: {"total": 0, "cn": 0, "other": 0, "override": 0} for s in SECTORS
+    }
+    for c in companies:
+        row = out[c.sector]
+        row["total"] += 1
+        row["cn" if c.market == "CN" else "other"] += 1
+        row["override"] += c.origin == "override"
+    return out
