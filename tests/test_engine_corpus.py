@@ -109,14 +109,24 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("name", "text", "fragment"),
     [
-        ("megabyte_when.toml", '[[rule]]\nwhen = "' + "pe_fwd > 1 and " * 70000 + '"\n',
-         "file is too large"),
-        ("just_under_limit.toml",
-         '[[rule]]\nid = "x"\ntitle = "t"\nscore = 1\nwhen = "' + "(" * 200_000 + '"\n',
-         "expression is too long"),
-        ("many_rules.toml",
-         "".join(f'[[rule]]\nid = "r{i}"\ntitle = "t"\nscore = 1\nwhen = "pe_fwd > 1"\n'
-                 for i in range(1001)), "too many rules"),
+        (
+            "megabyte_when.toml",
+            '[[rule]]\nwhen = "' + "pe_fwd > 1 and " * 70000 + '"\n',
+            "file is too large",
+        ),
+        (
+            "just_under_limit.toml",
+            '[[rule]]\nid = "x"\ntitle = "t"\nscore = 1\nwhen = "' + "(" * 200_000 + '"\n',
+            "expression is too long",
+        ),
+        (
+            "many_rules.toml",
+            "".join(
+                f'[[rule]]\nid = "r{i}"\ntitle = "t"\nscore = 1\nwhen = "pe_fwd > 1"\n'
+                for i in range(1001)
+            ),
+            "too many rules",
+        ),
     ],
 )
 def test_generated_huge_files(tmp_path: Path, name: str, text: str, fragment: str) -> None:
