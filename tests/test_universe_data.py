@@ -147,3 +147,20 @@ def test_summarize_counts(universe: list[Company]) -> None:
     assert sum(row["total"] for row in counts.values()) == len(universe)
     assert all(row["total"] == row["cn"] + row["other"] for row in counts.values())
     assert all(row["override"] == 0 for row in counts.values())
+
+
+def test_filter_and_find(universe: list[Company]) -> None:
+    import json
+
+    from screener.errors import InputError
+    from screener.universe import filter_companies, find_company
+
+    switching = filter_companies(universe, ["switching"])
+    assert switching and all(c.sector == "switching" for c in switching)
+    with_secondary = filter_companies(universe, ["switching"], include_secondary=True)
+    assert find_company(with_secondary, "603083") is not None  # CIG: optical, secondary switching
+    assert find_company(universe, "sh688702").name_zh == "盛科通信"  # type: ignore[union-attr]
+    assert find_company(universe, "AAPL") is None
+    with pytest.raises(InputError, match="unknown sector 'optics'"):
+        filter_companies(universe, ["optics"])
+    json.dumps([c.to_dict() for c in universe], ensure_ascii=False)  # JSON-ready
