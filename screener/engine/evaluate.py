@@ -44,7 +44,7 @@ from screener.engine.nodes import (
     Num,
     Str,
 )
-from screener.engine.template import Template, format_value
+from screener.engine.template import Template, format_column
 
 if TYPE_CHECKING:
     from screener.engine.ruleset import RuleSet
@@ -124,6 +124,7 @@ class Evaluator:
         self._sector: tuple[Array, int] | None = None
         self._peer: tuple[Array, Array, int] | None = None
         self._hist: dict[str, tuple[Array, Array]] = {}
+        self._hist_groups: dict[str, pd.DataFrame] | None = None
 
     # -- columns ---------------------------------------------------------------
     def column(self, name: str) -> Array:
@@ -157,14 +158,25 @@ class Evaluator:
             self._peer = (own, other, ngroups * 2)
         return self._peer
 
+    def _history_by_metric(self) -> dict[str, pd.DataFrame]:
+        if self._hist_groups is None:
+            h = self.history
+            if h is None or len(h) == 0:
+                self._hist_groups = {}
+            else:
+                self._hist_groups = {
+                    str(k): g for k, g in h.groupby(h["metric"].astype(str), sort=False)
+                }
+        return self._hist_groups
+
     def history_points(self, metric: str) -> tuple[Array, Array]:
         """(row position, value) of every usable history point of `metric`."""
         if metric not in self._hist:
-            h = self.history
-            if h is None or len(h) == 0:
+            groups = self._history_by_metric()
+            sel = groups.get(metric)
+            if sel is None:
                 self._hist[metric] = (np.empty(0, np.int64), np.empty(0))
             else:
-                sel = h[h["metric"] == metric]
                 values = pd.to_numeric(sel["value"], errors="coerce").to_numpy(
                     dtype=np.float64, na_value=np.nan
                 )
@@ -375,7 +387,7 @@ def render(evaluator: Evaluator, template: Template, rows: Array) -> list[str]:
             columns.append([part] * len(rows))
         else:
             values = evaluator.value(part.node)[rows]
-            columns.append([format_value(v, part.spec) for v in values])
+            columns.append(format_column(values, part.spec))
     return (
         ["".join(pieces) for pieces in zip(*columns, strict=True)]
         if columns
