@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -325,3 +326,80 @@ class Store:
             )
         )
         return rows[0] if rows else None
+
+    # -- refresh support (added for screener.data.refresh) ----------------------------------
+    def save_refresh(
+        self,
+        bundle: FetchBundle,
+        logs: Iterable[tuple[str, str, str, int]],
+        at: str | None = None,
+        company: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Save one company's bundle and its fetch-log rows (kind, outcome, detail, requests)
+        in ONE transaction: a refresh killed at any point leaves the log saying "ok" only for
+        data that is really there, so the next run's staleness check can trust it."""
+        stamp = at or _now()
+        with self.transaction() as db:
+            # Prices and history go in with plain executemany upserts: sqlite_utils' generic
+            # upsert_all cost ~30 ms per company here, which made the store the bottleneck of a
+            # 500-ticker refresh. Same rows, same primary keys as save_bundle writes.
+            self.save_bundle(replace(bundle, prices=(), history=()), company)
+            conn = db.conn
+            conn.executemany(
+                "insert into prices (ticker, date, open, high, low, close, volume, source)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
+                " open = excluded.open, high = excluded.high, low = excluded.low,"
+                " close = excluded.close, volume = excluded.volume, source = excluded.source",
+                [(bundle.ticker, b.date, _clean_number(b.open), _clean_number(b.high),
+                  _clean_number(b.low), _clean_number(b.close), _clean_number(b.volume),
+                  bundle.source) for b in bundle.prices if _clean_number(b.close) is not None],
+            )
+            conn.executemany(
+                "insert into valuation_history (ticker, source, metric, date, value)"
+                " values (?, ?, ?, ?, ?) on conflict (ticker, source, metric, date)"
+                " do update set value = excluded.value",
+                [(bundle.ticker, bundle.source, p.metric, p.date, v) for p in bundle.history
+                 if (v := _clean_number(p.value)) is not None],
+            )
+            db["fetch_log"].insert_all(
+                {"ticker": bundle.ticker, "kind": kind, "at": stamp, "outcome": outcome,
+                 "detail": detail, "requests": requests}
+                for kind, outcome, detail, requests in logs
+            )
+
+    def log_fetches(self, rows: Iterable[Mapping[str, Any]], at: str | None = None) -> None:
+        """Several fetch-log rows (ticker, kind, outcome, detail, requests) in one transaction."""
+        stamp = at or _now()
+        with self.transaction() as db:
+            db["fetch_log"].insert_all(
+                {"ticker": r["ticker"], "kind": r["kind"], "at": r.get("at") or stamp,
+                 "outcome": r["outcome"], "detail": r.get("detail", ""),
+                 "requests": int(r.get("requests", 0))}
+                for r in rows
+            )
+
+    def fetch_times(self, outcomes: Iterable[str]) -> dict[tuple[str, str], str]:
+        """The latest fetch-log time per (ticker, kind) among rows with one of `outcomes`."""
+        wanted = list(outcomes)
+        marks = ",".join("?" for _ in wanted)
+        rows = self.db.execute(
+            f"select ticker, kind, max(at) from fetch_log where outcome in ({marks})"  # noqa: S608
+            " group by ticker, kind",
+            wanted,
+        ).fetchall()
+        return {(t, k): at for t, k, at in rows}
+
+    def latest_snapshot(self, ticker: str, source: str) -> dict[str, Any] | None:
+        """The newest snapshot row of one company from one source, or None."""
+        rows = list(
+            self.db.query(
+                "select * from snapshots where ticker = ? and source = ?"
+                " order by as_of desc limit 1",
+                [ticker, source],
+            )
+        )
+        return rows[0] if rows else None
+
+    def integrity_check(self) -> str:
+        """SQLite's own verdict on the file: 'ok' or the first problem it found."""
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -123,6 +123,7 @@ class FakeYahoo:
         self._lock = threading.Lock()
         self._bodies: dict[tuple[str, str], Any] = dict(extra or {})
         self._encoded: dict[tuple[str, str], bytes] = {}
+        self._replies: dict[tuple[str, ...], _Reply] = {}
         self.on_request: Callable[[RequestRecord], None] | None = None
 
     # -- public helpers -------------------------------------------------------------------
@@ -159,6 +160,7 @@ class FakeYahoo:
         with self._lock:
             self._bodies[(endpoint, symbol)] = body
             self._encoded.pop((endpoint, symbol), None)
+            self._replies = {k: v for k, v in self._replies.items() if k[1] != symbol}
 
     # -- fixtures -------------------------------------------------------------------------
     def body(self, endpoint: str, symbol: str) -> Any | None:
@@ -315,6 +317,9 @@ class FakeYahoo:
                       {"Content-Type": "application/json;charset=utf-8"})
 
     def _quote(self, symbols: str) -> _Reply:
+        return self._cached(("quote", symbols), lambda: self._quote_uncached(symbols))
+
+    def _quote_uncached(self, symbols: str) -> _Reply:
         rows = []
         for sym in [s for s in symbols.split(",") if s]:
             body = self.body("quote", sym)
@@ -322,7 +327,29 @@ class FakeYahoo:
                 rows.extend(body["quoteResponse"]["result"])
         return self._json({"quoteResponse": {"result": rows, "error": None}})
 
+    def prepare(self, symbols: list[str]) -> None:
+        """Build (or load) every body for `symbols` now, so timed runs pay no fixture cost."""
+        for sym in symbols:
+            for endpoint in ("quote", "quoteSummary", "chart", "timeseries"):
+                self.body(endpoint, sym)
+
+    def _cached(self, key: tuple[str, ...], make: Callable[[], _Reply]) -> _Reply:
+        """Encoded 200 answers by request shape: the fake's own CPU stays out of timings."""
+        with self._lock:
+            hit = self._replies.get(key)
+        if hit is not None:
+            return hit
+        reply = make()
+        if reply.status == 200:
+            with self._lock:
+                self._replies[key] = reply
+        return reply
+
     def _quote_summary(self, symbol: str, modules: str) -> _Reply:
+        return self._cached(("quoteSummary", symbol, modules),
+                            lambda: self._quote_summary_uncached(symbol, modules))
+
+    def _quote_summary_uncached(self, symbol: str, modules: str) -> _Reply:
         body = self.body("quoteSummary", symbol)
         if body is None:
             return _Reply(404, _not_found("quoteSummary"), {"Content-Type": "application/json"})
@@ -356,6 +383,10 @@ class FakeYahoo:
         return _Reply(200, encoded, {"Content-Type": "application/json;charset=utf-8"})
 
     def _timeseries(self, symbol: str, types: str) -> _Reply:
+        return self._cached(("timeseries", symbol, types),
+                            lambda: self._timeseries_uncached(symbol, types))
+
+    def _timeseries_uncached(self, symbol: str, types: str) -> _Reply:
         body = self.body("timeseries", symbol)
         wanted = [t for t in types.split(",") if t]
         have = {}
