@@ -23,7 +23,7 @@ from screener.engine import Evaluation, RuleSet, evaluate, load_ruleset
 from screener.frame import build_frame, history_frame
 from screener.metrics import fx_quotes
 from screener.resources import shipped_rules_dir
-from screener.universe import Company, load_universe
+from screener.universe import Company, find_config_overrides, load_universe
 
 SourceChoice = Literal["auto", "sample", "store"]
 
@@ -46,6 +46,11 @@ class ScreenResult:
         if dates.empty:
             return None
         return str(dates.min()), str(dates.max())
+
+
+def load_companies(universe_file: Path | None) -> list[Company]:
+    """The universe: built-in list merged with `universe_file`, else the config-folder file."""
+    return load_universe(universe_file or find_config_overrides())
 
 
 def load_rules(paths: Sequence[Path] | None) -> RuleSet:
@@ -86,7 +91,7 @@ def run_screen(
 ) -> ScreenResult:
     """Run the universe through the data and the rules; return the evaluated frame."""
     ruleset = load_rules(rule_paths)
-    universe = {c.ticker: c for c in load_universe(universe_file)}
+    universe = {c.ticker: c for c in load_companies(universe_file)}
     today = today or date.today()
 
     banner: str | None = None

@@ -1,0 +1,102 @@
+"""`screener explain`: every rule for one company, with the numbers behind each verdict.
+
+Renders the engine's per-rule explanations plus the company's provenance: where
+each figure came from, which were derived and how, and the compiler's own doubts
+about the source figures, so a flag can be checked by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from screener.engine import explain
+from screener.universe import sector_label, sub_segment_label
+
+if TYPE_CHECKING:
+    from screener.pipeline import ScreenResult
+
+
+def _value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
+    """The explanation of every rule of the run's rule set for `ticker`."""
+    explanations = explain(result.ruleset, result.frame, result.history, ticker)
+    row = result.frame.loc[ticker]
+    parts: list[RenderableType] = []
+    title = Text()
+    title.append(f"{ticker}  {row['name_en']} {row['name_zh'] or ''}".rstrip(), style="bold")
+    title.append(
+        f"\n{sector_label(row['sector'], 'en')} {sector_label(row['sector'], 'zh')} · "
+        f"{sub_segment_label(row['sub_segment'], 'en')} · {row['market']} · {row['currency']}"
+    )
+    source = "SAMPLE snapshot (public pages)" if result.source == "sample" else result.source
+    title.append(f"\nsource: {source}, as of {row['as_of']}")
+    if isinstance(row.get("source_url"), str):
+        title.append(f"\n{row['source_url']}", style="dim")
+    parts.append(title)
+    if result.banner:
+        parts.append(Panel(Text(result.banner), border_style="yellow", expand=False))
+    notes = row.get("notes")
+    if isinstance(notes, str) and notes:
+        parts.append(Text(f"Source notes: {notes}", style="yellow"))
+    provenance = result.provenance.get(ticker, {})
+    for key, heading in (
+        ("derived", "Derived figures"),
+        ("field_sources", "Figures from a second page"),
+        ("disagreements", "Sources disagree (first value used)"),
+    ):
+        items = provenance.get(key)
+        if items:
+            text = Text(f"{heading}:", style="bold")
+            for name, detail in items.items():
+                text.append(f"\n  {name}: {detail}")
+            parts.append(text)
+
+    table = Table(header_style="bold", show_lines=True, title="Rules", title_justify="left")
+    table.add_column("", no_wrap=True)
+    table.add_column("Rule", overflow="fold", max_width=34)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Inputs", overflow="fold")
+    table.add_column("Verdict", overflow="fold", max_width=48)
+    total = 0.0
+    for item in explanations:
+        rule = item.rule
+        if not item.applicable:
+            mark, style = "n/a", "dim"
+            verdict = f"not applied to {row['sector']} (rule is for {', '.join(rule.sectors)})"
+        elif item.fired:
+            mark, style = "FIRED", "green" if rule.score >= 0 else "red"
+            verdict = item.reason or rule.title
+            total += rule.score
+        elif item.result is None:
+            mark, style = "unknown", "yellow"
+            verdict = "cannot tell: missing " + ", ".join(item.missing or ("an input",))
+        else:
+            mark, style = "no", "dim"
+            failed = [text for text, ok in item.conditions if ok is False]
+            verdict = "false: " + "; ".join(failed) if failed else "condition false"
+        inputs = "\n".join(f"{expr} = {_value(value)}" for expr, value in item.inputs)
+        if item.missing:
+            inputs += "\nmissing: " + ", ".join(item.missing)
+        table.add_row(
+            Text(mark, style=style),
+            Text(f"{rule.id}\n{rule.when_text}", style="bold" if item.fired else ""),
+            f"{rule.score:+g}",
+            inputs,
+            verdict,
+        )
+    parts.append(table)
+    parts.append(Text(f"Total score: {total:+g}", style="bold"))
+    return Group(*parts)

@@ -1,0 +1,122 @@
+"""The other commands: rules, explain, universe — exit codes, formats and content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from screener.catalog import SECTORS
+
+
+def test_rules_list_shows_every_shipped_rule(run_cli) -> None:
+    from screener.pipeline import load_rules
+
+    ids = [rule.id for rule in load_rules(None).rules]
+    result = run_cli("rules", "list", "--format", "json")
+    assert result.status == 0, result.err
+    assert [row["id"] for row in json.loads(result.out)] == ids
+    table = run_cli("rules", "list")
+    for rule_id in ids:
+        assert rule_id in table.out
+
+
+def test_rules_check_accepts_good_and_rejects_bad(run_cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(
+        '[[rule]]\nid = "a"\ntitle = "A"\ndescription = "d"\nwhen = "peg < 1"\n'
+        'score = 1\nwhy = "PEG {peg:.2f}"\n',
+        encoding="utf-8",
+    )
+    ok = run_cli("rules", "check", str(good))
+    assert ok.status == 0 and "1 rules" in ok.out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("peg < 1", "pegg < 1"), encoding="utf-8")
+    result = run_cli("rules", "check", str(bad))
+    assert result.status == 2
+    assert "bad.toml:5" in result.err and "peg" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_explain_shows_every_rule_with_its_inputs(run_cli) -> None:
+    from screener.pipeline import load_rules
+
+    result = run_cli("explain", "300308.SZ", "--source", "sample")
+    assert result.status == 0, result.err
+    for rule in load_rules(None).rules:
+        assert rule.id in result.out
+    assert "pe_fwd = 30.69" in result.out  # the snapshot's forward P/E, shown as an input
+    assert "SAMPLE" in result.out and "2025-09-05" in result.out
+
+
+def test_explain_accepts_other_ticker_forms_and_rejects_unknown(run_cli) -> None:
+    assert run_cli("explain", "sz300308", "--source", "sample").status == 0
+    result = run_cli("explain", "NOPE.XX", "--source", "sample")
+    assert result.status == 2 and "NOPE.XX" in result.err
+    result = run_cli("explain", "688999", "--source", "sample")  # valid form, not in the data
+    assert result.status == 2 and "688999" in result.err
+
+
+def test_universe_list_json_and_sector_filter(run_cli) -> None:
+    rows = json.loads(run_cli("universe", "list", "--format", "json").out)
+    assert len(rows) >= 120
+    assert len({row["ticker"] for row in rows}) == len(rows)
+    assert set(SECTORS) <= {row["sector"] for row in rows}
+    for row in rows:
+        assert row["sector"] and row["sub_segment"] and row["source"]
+    only = json.loads(run_cli("universe", "list", "--sector", "switching", "--format", "json").out)
+    assert only and {row["sector"] for row in only} == {"switching"}
+
+
+def test_universe_show_and_overrides(run_cli, tmp_path: Path) -> None:
+    shown = run_cli("universe", "show", "sh688702")
+    assert shown.status == 0 and "688702.SS" in shown.out and "盛科通信" in shown.out
+    override = tmp_path / "u.toml"
+    override.write_text('remove = ["300308.SZ"]\n', encoding="utf-8")
+    rows = json.loads(
+        run_cli("screen", "--source", "sample", "--format", "json", "--universe", str(override)).out
+    )
+    assert "300308.SZ" not in {row["ticker"] for row in rows}
+    broken = tmp_path / "b.toml"
+    broken.write_text('[[set]]\nticker = "300308.SZ"\nsector = "semis"\n', encoding="utf-8")
+    result = run_cli("universe", "check", str(broken))
+    assert result.status == 2 and "b.toml:" in result.err
+    assert run_cli("universe", "check", str(override)).status == 0
+
+
+def test_config_folder_overrides_apply_by_default(run_cli, tmp_path: Path) -> None:
+    config = tmp_path / "config" / "screener"
+    config.mkdir(parents=True)
+    (config / "universe.toml").write_text('remove = ["ANET"]\n', encoding="utf-8")
+    rows = json.loads(run_cli("universe", "list", "--format", "json").out)
+    assert "ANET" not in {row["ticker"] for row in rows}
+
+
+def test_classify_with_a_profile_file(run_cli, tmp_path: Path) -> None:
+    profile = tmp_path / "p.json"
+    profile.write_text(
+        json.dumps(
+            {
+                "sector": "Technology",
+                "industry": "Communication Equipment",
+                "longBusinessSummary": "The company designs and sells high-speed optical "
+                "transceiver modules (800G, 1.6T) for cloud and AI data centers.",
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "universe", "classify", "688999", "--profile", str(profile), "--format", "json"
+    )
+    assert result.status == 0, result.err
+    (row,) = json.loads(result.out)
+    assert row["sector"] == "optical_communication" and row["evidence"]
+    missing = run_cli("universe", "classify", "688999")
+    assert missing.status == 1 and "no stored Yahoo profile" in missing.err
+
+
+@pytest.mark.parametrize("cmd", [["rules"], ["universe"], ["screen"], ["explain"]])
+def test_every_command_has_help(run_cli, cmd: list[str]) -> None:
+    result = run_cli(*cmd, "--help")
+    assert result.status == 0 and "Usage" in result.out
