@@ -403,3 +403,11 @@ class Store:
     def integrity_check(self) -> str:
         """SQLite's own verdict on the file: 'ok' or the first problem it found."""
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def profile(self, ticker: str) -> dict[str, Any] | None:
+        """The stored Yahoo profile of a company (sector, industry, business summary), if any."""
+        row = self.db.execute("select profile from companies where ticker = ?", [ticker]).fetchone()
+        if row is None or not row[0]:
+            return None
+        value = json.loads(row[0])
+        return value if isinstance(value, dict) else None
