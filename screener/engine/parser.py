@@ -47,6 +47,7 @@ from screener.engine.tokens import FOREIGN_WORDS, KEYWORDS, ExprError, Token, to
 MAX_NESTING = 32
 MAX_TREE_DEPTH = 100
 MAX_LIST_ITEMS = 100
+MAX_NAME_CHARS = 64
 
 Type = Literal["num", "text", "bool"]
 _TYPE_WORDS = {"num": "a number", "text": "text", "bool": "a condition (true/false)"}
@@ -55,7 +56,7 @@ _CMP_OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 def suggest(name: str, candidates: object) -> str:
     """' (did you mean 'x'?)' for the closest candidate, or '' when none is close."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)  # type: ignore[call-overload]
+    close = difflib.get_close_matches(name[:100], list(candidates), n=1, cutoff=0.6)  # type: ignore[call-overload]
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -258,6 +259,8 @@ class _Parser:
 
     def name(self, tok: Token) -> Node:
         name = tok.text
+        if len(name) > MAX_NAME_CHARS:
+            raise ExprError(f"name '{name[:20]}...' is too long", tok.pos)
         if name in KEYWORDS:
             raise ExprError(f"unexpected keyword '{name}'", tok.pos, len(name))
         self.advance()

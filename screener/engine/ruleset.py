@@ -24,6 +24,7 @@ from screener.engine.parser import parse_condition, suggest
 from screener.engine.template import Template, parse_template
 from screener.engine.tokens import ExprError
 from screener.errors import InputError
+from screener.resources import shipped_rules_dir
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_RULES = 1000
@@ -79,16 +80,17 @@ class RuleSet:
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
-        raise InputError(f"unknown rule '{rule_id}'" + suggest(rule_id, self.ids))
+        raise InputError(f"unknown rule '{clip(rule_id)}'" + suggest(rule_id, self.ids))
 
 
 def shipped_rules_path() -> Path:
     """The shipped rule packs: package data when installed, `rules/` in a checkout."""
-    package_dir = Path(__file__).resolve().parent.parent
-    installed = package_dir / "_shipped_rules"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent / "rules"
+    return shipped_rules_dir()
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """User text quoted in a message, cut so a hostile file cannot flood the terminal."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _show_line(line: str, col: int) -> tuple[str, int]:
@@ -253,7 +255,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
             raise source.error(
                 index,
                 key,
-                f"unknown key '{key}' in [[rule]]"
+                f"unknown key '{clip(key)}' in [[rule]]"
                 + suggest(key, KEYS)
                 + f"; allowed keys: {', '.join(KEYS)}",
             )
@@ -380,7 +382,7 @@ def load_file(path: Path) -> list[Rule]:
                 source.display,
                 line + 1,
                 1,
-                f"unknown top-level key '{key}'"
+                f"unknown top-level key '{clip(key)}'"
                 + suggest(key, ["rule"])
                 + "; a rule file holds [[rule]] tables only",
                 source.lines[line] if source.lines else None,

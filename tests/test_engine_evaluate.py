@@ -1,0 +1,209 @@
+"""Evaluation semantics on small hand-made frames, and the shape of the results."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from screener.engine import Evaluator, evaluate, explain, load_ruleset, parse_expression
+from screener.errors import InputError
+
+evaluate_module = importlib.import_module("screener.engine.evaluate")
+NAN = np.nan
+
+
+def frame_of(**columns: list[object]) -> pd.DataFrame:
+    tickers = [f"T{i}" for i in range(len(next(iter(columns.values()))))]
+    frame = pd.DataFrame(columns, index=pd.Index(tickers, name="ticker"))
+    for name in frame.columns:
+        if name not in ("sector", "market", "currency", "sub_segment"):
+            frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def values(text: str, frame: pd.DataFrame, history: pd.DataFrame | None = None) -> list:
+    out = Evaluator(frame, history).value(parse_expression(text))
+    return [None if (isinstance(v, float) and np.isnan(v)) else v for v in out.tolist()]
+
+
+def ruleset_of(tmp_path: Path, *rules: str) -> object:
+    path = tmp_path / "rules.toml"
+    path.write_text("\n".join(rules), encoding="utf-8")
+    return load_ruleset([path])
+
+
+def rule(rule_id: str, when: str, score: float = 1, extra: str = "") -> str:
+    return (
+        f'[[rule]]\nid = "{rule_id}"\ntitle = "{rule_id} title"\nwhen = \'{when}\'\n'
+        f"score = {score}\n{extra}\n"
+    )
+
+
+def test_missing_input_never_fires_even_under_not() -> None:
+    frame = frame_of(peg=[0.5, 2.0, NAN])
+    assert values("peg < 1", frame) == [1.0, 0.0, None]
+    assert values("not (peg < 1)", frame) == [0.0, 1.0, None]
+    assert values("peg < 1 or peg is missing", frame) == [1.0, 0.0, 1.0]
+    assert values("peg > 1 and peg is not missing", frame) == [0.0, 1.0, 0.0]
+
+
+def test_arithmetic_edge_cases_are_missing() -> None:
+    frame = frame_of(pe_ttm=[10.0, 0.0, -5.0], pe_fwd=[5.0, 0.0, 2.0])
+    assert values("pe_ttm / pe_fwd", frame) == [2.0, None, -2.5]
+    assert values("log(pe_ttm)", frame) == [pytest.approx(np.log(10)), None, None]
+    overflow = "pe_ttm" + " * 1e15" * 25
+    assert values(overflow, frame) == [None, 0.0, None]
+
+
+def test_percent_between_and_chains() -> None:
+    frame = frame_of(revenue_growth=[0.1, 0.3, 0.31, NAN])
+    assert values("revenue_growth between 10% and 30%", frame) == [1.0, 1.0, 0.0, None]
+    assert values("0 < revenue_growth < 0.3", frame) == [1.0, 0.0, 0.0, None]
+    assert values("revenue_growth in [10%, 0.31]", frame) == [1.0, 0.0, 1.0, None]
+
+
+def test_absent_column_is_all_missing() -> None:
+    frame = frame_of(pe_fwd=[1.0, 2.0])
+    assert values("ret_6m", frame) == [None, None]
+    assert values("market", frame) == [None, None]
+    assert values("market == 'CN'", frame) == [None, None]
+
+
+def test_text_columns_of_any_string_dtype() -> None:
+    frame = frame_of(pe_fwd=[1.0, 2.0, 3.0])
+    frame["market"] = pd.array(["CN", None, "US"], dtype="string")
+    assert values('market in ["CN", "HK"]', frame) == [1.0, None, 0.0]
+    assert values('market != "CN"', frame) == [0.0, None, 1.0]
+    assert values("market is missing", frame) == [0.0, 1.0, 0.0]
+
+
+def test_peer_gap_compares_with_the_other_market_group() -> None:
+    frame = frame_of(
+        pe_fwd=[10.0, 30.0, 20.0, 40.0, 99.0],
+        sector=["switching"] * 4 + ["data_center"],
+        market=["CN", "CN", "US", "JP", "CN"],
+    )
+    # CN rows vs median(20, 40) = 30; non-CN rows vs median(10, 30) = 20; no peers: missing.
+    assert values("peer_gap(pe_fwd)", frame) == [
+        pytest.approx(-2 / 3),
+        0.0,
+        0.0,
+        1.0,
+        None,
+    ]
+
+
+def test_hist_pct_counts_ties_as_at_or_below_and_needs_three_points() -> None:
+    frame = frame_of(pe_ttm=[20.0, 20.0, NAN])
+    history = pd.DataFrame(
+        {
+            "ticker": ["T0"] * 4 + ["T1"] * 2 + ["T2"] * 3,
+            "metric": "pe_ttm",
+            "date": "2024-12",
+            "value": [10.0, 20.0, 30.0, 40.0, 5.0, 6.0, 1.0, 2.0, 3.0],
+        }
+    )
+    assert values("hist_pct(pe_ttm)", frame, history) == [0.5, None, None]
+    assert values("hist_median(pe_ttm)", frame, history) == [25.0, None, 2.0]
+    assert values("hist_pct(pe_ttm)", frame, None) == [None, None, None]
+
+
+def test_sector_statistics_ignore_the_rule_sector_filter(tmp_path: Path) -> None:
+    frame = frame_of(
+        pe_fwd=[10.0, 20.0, 30.0, 5.0],
+        sector=["switching", "switching", "switching", "data_center"],
+    )
+    ruleset = ruleset_of(
+        tmp_path,
+        rule(
+            "below-median",
+            "pe_fwd < sector_median(pe_fwd)",
+            2,
+            'sectors = ["switching"]\nwhy = "{pe_fwd} vs {sector_median(pe_fwd):.1f}"',
+        ),
+        rule("no-why", "pe_fwd > 25", -1),
+    )
+    ev = evaluate(ruleset, frame)
+    assert ev.fired.tolist() == [("below-median",), (), ("no-why",), ()]
+    assert ev.score.tolist() == [2.0, 0.0, -1.0, 0.0]
+    assert ev.reasons.tolist() == [
+        ("below-median: 10 vs 20.0",),
+        (),
+        ("no-why: no-why title",),
+        (),
+    ]
+    assert list(ev.matrix.columns) == ["below-median", "no-why"]
+    assert ev.matrix.dtypes.eq(bool).all()
+
+
+def test_shared_subexpressions_are_computed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    original = evaluate_module.group_median
+
+    def counting(*args: object) -> np.ndarray:
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(evaluate_module, "group_median", counting)
+    ruleset = ruleset_of(
+        tmp_path,
+        rule("a", "pe_fwd < sector_median(pe_fwd)", extra='why = "{sector_median(pe_fwd)}"'),
+        rule("b", "pe_fwd < sector_median( pe_fwd ) * 0.8"),
+    )
+    frame = frame_of(pe_fwd=[1.0, 2.0, 3.0], sector=["switching"] * 3)
+    evaluate(ruleset, frame)
+    assert len(calls) == 1
+
+
+def test_evaluate_is_pure(tmp_path: Path) -> None:
+    frame = frame_of(pe_fwd=[1.0, NAN], sector=["switching", None])
+    before = frame.copy()
+    ruleset = ruleset_of(tmp_path, rule("a", "sector_pct(pe_fwd) >= 0"))
+    evaluate(ruleset, frame)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_empty_frame(tmp_path: Path) -> None:
+    frame = frame_of(pe_fwd=[])
+    ev = evaluate(load_ruleset(), frame)
+    assert len(ev.score) == 0 and list(ev.matrix.columns) == list(load_ruleset().ids)
+
+
+def test_explain_lists_inputs_conditions_and_missing(tmp_path: Path) -> None:
+    frame = frame_of(
+        pe_fwd=[10.0, 11.0, 30.0, 40.0],
+        revenue_growth=[0.5, NAN, 0.1, 0.2],
+        sector=["switching"] * 4,
+    )
+    ruleset = ruleset_of(
+        tmp_path,
+        rule(
+            "disc",
+            "pe_fwd < sector_median(pe_fwd) * 0.8 and revenue_growth > 30%",
+            2,
+            'why = "{pe_fwd:.1f} vs {sector_median(pe_fwd):.1f}"',
+        ),
+    )
+    (first,) = explain(ruleset, frame, None, "T0")
+    assert first.fired and first.applicable and first.result is True
+    assert first.inputs == (
+        ("pe_fwd", 10.0),
+        ("sector_median(pe_fwd)", 20.5),
+        ("revenue_growth", 0.5),
+    )
+    assert first.conditions == (
+        ("pe_fwd < sector_median(pe_fwd) * 0.8", True),
+        ("revenue_growth > 30%", True),
+    )
+    assert first.missing == () and first.reason == "10.0 vs 20.5"
+    (second,) = explain(ruleset, frame, None, "T1")
+    assert not second.fired and second.result is None and second.missing == ("revenue_growth",)
+    assert second.reason is None
+    with pytest.raises(InputError, match="unknown ticker 'T9'"):
+        explain(ruleset, frame, None, "T9")
