@@ -1,0 +1,290 @@
+"""refresh() through the fake Yahoo: staleness, retries, isolation of failures, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screener.data.refresh import (
+    AdaptiveGate,
+    ProgressEvent,
+    RefreshPolicy,
+    RetryPolicy,
+    last_close,
+    refresh,
+)
+from screener.data.store import Store
+from screener.data.yahoo import YahooProvider
+from tests.fake_yahoo import FakeYahoo, Fault, load_spec
+from tests.fake_yahoo.builder import FX_RATES
+from tests.fake_yahoo.testing import fake_yahoo, no_network, yf_cache_dir
+
+_FIXTURES = (fake_yahoo, no_network, yf_cache_dir)  # pytest fixtures, used by name below
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = RefreshPolicy(
+    max_concurrency=8,
+    initial_concurrency=4,
+    retry=RetryPolicy(attempts=12, base_delay=0.01, max_delay=0.05, budget=5.0),
+)
+TICKERS = ["300308.SZ", "688702.SS", "002281.SZ", "2345.TW", "1686.HK", "GDS", "ANET"]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "store.db")
+    yield s
+    s.close()
+
+
+def run(store: Store, fake: FakeYahoo, cache: Path, tickers: list[str] = TICKERS,
+        **kw: Any) -> Any:
+    provider = YahooProvider(fake.session(), cache_dir=cache)
+    kw.setdefault("policy", FAST)
+    return refresh(store, tickers, provider=provider, **kw)
+
+
+def snapshot(store: Store, ticker: str) -> dict[str, Any]:
+    return next(r for r in store.latest_snapshots("yahoo") if r["ticker"] == ticker)
+
+
+def test_stored_numbers_equal_the_fixture_values(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    summary = run(store, fake_yahoo, yf_cache_dir)
+    assert sorted(summary.fetched) == sorted(TICKERS) and not summary.failed
+    spec = load_spec("300308.SZ")
+    row = snapshot(store, "300308.SZ")
+    assert (row["currency"], row["as_of"]) == ("CNY", "2026-02-13")
+    assert row["pe_ttm"] == spec.trailing_pe
+    assert row["pe_fwd"] == spec.forward_pe
+    assert row["ps_ttm"] == spec.ps
+    assert row["gross_margin"] == spec.gross_margins
+    assert row["debt_to_equity"] == pytest.approx(spec.debt_to_equity_pct / 100)
+    assert row["market_cap_usd"] == pytest.approx(spec.market_cap / FX_RATES["CNY"])
+    assert row["target_upside"] == pytest.approx(spec.target_mean / spec.price - 1)
+    assert snapshot(store, "688702.SS")["pe_ttm"] is None  # missing stays missing
+    prices = store.prices("300308.SZ")
+    assert len(prices) == 262 and prices[-1]["close"] == spec.price
+    history = [h for h in store.valuation_history("yahoo") if h["ticker"] == "300308.SZ"]
+    assert {h["metric"] for h in history} >= {"pe_ttm", "pe_fwd", "ps_ttm", "pb", "ev_ebitda"}
+    fx = {r["currency"]: r["units_per_usd"] for r in store.fx_rates()}
+    assert fx["CNY"] == FX_RATES["CNY"] and fx["TWD"] == FX_RATES["TWD"]
+    company = next(c for c in store.companies() if c["ticker"] == "2345.TW")
+    assert company["currency"] == "TWD" and '"industry"' in company["profile"]
+    assert summary.requests == fake_yahoo.total
+
+
+def test_second_refresh_within_ttl_makes_no_request(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    run(store, fake_yahoo, yf_cache_dir)
+    fake_yahoo.reset_counts()
+    again = run(store, fake_yahoo, yf_cache_dir)
+    assert fake_yahoo.total == 0 and again.requests == 0
+    assert sorted(again.skipped_fresh) == sorted(TICKERS) and not again.fetched
+
+
+def test_after_the_next_close_only_prices_are_fetched(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    run(store, fake_yahoo, yf_cache_dir, tickers=["300308.SZ"])
+    fake_yahoo.reset_counts()
+    later = datetime.now(UTC) + timedelta(days=3)
+    summary = run(store, fake_yahoo, yf_cache_dir, tickers=["300308.SZ"], now=later)
+    assert summary.kinds["300308.SZ"] == ["prices"]
+    assert dict(fake_yahoo.counts) == {"chart": 1}
+    row = snapshot(store, "300308.SZ")
+    assert row["pe_ttm"] == load_spec("300308.SZ").trailing_pe  # carried forward, same price
+    assert row["roe"] == load_spec("300308.SZ").roe
+
+
+def test_after_the_ttl_everything_is_fetched_again(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    run(store, fake_yahoo, yf_cache_dir, tickers=["ANET"])
+    later = datetime.now(UTC) + timedelta(days=8)
+    summary = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET"], now=later)
+    assert summary.kinds["ANET"] == ["fundamentals", "history", "prices"]
+    forced = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET"], force=True)
+    assert forced.fetched == ["ANET"]
+
+
+def test_a_429_storm_is_ridden_out(fake_yahoo: FakeYahoo, yf_cache_dir: Path,
+                                   store: Store) -> None:
+    fake_yahoo.add_fault(Fault("429", times=10))
+    fake_yahoo.add_fault(Fault("429", endpoint="chart", times=3, retry_after=0.05))
+    summary = run(store, fake_yahoo, yf_cache_dir)
+    assert not summary.failed and len(summary.fetched) == len(TICKERS)
+    assert summary.throttled == 13
+    assert summary.retries >= 13
+
+
+def test_retry_after_is_honoured(fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store) -> None:
+    run(store, fake_yahoo, yf_cache_dir, tickers=["ANET"])  # warm handshake and caches
+    fake_yahoo.add_fault(Fault("429", endpoint="chart", times=1, retry_after=0.4))
+    policy = RefreshPolicy(retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=2.0))
+    start = time.monotonic()
+    summary = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET"], force=True, policy=policy)
+    assert summary.fetched == ["ANET"] and summary.throttled == 1
+    assert time.monotonic() - start >= 0.4
+
+
+def test_server_errors_and_timeouts_are_retried(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    fake_yahoo.add_fault(Fault("500", endpoint="quoteSummary", times=3))
+    fake_yahoo.add_fault(Fault("timeout", endpoint="timeseries", times=2))
+    fake_yahoo.add_fault(Fault("503", endpoint="chart", times=1, retry_after=0.01))
+    summary = run(store, fake_yahoo, yf_cache_dir)
+    assert not summary.failed and summary.retries >= 6
+
+
+def test_exhausted_retries_fail_that_ticker_alone(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    fake_yahoo.add_fault(Fault("500", symbol="ANET"))
+    policy = RefreshPolicy(retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02),
+                           ticker_retries=1)
+    summary = run(store, fake_yahoo, yf_cache_dir, policy=policy)
+    assert set(summary.failed) == {"ANET"} and "500" in summary.failed["ANET"]
+    assert len(summary.fetched) == len(TICKERS) - 1
+
+
+@pytest.mark.parametrize("kind", ["malformed", "truncated", "empty"])
+def test_bad_answer_for_one_ticker_fails_it_alone_with_its_reason(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store, kind: str
+) -> None:
+    fault = Fault(kind, endpoint="chart", symbol="2345.TW")  # type: ignore[arg-type]
+    fake_yahoo.add_fault(fault)
+    summary = run(store, fake_yahoo, yf_cache_dir)
+    assert list(summary.failed) == ["2345.TW"]
+    reason = summary.failed["2345.TW"]
+    if kind == "empty":  # yfinance's own words for an empty chart, or ours for an empty frame
+        assert "no price data" in reason or "no daily prices" in reason
+    else:
+        assert "malformed JSON" in reason
+    assert len(summary.fetched) == len(TICKERS) - 1
+    assert not store.prices("2345.TW")  # nothing half-saved
+    log = store.last_fetch("2345.TW", "prices")
+    assert log is not None and log["outcome"] in ("failed", "not_found")
+
+
+def test_not_found_is_believed_for_a_day(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    first = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET", "999999.SZ"])
+    assert "not found" in first.failed["999999.SZ"]
+    fake_yahoo.reset_counts()
+    second = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET", "999999.SZ"])
+    assert second.not_found_recently == ["999999.SZ"] and fake_yahoo.total == 0
+    later = datetime.now(UTC) + timedelta(days=2)
+    third = run(store, fake_yahoo, yf_cache_dir, tickers=["999999.SZ"], now=later)
+    assert "999999.SZ" in third.failed and fake_yahoo.total > 0
+
+
+def test_progress_reports_every_ticker(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    events: list[ProgressEvent] = []
+    run(store, fake_yahoo, yf_cache_dir, tickers=["ANET", "999999.SZ"], progress=events.append)
+    assert [e.stage for e in events] == ["start", "ticker", "ticker", "done"]
+    assert {(e.ticker, e.outcome) for e in events if e.stage == "ticker"} == {
+        ("ANET", "ok"), ("999999.SZ", "not_found")}
+    assert events[-1].done == events[-1].total == 2
+
+
+# -- the gate on its own -----------------------------------------------------------------------
+
+class _Resp:
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.status_code = status
+        self.headers = headers or {}
+
+
+def test_gate_shrinks_at_once_and_grows_back_gradually() -> None:
+    gate = AdaptiveGate(max_limit=16, initial=8,
+                        retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001))
+    answers = iter([_Resp(429), _Resp(200)])
+    assert gate.call(lambda: next(answers)).status_code == 200
+    assert gate.limit == pytest.approx(4 + 1 / 4)  # halved by the 429, then one success
+    for _ in range(40):
+        gate.call(lambda: _Resp(200))
+    assert 8 < gate.limit <= 16  # about +1 per round of `limit` successes
+
+
+def test_gate_gives_up_after_its_attempts() -> None:
+    gate = AdaptiveGate(retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001))
+    calls = []
+    resp = gate.call(lambda: calls.append(1) or _Resp(503))
+    assert resp.status_code == 503 and len(calls) == 3 and gate.retries == 2
+
+
+def test_last_close_skips_the_weekend_and_waits_for_the_settle() -> None:
+    saturday = datetime(2026, 2, 14, 12, 0, tzinfo=UTC)
+    assert last_close("300308.SZ", saturday) == datetime(2026, 2, 13, 7, 0, tzinfo=UTC)
+    friday_close = datetime(2026, 2, 13, 7, 10, tzinfo=UTC)  # 15:10 in Shanghai
+    assert last_close("300308.SZ", friday_close, timedelta(minutes=30)).day == 12
+    assert last_close("ANET", saturday) == datetime(2026, 2, 13, 21, 0, tzinfo=UTC)
+
+
+# -- crash safety and concurrency (real processes) ------------------------------------------------
+
+def _spawn(db: Path, cache: Path, latency: float, tickers: list[str]) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_yahoo.run_refresh", str(db), str(cache),
+         str(latency), *tickers],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+
+
+def test_sigkill_mid_refresh_leaves_a_sound_store(tmp_path: Path) -> None:
+    db = tmp_path / "kill.db"
+    tickers = [f"{600000 + i}.SS" for i in range(60)]
+    proc = _spawn(db, tmp_path / "yf", 0.05, tickers)
+    committed: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while len(committed) < 6 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("ok "):
+            committed.append(line.split()[1])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert len(committed) >= 6 and proc.returncode == -signal.SIGKILL
+    store = Store(db)
+    try:
+        assert store.integrity_check() == "ok"
+        logged = {t for (t, k) in store.fetch_times(["ok"]) if k == "ticker"}
+        assert set(committed) <= logged < set(tickers)  # killed before the end
+        for ticker in logged:
+            assert len(store.prices(ticker)) == 262
+            assert snapshot(store, ticker)["pe_ttm"] is not None
+            assert any(h["ticker"] == ticker for h in store.valuation_history("yahoo"))
+    finally:
+        store.close()
+
+
+def test_two_concurrent_refreshes_both_finish(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    a = _spawn(db, tmp_path / "yf-a", 0.01, [f"{600100 + i}.SS" for i in range(12)])
+    b = _spawn(db, tmp_path / "yf-b", 0.01, [f"{600106 + i}.SS" for i in range(12)])
+    out_a, _ = a.communicate(timeout=60)
+    out_b, _ = b.communicate(timeout=60)
+    assert a.returncode == 0 and b.returncode == 0, (out_a[-300:], out_b[-300:])
+    assert "done fetched=12" in out_a and "done fetched=12" in out_b
+    store = Store(db)
+    try:
+        assert store.integrity_check() == "ok"
+        assert len(store.latest_snapshots("yahoo")) == 18
+    finally:
+        store.close()
