@@ -207,3 +207,13 @@ def test_explain_lists_inputs_conditions_and_missing(tmp_path: Path) -> None:
     assert second.reason is None
     with pytest.raises(InputError, match="unknown ticker 'T9'"):
         explain(ruleset, frame, None, "T9")
+
+
+def test_unknown_matrix_marks_undecided_rules(tmp_path: Path) -> None:
+    frame = frame_of(peg=[0.5, NAN, 2.0], sector=["switching", "switching", "data_center"])
+    ruleset = ruleset_of(
+        tmp_path, rule("peg", "peg < 1"), rule("dc", "peg < 1", extra='sectors = ["data_center"]')
+    )
+    ev = evaluate(ruleset, frame)
+    assert ev.unknown["peg"].tolist() == [False, True, False]
+    assert ev.unknown["dc"].tolist() == [False, False, False]  # not applicable is not unknown

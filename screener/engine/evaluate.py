@@ -362,13 +362,16 @@ class Evaluation:
     """The outcome of a rule set over a frame, one row per ticker.
 
     score: total score (0.0 where nothing fired); fired: tuple of rule ids;
-    reasons: tuple of "rule-id: rendered why" strings; matrix: bool, tickers x rule ids.
+    reasons: tuple of "rule-id: rendered why" strings; matrix: bool, tickers x rule ids,
+    true where the rule fired; unknown: bool, same shape, true where the rule applies but
+    its condition was unknown because of missing data (`explain` says which inputs).
     """
 
     score: pd.Series
     fired: pd.Series
     reasons: pd.Series
     matrix: pd.DataFrame
+    unknown: pd.DataFrame  # bool: the condition could not be decided (an input was missing)
 
 
 def sector_mask(evaluator: Evaluator, sectors: tuple[str, ...]) -> Array:
@@ -406,10 +409,13 @@ def evaluate(
     fired_ids: list[list[str]] = [[] for _ in range(n)]
     reasons: list[list[str]] = [[] for _ in range(n)]
     matrix: dict[str, Array] = {}
+    unknown: dict[str, Array] = {}
     for rule in ruleset.rules:
         condition = evaluator.value(rule.when)
-        fired = (condition == 1.0) & sector_mask(evaluator, rule.sectors)
+        applies = sector_mask(evaluator, rule.sectors)
+        fired = (condition == 1.0) & applies
         matrix[rule.id] = fired
+        unknown[rule.id] = np.isnan(condition) & applies
         rows = np.flatnonzero(fired)
         if len(rows) == 0:
             continue
@@ -426,4 +432,5 @@ def evaluate(
         fired=pd.Series([tuple(f) for f in fired_ids], index=index, name="fired", dtype=object),
         reasons=pd.Series([tuple(r) for r in reasons], index=index, name="reasons", dtype=object),
         matrix=pd.DataFrame(matrix, index=index, columns=list(ruleset.ids), dtype=bool),
+        unknown=pd.DataFrame(unknown, index=index, columns=list(ruleset.ids), dtype=bool),
     )

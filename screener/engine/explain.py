@@ -68,7 +68,7 @@ def explain(
             f"unknown ticker '{ticker}'" + suggest(ticker, [str(t) for t in frame.index])
         )
     evaluator = Evaluator(frame, history)
-    row = int(frame.index.get_loc(ticker))  # type: ignore[arg-type]
+    row = int(np.flatnonzero(frame.index == ticker)[0])  # the first row if tickers repeat
     out: list[RuleExplanation] = []
     for rule in ruleset.rules:
         result = _truth(evaluator.value(rule.when), row)

@@ -388,7 +388,7 @@ def load_file(path: Path) -> list[Rule]:
                 source.lines[line] if source.lines else None,
             )
     rules = data.get("rule")
-    if rules is None:
+    if rules is None or rules == []:
         raise InputError(f"{source.display}: no rules: add at least one [[rule]] table")
     if not isinstance(rules, list):
         raise located_error(
