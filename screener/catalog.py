@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["fraction", "ratio", "money", "price", "number", "days", "text"]
+Kind = Literal["fraction", "percentile", "ratio", "money", "price", "number", "days", "text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +92,12 @@ _METRICS: tuple[Metric, ...] = (
         "EPS rev 30d",
         "fraction",
         "change in the next-year EPS estimate over 30 days",
+    ),
+    Metric(
+        "pe_hist_pct",
+        "P/E pct",
+        "percentile",
+        "derived: where today's P/E sits in the company's own P/E history (0 = cheapest)",
     ),
     Metric("data_age_days", "Age", "days", "days between the row's as-of date and today"),
     Metric("sector", "Sector", "text", "one of the four sector ids"),

@@ -35,10 +35,19 @@ def _open_store(state: AppState) -> Any:
     return Store(state.db)
 
 
+PIPE_WIDTH = 160  # when piped without COLUMNS: wide enough for every column
+
+
 def _stdout_console() -> Any:
+    """A console that colours only a terminal (rich honours NO_COLOR) and is wide in a pipe."""
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    width = None
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        width = PIPE_WIDTH
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _stderr(message: str) -> None:
@@ -149,6 +158,23 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
 )
 @click.option("--excel", is_flag=True, help="Write the CSV with a BOM so Excel reads UTF-8.")
 @universe_option
+@click.option(
+    "--sort",
+    "sort_key",
+    default="score:desc",
+    show_default=True,
+    metavar="COLUMN[:asc|:desc]",
+    help="Sort rows within each sector by a metric (e.g. pe_fwd, revenue_growth:desc).",
+)
+@click.option(
+    "--columns",
+    "columns",
+    metavar="LIST",
+    help="Comma-separated table columns to show, in order (see `screener screen --help`).",
+)
+@click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
+@click.option("--min-score", type=float, help="Only companies scoring at least this.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
 @click.pass_obj
 def screen(
     state: AppState,
@@ -159,10 +185,23 @@ def screen(
     export_path: Path | None,
     excel: bool,
     universe_file: Path | None,
+    sort_key: str,
+    columns: str | None,
+    flagged: bool,
+    min_score: float | None,
+    limit: int | None,
 ) -> None:
-    """Run the universe through the data and the rules and print the result."""
-    from screener import export, report
+    """Run the universe through the data and the rules and print the result.
+
+    Table columns (for --columns): ticker, name, segment, price, spark, market_cap_usd,
+    pe_ttm, pe_fwd, peg, ev_ebitda, revenue_growth, net_margin, pe_hist_pct, flags,
+    score, as_of. On a narrow terminal the least important columns are hidden whole.
+    """
+    from screener import export, report, table
     from screener.pipeline import run_screen
+    from screener.select import select_rows
+
+    column_keys = _parse_columns(columns, table.COLUMN_KEYS)
 
     store = _open_store(state)
     try:
@@ -174,9 +213,14 @@ def screen(
         )
     finally:
         store.close()
-    frame = result.frame
-    if sectors:
-        frame = frame[frame["sector"].isin(sectors)]
+    frame = select_rows(
+        result.frame,
+        sectors=sectors,
+        sort=sort_key,
+        flagged=flagged,
+        min_score=min_score,
+        limit=limit,
+    )
     if export_path is not None:
         rows = report.to_rows(result, frame)
         export.write_atomic(export_path, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
@@ -187,7 +231,26 @@ def screen(
     elif fmt == "csv":
         click.echo(export.csv_text(report.to_rows(result, frame), report.ROW_FIELDS), nl=False)
     else:
-        _stdout_console().print(report.render_table(result, frame))
+        console = _stdout_console()
+        console.print(
+            table.render_table(
+                result, frame, width=console.width, columns=column_keys, sparks=result.sparks
+            )
+        )
+
+
+def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:
+    if not text:
+        return None
+    keys = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [key for key in keys if key not in known]
+    if unknown or not keys:
+        raise click.BadParameter(
+            f"unknown column {', '.join(map(repr, unknown)) or '(none)'}; "
+            f"choose from {', '.join(known)}",
+            param_hint="--columns",
+        )
+    return keys
 
 
 @cli.group()

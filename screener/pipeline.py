@@ -19,7 +19,8 @@ import pandas as pd
 from screener.data.provider import SAMPLE_SOURCE, YAHOO_SOURCE
 from screener.data.sample import SampleProvider
 from screener.data.store import Store
-from screener.engine import Evaluation, RuleSet, evaluate, load_ruleset
+from screener.engine import Evaluation, Evaluator, RuleSet, evaluate, load_ruleset
+from screener.engine.parser import parse_expression
 from screener.frame import build_frame, history_frame
 from screener.metrics import fx_quotes
 from screener.resources import shipped_rules_dir
@@ -39,6 +40,7 @@ class ScreenResult:
     source: str  # "sample" or "yahoo"
     banner: str | None
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sparks: dict[str, str] = field(default_factory=dict)  # one-year price sparkline per ticker
 
     @property
     def as_of_range(self) -> tuple[str, str] | None:
@@ -79,6 +81,13 @@ def company_row(company: Company) -> dict[str, Any]:
         "sector": company.sector,
         "sub_segment": company.sub_segment,
     }
+
+
+def with_history_percentile(frame: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Add `pe_hist_pct`, computed by the rule engine's own `hist_pct(pe_ttm)`."""
+    node = parse_expression("hist_pct(pe_ttm)")
+    values = Evaluator(frame, history).value(node)
+    return frame.assign(pe_hist_pct=pd.Series(values, index=frame.index, dtype="float64"))
 
 
 def run_screen(
@@ -128,6 +137,7 @@ def run_screen(
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
     frame = frame[frame.index.isin(list(universe))]
     history = history_frame(store.valuation_history(chosen_source))
+    frame = with_history_percentile(frame, history)
     evaluation = evaluate(ruleset, frame, history)
     frame = frame.assign(
         flags=evaluation.fired.reindex(frame.index),

@@ -1,0 +1,66 @@
+"""Which rows a run shows, and in what order: pure filtering and sorting of the frame.
+
+Sorting is within sectors (the table groups by sector), so every output format
+lists the sectors in the note's order and the rows of each by the chosen key.
+Missing values always sort last, whatever the direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from screener.catalog import NUMERIC_METRICS, SECTORS
+from screener.errors import InputError
+from screener.utils import did_you_mean
+
+SORTABLE: frozenset[str] = NUMERIC_METRICS | {"score", "ticker", "name_en"}
+
+
+def parse_sort(spec: str) -> tuple[str, bool]:
+    """'pe_fwd' -> ('pe_fwd', ascending); 'score:desc' -> ('score', descending)."""
+    key, _, direction = spec.partition(":")
+    key = key.strip()
+    if key not in SORTABLE:
+        raise InputError(f"--sort: unknown column '{key}'{did_you_mean(key, SORTABLE)}")
+    direction = direction.strip().lower() or ("desc" if key == "score" else "asc")
+    if direction not in ("asc", "desc"):
+        raise InputError(f"--sort: direction must be asc or desc, not '{direction}'")
+    return key, direction == "asc"
+
+
+def select_rows(
+    frame: pd.DataFrame,
+    *,
+    sectors: Sequence[str] = (),
+    sort: str = "score:desc",
+    flagged: bool = False,
+    min_score: float | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Filter by sector and score, sort within sectors, keep at most `limit` per sector."""
+    key, ascending = parse_sort(sort)
+    rows = frame
+    if sectors:
+        rows = rows[rows["sector"].isin(list(sectors))]
+    if flagged:
+        rows = rows[rows["score"] > 0]
+    if min_score is not None:
+        rows = rows[rows["score"] >= min_score]
+    order = {sector: i for i, sector in enumerate(SECTORS)}
+    rank = rows["sector"].map(lambda s: order.get(s, len(order))).astype("int64")
+    values = rows.index.to_series() if key == "ticker" else rows[key]
+    tiebreak = rows.get("market_cap_usd")
+    helper = pd.DataFrame({"_rank": rank, "_value": values}, index=rows.index)
+    by = ["_rank", "_value"]
+    directions = [True, ascending]
+    if tiebreak is not None and key != "market_cap_usd":
+        helper["_cap"] = tiebreak
+        by.append("_cap")
+        directions.append(False)
+    ordered = helper.sort_values(by, ascending=directions, na_position="last", kind="stable")
+    rows = rows.loc[ordered.index]
+    if limit is not None:
+        rows = rows.groupby("sector", sort=False, group_keys=False).head(limit)
+    return rows

@@ -1,0 +1,14 @@
+"""Regenerate the golden tables: `python -m tests.golden.regenerate` (never edit them by hand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_table import WIDTHS, render_golden
+
+HERE = Path(__file__).parent
+
+if __name__ == "__main__":
+    for width in WIDTHS:
+        (HERE / f"table_{width}.txt").write_text(render_golden(width), encoding="utf-8")
+        print(f"wrote table_{width}.txt")

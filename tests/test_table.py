@@ -1,0 +1,90 @@
+"""The table people read: golden output at fixed widths, and what must never happen."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from screener import table
+from screener.data.store import Store
+from screener.pipeline import run_screen
+from screener.select import select_rows
+
+WIDTHS = (80, 160)
+GOLDEN = Path(__file__).parent / "golden"
+TODAY = date(2026, 3, 1)  # fixed, so data ages (and stale flags) do not move with the clock
+
+
+def _result(tmp: Path):
+    return run_screen(store=Store(tmp / "golden.db"), source="sample", today=TODAY)
+
+
+def render(result, frame, width: int, **kwargs) -> str:
+    with open(os.devnull, "w") as sink:
+        console = Console(width=width, color_system=None, record=True, file=sink)
+        console.print(table.render_table(result, frame, width=width, **kwargs))
+        return console.export_text()
+
+
+def render_golden(width: int) -> str:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = _result(Path(tmp))
+        return render(result, select_rows(result.frame), width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_golden_table(width: int) -> None:
+    expected = (GOLDEN / f"table_{width}.txt").read_text(encoding="utf-8")
+    assert render_golden(width) == expected, "run `python -m tests.golden.regenerate` if intended"
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160, 200])
+def test_no_number_is_cut_and_header_states_the_source(tmp_path: Path, width: int) -> None:
+    result = _result(tmp_path)
+    frame = select_rows(result.frame)
+    text = render(result, frame, width)
+    lines = text.splitlines()
+    assert all(len(line) <= width for line in lines)
+    assert "source: bundled SAMPLE snapshot" in text.replace("\n", " ")
+    assert "SAMPLE DATA" in text
+    for sector in ("Optical communication", "Switching"):
+        assert sector.lower() in text.lower()
+    assert "median fwd P/E" in text.replace("\n", " ")
+    # every forward P/E shown appears whole on one line
+    shown = "\n".join(lines)
+    if "Fwd P/E" in shown:
+        for value in frame["pe_fwd"].dropna():
+            assert table.format_value("pe_fwd", value) in shown
+
+
+def test_narrow_terminals_drop_whole_columns_by_priority(tmp_path: Path) -> None:
+    result = _result(tmp_path)
+    frame = select_rows(result.frame)
+    narrow = render(result, frame, 80)
+    assert "hidden columns" in narrow
+    assert "Segment" not in narrow.split("hidden columns", 1)[1].split("\n", 2)[-1]
+    assert "Score" in narrow and "Ticker" in narrow
+    wide = render(result, frame, 200)
+    assert "hidden columns" not in wide
+
+
+def test_missing_is_a_dash_never_zero(tmp_path: Path) -> None:
+    result = _result(tmp_path)
+    frame = select_rows(result.frame, sectors=["optical_communication"])
+    text = render(result, frame, 200, columns=["ticker", "pe_ttm", "score"])
+    aaoi = next(line for line in text.splitlines() if "AAOI" in line)
+    assert "–" in aaoi and not re.search(r"\b0\.0\b", aaoi)
+
+
+def test_sparkline() -> None:
+    assert table.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
+    assert len(table.sparkline(list(range(300)), width=12)) == 12
+    assert table.sparkline([5.0]) == ""
+    assert table.sparkline([2.0, 2.0, 2.0]) == "▄▄▄"
