@@ -23,13 +23,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from screener.catalog import NUMERIC_METRICS, SECTORS  # noqa: E402
 from screener.engine import evaluate, load_ruleset  # noqa: E402
 
+# Fixed order, so the synthetic data stay the same when the catalogue grows.
+BENCH_METRICS = (
+    "pe_ttm",
+    "pe_fwd",
+    "ps_ttm",
+    "pb",
+    "ev_ebitda",
+    "revenue_growth",
+    "earnings_growth",
+    "gross_margin",
+    "net_margin",
+    "roe",
+    "debt_to_equity",
+    "ret_6m",
+    "ret_12m",
+    "price_vs_ma200",
+    "eps_revision_30d",
+    "market_cap_usd",
+)
+assert set(BENCH_METRICS) <= NUMERIC_METRICS
+
 
 def synthetic_frame(n: int, seed: int = 7) -> pd.DataFrame:
     """n companies with plausible multiples and about 15% of every figure missing."""
     rng = np.random.default_rng(seed)
     index = pd.Index([f"C{i:05d}" for i in range(n)], name="ticker")
     data: dict[str, object] = {}
-    for metric in sorted(NUMERIC_METRICS):
+    for metric in BENCH_METRICS:
         values = (
             rng.lognormal(3.0, 0.8, n)
             if metric.startswith(("pe", "ev_", "ps", "pb"))

@@ -217,3 +217,23 @@ def test_unknown_matrix_marks_undecided_rules(tmp_path: Path) -> None:
     ev = evaluate(ruleset, frame)
     assert ev.unknown["peg"].tolist() == [False, True, False]
     assert ev.unknown["dc"].tolist() == [False, False, False]  # not applicable is not unknown
+
+
+def test_evaluation_never_reaches_a_string_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like zipline's loader that raises if called: pandas' own evaluators are off limits."""
+
+    def trap(*args: object, **kwargs: object) -> None:
+        raise AssertionError("pandas string evaluation used")
+
+    monkeypatch.setattr(pd, "eval", trap)
+    monkeypatch.setattr(pd.DataFrame, "query", trap)
+    monkeypatch.setattr(pd.DataFrame, "eval", trap)
+    frame = frame_of(
+        pe_fwd=[10.0, 20.0, NAN],
+        pe_ttm=[30.0, 20.0, 5.0],
+        peg=[0.5, 2.0, NAN],
+        sector=["switching"] * 3,
+        market=["CN", "US", "US"],
+    )
+    ev = evaluate(load_ruleset(), frame)
+    assert "peg-below-one" in ev.fired["T0"]

@@ -90,7 +90,8 @@ def shipped_rules_path() -> Path:
 
 def clip(text: str, limit: int = 60) -> str:
     """User text quoted in a message, cut so a hostile file cannot flood the terminal."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    shown = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 def _show_line(line: str, col: int) -> tuple[str, int]:
@@ -263,12 +264,15 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         if key not in table:
             raise source.error(index, None, f"[[rule]] is missing the required key '{key}'")
 
-    def text(key: str, limit: int | None = None) -> str:
+    def text(key: str, limit: int | None = None, printable: bool = True) -> str:
         value = table.get(key, "")
         if not isinstance(value, str):
             raise source.error(index, key, f"'{key}' must be a string, not {_type_name(value)}")
         if limit is not None and len(value) > limit:
             raise source.error(index, key, f"'{key}' is too long (the limit is {limit} characters)")
+        if printable and any(not c.isprintable() and c not in "\n\t" for c in value):
+            # Escape sequences in a title or reason could rewrite the user's terminal.
+            raise source.error(index, key, f"'{key}' contains control characters")
         return value
 
     rule_id = text("id")
@@ -294,7 +298,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
                 raise source.error(
                     index,
                     "sectors",
-                    f"unknown sector '{sector[:60]}'"
+                    f"unknown sector '{clip(sector)}'"
                     + suggest(sector, SECTORS)
                     + f"; sectors are {', '.join(SECTORS)}",
                 )
@@ -320,7 +324,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
                 raise source.error(index, "tags", f"invalid tag {tag[:60]!r}")
         tags = tuple(raw)
 
-    when_text = text("when")
+    when_text = text("when", printable=False)  # the tokenizer rejects such characters itself
     try:
         when = parse_condition(when_text)
     except ExprError as err:

@@ -82,7 +82,8 @@ def parse_template(text: str) -> Template:
             raise ExprError("empty placeholder: write an expression such as {pe_fwd:.1f}", i)
         if not SPEC_RE.fullmatch(spec):
             raise ExprError(
-                f"unsupported format '{spec}': use e.g. .1f, .0%, ,.0f or +.1%",
+                f"unsupported format '{spec[:20]}{'...' if len(spec) > 20 else ''}': "
+                "use e.g. .1f, .0%, ,.0f or +.1%",
                 i + 1 + len(expr_text) + 1,
             )
         try:
