@@ -350,20 +350,40 @@ class Store:
                 " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
                 " open = excluded.open, high = excluded.high, low = excluded.low,"
                 " close = excluded.close, volume = excluded.volume, source = excluded.source",
-                [(bundle.ticker, b.date, _clean_number(b.open), _clean_number(b.high),
-                  _clean_number(b.low), _clean_number(b.close), _clean_number(b.volume),
-                  bundle.source) for b in bundle.prices if _clean_number(b.close) is not None],
+                [
+                    (
+                        bundle.ticker,
+                        b.date,
+                        _clean_number(b.open),
+                        _clean_number(b.high),
+                        _clean_number(b.low),
+                        _clean_number(b.close),
+                        _clean_number(b.volume),
+                        bundle.source,
+                    )
+                    for b in bundle.prices
+                    if _clean_number(b.close) is not None
+                ],
             )
             conn.executemany(
                 "insert into valuation_history (ticker, source, metric, date, value)"
                 " values (?, ?, ?, ?, ?) on conflict (ticker, source, metric, date)"
                 " do update set value = excluded.value",
-                [(bundle.ticker, bundle.source, p.metric, p.date, v) for p in bundle.history
-                 if (v := _clean_number(p.value)) is not None],
+                [
+                    (bundle.ticker, bundle.source, p.metric, p.date, v)
+                    for p in bundle.history
+                    if (v := _clean_number(p.value)) is not None
+                ],
             )
             db["fetch_log"].insert_all(
-                {"ticker": bundle.ticker, "kind": kind, "at": stamp, "outcome": outcome,
-                 "detail": detail, "requests": requests}
+                {
+                    "ticker": bundle.ticker,
+                    "kind": kind,
+                    "at": stamp,
+                    "outcome": outcome,
+                    "detail": detail,
+                    "requests": requests,
+                }
                 for kind, outcome, detail, requests in logs
             )
 
@@ -372,9 +392,14 @@ class Store:
         stamp = at or _now()
         with self.transaction() as db:
             db["fetch_log"].insert_all(
-                {"ticker": r["ticker"], "kind": r["kind"], "at": r.get("at") or stamp,
-                 "outcome": r["outcome"], "detail": r.get("detail", ""),
-                 "requests": int(r.get("requests", 0))}
+                {
+                    "ticker": r["ticker"],
+                    "kind": r["kind"],
+                    "at": r.get("at") or stamp,
+                    "outcome": r["outcome"],
+                    "detail": r.get("detail", ""),
+                    "requests": int(r.get("requests", 0)),
+                }
                 for r in rows
             )
 
@@ -411,3 +436,88 @@ class Store:
             return None
         value = json.loads(row[0])
         return value if isinstance(value, dict) else None
+
+    # -- watchlists: saved runs -------------------------------------------------
+    def _ensure_watchlist_tables(self) -> None:
+        with self.transaction() as db:
+            db["watchlist_runs"].create(
+                {
+                    "id": int,
+                    "name": str,
+                    "saved_at": str,
+                    "source": str,
+                    "as_of_min": str,
+                    "as_of_max": str,
+                    "rules_hash": str,
+                    "rules": str,
+                    "row_count": int,
+                },
+                pk="id",
+                if_not_exists=True,
+            )
+            db["watchlist_runs"].create_index(["name", "id"], if_not_exists=True)
+            db["watchlist_rows"].create(
+                {"run_id": int, "ticker": str, "score": float, "flags": str, "data": str},
+                pk=("run_id", "ticker"),
+                if_not_exists=True,
+            )
+
+    def save_watchlist_run(
+        self, name: str, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
+    ) -> int:
+        """Save one run of a watchlist (its rows and how they were made), all or nothing."""
+        self._ensure_watchlist_tables()
+        rows = list(rows)
+        with self.transaction() as db:
+            table = db["watchlist_runs"]
+            table.insert(
+                {
+                    "name": name,
+                    "saved_at": _now(),
+                    "source": meta.get("source"),
+                    "as_of_min": meta.get("as_of_min"),
+                    "as_of_max": meta.get("as_of_max"),
+                    "rules_hash": meta.get("rules_hash"),
+                    "rules": json.dumps(list(meta.get("rules", ())), ensure_ascii=False),
+                    "row_count": len(rows),
+                }
+            )
+            run_id = int(table.last_pk)  # type: ignore[arg-type]
+            db["watchlist_rows"].insert_all(
+                {
+                    "run_id": run_id,
+                    "ticker": row["ticker"],
+                    "score": row.get("score"),
+                    "flags": json.dumps(list(row.get("flags") or ()), ensure_ascii=False),
+                    "data": json.dumps(dict(row), ensure_ascii=False, default=str),
+                }
+                for row in rows
+            )
+        return run_id
+
+    def watchlist_runs(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Saved runs, oldest first (of one watchlist when `name` is given)."""
+        self._ensure_watchlist_tables()
+        sql = "select * from watchlist_runs" + (" where name = ?" if name else "") + " order by id"
+        return list(self.db.query(sql, [name] if name else []))
+
+    def watchlist_rows(self, run_id: int) -> list[dict[str, Any]]:
+        self._ensure_watchlist_tables()
+        return [
+            json.loads(row["data"])
+            for row in self.db.query(
+                "select data from watchlist_rows where run_id = ? order by rowid", [run_id]
+            )
+        ]
+
+    def delete_watchlist(self, name: str) -> int:
+        """Delete every saved run of a watchlist; returns how many runs went."""
+        self._ensure_watchlist_tables()
+        with self.transaction() as db:
+            ids = [
+                r["id"] for r in db.query("select id from watchlist_runs where name = ?", [name])
+            ]
+            for run_id in ids:
+                db.execute("delete from watchlist_rows where run_id = ?", [run_id])
+            db.execute("delete from watchlist_runs where name = ?", [name])
+        return len(ids)

@@ -1,0 +1,100 @@
+"""Watchlists: saved runs of a screen, and what changed between two of them.
+
+Pure logic (names, fingerprints, diffs); the store keeps the runs. A run keeps
+the rows as exported (the stable CSV schema), the rule set's fingerprint and the
+data's as-of range, so a diff can say whether the rules changed as well as the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from screener.errors import InputError
+
+_NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
+
+
+def validate_name(name: str) -> str:
+    """A watchlist name: letters (any script), digits, `_ . -`; no paths, at most 64 chars."""
+    if not _NAME.match(name) or ".." in name:
+        raise InputError(
+            f"invalid watchlist name {name!r}: use letters, digits, '_', '-' or '.', "
+            "start with a letter or digit, at most 64 characters"
+        )
+    return name
+
+
+def rules_fingerprint(rules: Iterable[Any]) -> str:
+    """A short hash of what the rules say (ids, conditions, scores, sectors), not of files."""
+    canon = [
+        [rule.id, rule.when_text, float(rule.score), sorted(rule.sectors)]
+        for rule in sorted(rules, key=lambda r: r.id)
+    ]
+    digest = hashlib.sha256(json.dumps(canon, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Change:
+    ticker: str
+    name: str
+    old_score: float
+    new_score: float
+    added_flags: tuple[str, ...]
+    removed_flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WatchlistDiff:
+    entered: tuple[Mapping[str, Any], ...]
+    left: tuple[Mapping[str, Any], ...]
+    changed: tuple[Change, ...]
+    unchanged: int
+    rules_changed: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.entered or self.left or self.changed)
+
+
+def diff_runs(
+    old_rows: Sequence[Mapping[str, Any]],
+    new_rows: Sequence[Mapping[str, Any]],
+    *,
+    old_rules: str | None = None,
+    new_rules: str | None = None,
+) -> WatchlistDiff:
+    """Names that entered or left, and names whose flags or score changed."""
+    old = {row["ticker"]: row for row in old_rows}
+    new = {row["ticker"]: row for row in new_rows}
+    changed: list[Change] = []
+    unchanged = 0
+    for ticker in new.keys() & old.keys():
+        before, after = old[ticker], new[ticker]
+        old_flags, new_flags = list(before.get("flags") or ()), list(after.get("flags") or ())
+        old_score, new_score = float(before.get("score") or 0), float(after.get("score") or 0)
+        if old_flags == new_flags and old_score == new_score:
+            unchanged += 1
+            continue
+        changed.append(
+            Change(
+                ticker=ticker,
+                name=str(after.get("name") or ""),
+                old_score=old_score,
+                new_score=new_score,
+                added_flags=tuple(f for f in new_flags if f not in old_flags),
+                removed_flags=tuple(f for f in old_flags if f not in new_flags),
+            )
+        )
+    return WatchlistDiff(
+        entered=tuple(new[t] for t in new if t not in old),
+        left=tuple(old[t] for t in old if t not in new),
+        changed=tuple(sorted(changed, key=lambda c: c.new_score - c.old_score, reverse=True)),
+        unchanged=unchanged,
+        rules_changed=old_rules is not None and new_rules is not None and old_rules != new_rules,
+    )

@@ -1,0 +1,105 @@
+"""Watchlists: names validated, runs saved in the store, diffs between runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from screener.errors import InputError
+from screener.watchlist import diff_runs, validate_name
+
+
+@pytest.mark.parametrize("name", ["core", "AI-2026", "光模块", "a.b_c", "x" * 64])
+def test_good_names(name: str) -> None:
+    assert validate_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["", "../x", "a/b", "a\\b", ".hidden", "-flag", "x" * 65, "a..b", "a b", "nul\x00"]
+)
+def test_bad_names(name: str) -> None:
+    with pytest.raises(InputError, match="invalid watchlist name"):
+        validate_name(name)
+
+
+def test_diff_runs_unit() -> None:
+    old = [
+        {"ticker": "A", "score": 1.0, "flags": ["x"]},
+        {"ticker": "B", "score": 2.0, "flags": ["x", "y"]},
+        {"ticker": "C", "score": 1.0, "flags": ["z"]},
+    ]
+    new = [
+        {"ticker": "B", "score": 3.0, "flags": ["x", "w"]},
+        {"ticker": "C", "score": 1.0, "flags": ["z"]},
+        {"ticker": "D", "score": 1.5, "flags": ["x"]},
+    ]
+    diff = diff_runs(old, new, old_rules="h1", new_rules="h1")
+    assert [r["ticker"] for r in diff.entered] == ["D"]
+    assert [r["ticker"] for r in diff.left] == ["A"]
+    (change,) = diff.changed
+    assert (change.ticker, change.old_score, change.new_score) == ("B", 2.0, 3.0)
+    assert change.added_flags == ("w",) and change.removed_flags == ("y",)
+    assert diff.unchanged == 1 and not diff.rules_changed
+
+
+def _rules(path: Path, threshold: int) -> Path:
+    path.write_text(
+        f'[[rule]]\nid = "cheap"\ntitle = "Cheap"\ndescription = "d"\n'
+        f'when = "pe_fwd < {threshold}"\nscore = 1\nwhy = "fwd P/E {{pe_fwd:.1f}}"\n'
+        '[[rule]]\nid = "growth"\ntitle = "Growth"\ndescription = "d"\n'
+        'when = "revenue_growth > 30%"\nscore = 1\nwhy = "growth {revenue_growth:.0%}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_diff_over_two_saved_runs(run_cli, tmp_path: Path) -> None:
+    loose, strict = _rules(tmp_path / "a.toml", 40), _rules(tmp_path / "b.toml", 25)
+    for rules in (loose, strict):
+        result = run_cli(
+            "watchlist", "save", "demo", "--source", "sample", "--flagged", "--rules", str(rules)
+        )
+        assert result.status == 0, result.err
+    first = json.loads(
+        run_cli(
+            "screen", "--source", "sample", "--format", "json", "--flagged", "--rules", str(loose)
+        ).out
+    )
+    second = json.loads(
+        run_cli(
+            "screen", "--source", "sample", "--format", "json", "--flagged", "--rules", str(strict)
+        ).out
+    )
+    a, b = {r["ticker"]: r for r in first}, {r["ticker"]: r for r in second}
+    result = run_cli("watchlist", "diff", "demo", "--format", "json")
+    assert result.status == 0, result.err
+    changes = json.loads(result.out)
+    by_kind: dict[str, set[str]] = {}
+    for row in changes:
+        by_kind.setdefault(row["change"], set()).add(row["ticker"])
+    assert by_kind.get("entered", set()) == set(b) - set(a)
+    assert by_kind.get("left", set()) == set(a) - set(b)
+    assert by_kind["left"]  # the stricter threshold must drop someone
+    expected_changed = {t for t in set(a) & set(b) if a[t]["flags"] != b[t]["flags"]}
+    assert by_kind.get("changed", set()) == expected_changed
+    assert "rule set changed" in run_cli("watchlist", "diff", "demo").out
+
+
+def test_show_export_list_rm(run_cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("watchlist", "save", "w1", "--source", "sample").status == 0
+    shown = json.loads(run_cli("watchlist", "show", "w1", "--format", "json").out)
+    assert len(shown) == 63
+    exported = run_cli("watchlist", "export", "w1")
+    assert exported.status == 0
+    back = pd.read_csv(tmp_path / "watchlists" / "w1.csv", dtype={"ticker": str})
+    assert list(back["ticker"]) == [row["ticker"] for row in shown]
+    listed = json.loads(run_cli("watchlist", "list", "--format", "json").out)
+    assert [row["name"] for row in listed] == ["w1"]
+    assert run_cli("watchlist", "rm", "w1").status == 0
+    missing = run_cli("watchlist", "show", "w1")
+    assert missing.status == 2 and "no watchlist named 'w1'" in missing.err
+    assert run_cli("watchlist", "diff", "../etc").status == 2
