@@ -151,3 +151,23 @@ def test_shipped_packs_load_and_document_every_rule() -> None:
         "penalties.toml",
     }
     assert any(r.score < 0 for r in ruleset)
+
+
+def test_flag_label_is_optional_and_validated(tmp_path: Path) -> None:
+    from screener.engine import load_ruleset
+    from screener.errors import InputError
+
+    good = tmp_path / "f.toml"
+    good.write_text(
+        '[[rule]]\nid = "a"\nflag = "PEG<1"\ntitle = "A"\nwhen = "peg < 1"\nscore = 1\n',
+        encoding="utf-8",
+    )
+    assert load_ruleset([good]).rules[0].flag == "PEG<1"
+    bad = tmp_path / "g.toml"
+    bad.write_text(good.read_text().replace('"PEG<1"', '"\\u001b[31mred"'), encoding="utf-8")
+    with pytest.raises(InputError, match="g.toml:3"):
+        load_ruleset([bad])
+    long = tmp_path / "h.toml"
+    long.write_text(good.read_text().replace('"PEG<1"', '"way-too-long-label"'), encoding="utf-8")
+    with pytest.raises(InputError, match="invalid flag label"):
+        load_ruleset([long])

@@ -27,7 +27,9 @@ def test_fixture_profiles(name: str) -> None:
     doc = _load(name)
     result = classify(doc["assetProfile"])
     assert (result.sector, result.sub_segment) == (
-        doc["expected"]["sector"], doc["expected"]["sub_segment"]), result
+        doc["expected"]["sector"],
+        doc["expected"]["sub_segment"],
+    ), result
     if result.sector == UNCLASSIFIED:
         assert result.confidence == 0.0
         assert result.reason
@@ -59,9 +61,15 @@ def test_accepts_flat_info_dict_and_nested_asset_profile() -> None:
 
 def test_more_evidence_means_more_confidence() -> None:
     one = classify({"longBusinessSummary": "The company makes optical transceivers."})
-    many = classify({"longBusinessSummary": (
-        "The company makes optical transceivers, optical transceiver modules for data centers, "
-        "optical engines and laser chips for optical communication.")})
+    many = classify(
+        {
+            "longBusinessSummary": (
+                "The company makes optical transceivers, "
+                "optical transceiver modules for data centers, "
+                "optical engines and laser chips for optical communication."
+            )
+        }
+    )
     assert one.sector == many.sector == "optical_communication"
     assert many.confidence > one.confidence
 
@@ -88,6 +96,7 @@ def test_is_pure_and_deterministic() -> None:
 
 
 # --------------------------------------------------------------- real recorded Yahoo answers
+
 
 def _recorded_profiles() -> list[tuple[str, dict[str, Any]]]:
     if not RECORDED.is_dir():

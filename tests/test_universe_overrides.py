@@ -50,9 +50,16 @@ def test_add_remove_and_resector(tmp_path: Path, name: str, text: str) -> None:
     assert "600845.SS" not in merged and "VRT" not in merged
     added = merged["300001.SZ"]
     assert (added.sector, added.sub_segment, added.origin) == (
-        "optical_communication", "optical_component", "override")
+        "optical_communication",
+        "optical_component",
+        "override",
+    )
     assert (added.name_zh, added.market, added.currency, added.exchange) == (
-        "示例光学", "CN", "CNY", "SZSE")
+        "示例光学",
+        "CN",
+        "CNY",
+        "SZSE",
+    )
     moved = merged["601138.SS"]
     assert (moved.sector, moved.sub_segment) == ("adjacent", "adjacent_server")
     assert moved.name_zh == base["601138.SS"].name_zh  # untouched fields kept
@@ -79,38 +86,52 @@ CASES = {
         '[[add]]\nticker = "300001"\nname_en = "X"\nsector = "optics"\n'
         'sub_segment = "optical_chip"\n',
         "action,ticker,name_en,sector,sub_segment\nadd,300001,X,optics,optical_chip\n",
-        1, 2, "unknown sector 'optics'",
+        1,
+        2,
+        "unknown sector 'optics'",
     ),
     "malformed ticker": (
         'remove = [\n  "300308.SZ",\n  "30030X",\n]\n',
         "action,ticker\nremove,300308.SZ\nremove,30030X\n",
-        3, 3, "unrecognised ticker '30030X'",
+        3,
+        3,
+        "unrecognised ticker '30030X'",
     ),
     "duplicate ticker": (
         'remove = ["300308.SZ"]\n\n[[set]]\nticker = "sz300308"\nsub_segment = "optical_chip"\n',
         "action,ticker,sub_segment\nremove,300308.SZ,\nset,sz300308,optical_chip\n",
-        3, 3, "duplicate ticker 300308.SZ (first at line",
+        3,
+        3,
+        "duplicate ticker 300308.SZ (first at line",
     ),
     "sub-segment of another sector": (
         '[[set]]\nticker = "300308.SZ"\nsub_segment = "switch_silicon"\n',
         "action,ticker,sub_segment\nset,300308.SZ,switch_silicon\n",
-        1, 2, "belongs to sector 'switching'",
+        1,
+        2,
+        "belongs to sector 'switching'",
     ),
     "re-sector without sub-segment": (
         '\n[[set]]\nticker = "300308.SZ"\nsector = "switching"\n',
         "action,ticker,sector\nset,300308.SZ,switching\n",
-        2, 2, "needs a sub_segment",
+        2,
+        2,
+        "needs a sub_segment",
     ),
     "add an existing company": (
         '[[add]]\nticker = "300308"\nname_en = "X"\nsector = "switching"\n'
         'sub_segment = "switch_system"\n',
         "action,ticker,name_en,sector,sub_segment\nadd,300308,X,switching,switch_system\n",
-        1, 2, "already in the universe",
+        1,
+        2,
+        "already in the universe",
     ),
     "remove an unknown company": (
         'remove = ["AAPL"]\n',
         "action,ticker\nremove,AAPL\n",
-        1, 2, "cannot remove AAPL",
+        1,
+        2,
+        "cannot remove AAPL",
     ),
 }
 

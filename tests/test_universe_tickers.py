@@ -110,8 +110,17 @@ def test_a_share_forms_agree(prefix: str, tail: int) -> None:
 
 @pytest.mark.parametrize(
     ("ticker", "market"),
-    [("300308.SZ", "CN"), ("688702.SS", "CN"), ("920001.BJ", "CN"), ("0700.HK", "HK"),
-     ("2345.TW", "TW"), ("3081.TWO", "TW"), ("5803.T", "JP"), ("NXT.AX", "AU"), ("ANET", "US")],
+    [
+        ("300308.SZ", "CN"),
+        ("688702.SS", "CN"),
+        ("920001.BJ", "CN"),
+        ("0700.HK", "HK"),
+        ("2345.TW", "TW"),
+        ("3081.TWO", "TW"),
+        ("5803.T", "JP"),
+        ("NXT.AX", "AU"),
+        ("ANET", "US"),
+    ],
 )
 def test_market_of(ticker: str, market: str) -> None:
     assert market_of(ticker) == market

@@ -35,7 +35,8 @@ MAX_SHOWN_LINE = 100
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-KEYS = ("id", "title", "description", "sectors", "when", "score", "why", "tags")
+KEYS = ("id", "title", "description", "sectors", "when", "score", "why", "tags", "flag")
+FLAG_RE = re.compile(r"[A-Za-z0-9<>=/%+.-]{1,12}")
 REQUIRED = ("id", "title", "when", "score")
 _HEADER_RE = re.compile(r"^\s*\[\[\s*(?:rule|\"rule\"|'rule')\s*\]\]")
 _TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -57,6 +58,7 @@ class Rule:
     tags: tuple[str, ...]
     path: Path
     line: int
+    flag: str | None = None  # short label for the table's Flags column (default: the id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +326,14 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
                 raise source.error(index, "tags", f"invalid tag {tag[:60]!r}")
         tags = tuple(raw)
 
+    flag = text("flag").strip() if "flag" in table else ""
+    if flag and not FLAG_RE.fullmatch(flag):
+        raise source.error(
+            index,
+            "flag",
+            f"invalid flag label {flag[:40]!r}: at most 12 letters, digits or < > = / % + . -",
+        )
+
     when_text = text("when", printable=False)  # the tokenizer rejects such characters itself
     try:
         when = parse_condition(when_text)
@@ -350,6 +360,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         score=float(score),
         why=why,
         template=template,
+        flag=flag or None,
         tags=tags,
         path=path,
         line=source.rule_line(index),

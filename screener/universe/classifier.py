@@ -86,102 +86,208 @@ def _zh(sub: str | None, weight: float, *phrases: str, sector: str | None = None
 
 _RULES: tuple[_Rule, ...] = tuple(
     # ------------------------------------------------------------ optical communication
-    _en("optical_module", 3.0,
+    _en(
+        "optical_module",
+        3.0,
         r"optical (?:communication )?(?:transceiver|module)s?(?: modules?)?",
-        r"(?:optical )?transceiver modules?", r"optical transceivers?",
-        r"data ?com(?:munication)? (?:optical )?modules?", r"active optical cables?")
+        r"(?:optical )?transceiver modules?",
+        r"optical transceivers?",
+        r"data ?com(?:munication)? (?:optical )?modules?",
+        r"active optical cables?",
+    )
     + _en("optical_module", 2.0, r"transceivers?", r"(?:400|800|1\.6)\s?(?:G|T)(?:b/s)? modules?")
     + _zh("optical_module", 3.0, "光模块", "光收发模块", "光收发器件")
-    + _en("optical_chip", 3.0,
-          r"(?:semiconductor )?laser chips?", r"optical chips?", r"optoelectronic chips?",
-          r"(?:DFB|EML|VCSEL|CW) (?:laser )?(?:chips?|lasers?)",
-          r"(?:PLC|AWG) (?:splitter )?chips?", r"photonic integrated circuits?")
+    + _en(
+        "optical_chip",
+        3.0,
+        r"(?:semiconductor )?laser chips?",
+        r"optical chips?",
+        r"optoelectronic chips?",
+        r"(?:DFB|EML|VCSEL|CW) (?:laser )?(?:chips?|lasers?)",
+        r"(?:PLC|AWG) (?:splitter )?chips?",
+        r"photonic integrated circuits?",
+    )
     + _en("optical_chip", 2.0, r"semiconductor lasers?", r"laser diodes?", r"photodetectors?")
     + _zh("optical_chip", 3.0, "光芯片", "激光器芯片", "激光芯片", "光电芯片")
-    + _en("optical_component", 3.0,
-          r"(?:passive )?optical (?:components?|devices?)", r"optical engines?",
-          r"fiber[- ]optic (?:connectors?|components?|devices?|patch cords?)",
-          r"fibre[- ]optic (?:connectors?|components?|devices?|patch cords?)",
-          r"optoelectronic (?:components?|devices?)", r"MPO(?:/MTP)?(?: connectors?)?")
-    + _en("optical_component", 2.0,
-          r"(?:PLC )?(?:optical )?splitters?", r"arrayed waveguide gratings?", r"AWGs?",
-          r"optical isolators?", r"wavelength division multiplex\w*", r"optical filters?",
-          r"lithium niobate modulators?", r"optical amplifiers?")
+    + _en(
+        "optical_component",
+        3.0,
+        r"(?:passive )?optical (?:components?|devices?)",
+        r"optical engines?",
+        r"fiber[- ]optic (?:connectors?|components?|devices?|patch cords?)",
+        r"fibre[- ]optic (?:connectors?|components?|devices?|patch cords?)",
+        r"optoelectronic (?:components?|devices?)",
+        r"MPO(?:/MTP)?(?: connectors?)?",
+    )
+    + _en(
+        "optical_component",
+        2.0,
+        r"(?:PLC )?(?:optical )?splitters?",
+        r"arrayed waveguide gratings?",
+        r"AWGs?",
+        r"optical isolators?",
+        r"wavelength division multiplex\w*",
+        r"optical filters?",
+        r"lithium niobate modulators?",
+        r"optical amplifiers?",
+    )
     + _zh("optical_component", 3.0, "光器件", "无源器件", "光引擎", "光无源")
-    + _en("fiber_cable", 3.0,
-          rf"optical {_F}(?:,| and| &)? (?:optical )?cables?", rf"{_F}[- ]optic cables?",
-          r"optical cables?", r"optical fib(?:er|re) preforms?", rf"{_F} preforms?")
+    + _en(
+        "fiber_cable",
+        3.0,
+        rf"optical {_F}(?:,| and| &)? (?:optical )?cables?",
+        rf"{_F}[- ]optic cables?",
+        r"optical cables?",
+        r"optical fib(?:er|re) preforms?",
+        rf"{_F} preforms?",
+    )
     + _en("fiber_cable", 2.0, rf"optical {_F}", r"submarine cables?")
     + _zh("fiber_cable", 3.0, "光纤光缆", "光缆", "光棒", "光纤预制棒")
     + _zh("fiber_cable", 2.0, "光纤")
-    + _en("cpo_silicon_photonics", 3.0,
-          r"silicon photonics?", r"co-packaged optics?", r"CPO", r"optical I/O")
+    + _en(
+        "cpo_silicon_photonics",
+        3.0,
+        r"silicon photonics?",
+        r"co-packaged optics?",
+        r"CPO",
+        r"optical I/O",
+    )
     + _zh("cpo_silicon_photonics", 3.0, "硅光", "共封装光学", "光电共封装")
-    + _en("optical_transport", 3.0,
-          r"optical (?:transport|transmission|networking) "
-          r"(?:systems?|equipment|platforms?|products?)",
-          r"coherent optic\w*", r"(?:D)?WDM (?:systems?|equipment)", r"packet-optical")
+    + _en(
+        "optical_transport",
+        3.0,
+        r"optical (?:transport|transmission|networking) "
+        r"(?:systems?|equipment|platforms?|products?)",
+        r"coherent optic\w*",
+        r"(?:D)?WDM (?:systems?|equipment)",
+        r"packet-optical",
+    )
     + _en("optical_transport", 2.0, r"optical networking", r"optical transport")
     + _zh("optical_transport", 3.0, "光传输设备", "光传送网")
-    + _en(None, 1.0, r"optical communications?", r"photonics?", r"optoelectronics?",
-          sector="optical_communication")
+    + _en(
+        None,
+        1.0,
+        r"optical communications?",
+        r"photonics?",
+        r"optoelectronics?",
+        sector="optical_communication",
+    )
     + _zh(None, 1.0, "光通信", "光电子", sector="optical_communication")
     # ------------------------------------------------------------ high-speed interconnect
-    + _en("copper_cable", 3.0,
-          r"active electrical cables?", r"AECs?", r"direct[- ]attach(?:ed)? (?:copper )?cables?",
-          r"DAC cables?", r"high[- ]speed (?:copper |data |communication |transmission )?cables?",
-          r"(?:high[- ]speed )?copper (?:interconnect|cables?)")
+    + _en(
+        "copper_cable",
+        3.0,
+        r"active electrical cables?",
+        r"AECs?",
+        r"direct[- ]attach(?:ed)? (?:copper )?cables?",
+        r"DAC cables?",
+        r"high[- ]speed (?:copper |data |communication |transmission )?cables?",
+        r"(?:high[- ]speed )?copper (?:interconnect|cables?)",
+    )
     + _en("copper_cable", 2.0, r"coaxial cables?", r"data cables?", r"cable assembl(?:y|ies)")
     + _zh("copper_cable", 3.0, "高速铜缆", "铜缆", "高速线缆", "高速通信线")
     + _zh("copper_cable", 2.0, "数据线缆", "同轴电缆")
-    + _en("connector_backplane", 3.0,
-          r"high[- ]speed (?:backplane |I/O )?connectors?", r"backplanes?(?: connectors?)?",
-          r"I/O (?:connectors?|cages?)", r"interconnect (?:systems?|solutions?|products?)")
+    + _en(
+        "connector_backplane",
+        3.0,
+        r"high[- ]speed (?:backplane |I/O )?connectors?",
+        r"backplanes?(?: connectors?)?",
+        r"I/O (?:connectors?|cages?)",
+        r"interconnect (?:systems?|solutions?|products?)",
+    )
     + _en("connector_backplane", 2.0, r"connectors?")
     + _zh("connector_backplane", 3.0, "高速连接器", "背板连接器", "背板")
     + _zh("connector_backplane", 2.0, "连接器")
-    + _en("cable_materials", 2.0,
-          r"(?:magnet|enam[ae]l+ed|winding) wires?", r"copper (?:conductors?|wires?|rods?)",
-          r"heat[- ]shrink\w*", r"silver[- ]plated copper")
+    + _en(
+        "cable_materials",
+        2.0,
+        r"(?:magnet|enam[ae]l+ed|winding) wires?",
+        r"copper (?:conductors?|wires?|rods?)",
+        r"heat[- ]shrink\w*",
+        r"silver[- ]plated copper",
+    )
     + _zh("cable_materials", 2.0, "漆包线", "热缩材料", "镀银铜线", "导体材料")
-    + _en("interconnect_chip", 3.0, r"retimers?", r"SerDes", r"PCIe (?:switch(?:es)?|retimers?)",
-          r"CXL (?:controllers?|memory expanders?)", r"connectivity (?:chips?|semiconductors?)")
+    + _en(
+        "interconnect_chip",
+        3.0,
+        r"retimers?",
+        r"SerDes",
+        r"PCIe (?:switch(?:es)?|retimers?)",
+        r"CXL (?:controllers?|memory expanders?)",
+        r"connectivity (?:chips?|semiconductors?)",
+    )
     + _zh("interconnect_chip", 3.0, "Retimer", "高速接口芯片")
     # ------------------------------------------------------------ switching
-    + _en("switch_silicon", 3.0,
-          r"(?:ethernet )?switch(?:ing)? (?:chips?|silicon|ASICs?|SoCs?)",
-          r"ethernet (?:PHY|physical layer)(?: chips?| transceivers?)?", r"network processors?")
+    + _en(
+        "switch_silicon",
+        3.0,
+        r"(?:ethernet )?switch(?:ing)? (?:chips?|silicon|ASICs?|SoCs?)",
+        r"ethernet (?:PHY|physical layer)(?: chips?| transceivers?)?",
+        r"network processors?",
+    )
     + _en("switch_silicon", 2.0, r"PHY chips?", r"networking (?:chips?|semiconductors?)")
     + _zh("switch_silicon", 3.0, "交换芯片", "以太网交换芯片", "以太网物理层芯片", "PHY芯片")
-    + _en("switch_system", 3.0,
-          rf"(?:ethernet|data {_C}|network(?:ing)?|campus|white[- ]box|cloud|enterprise)"
-          r" switch(?:es)?",
-          r"switches(?:,)? (?:and )?routers", r"routers(?:,)? (?:and )?switches",
-          rf"data {_C} networking", r"network(?:ing)? equipment", r"switch(?:es)? and routers")
-    + _en("switch_system", 2.0, r"routers?", r"enterprise networking", r"wireless LAN",
-          r"network (?:products|devices|communication equipment)")
+    + _en(
+        "switch_system",
+        3.0,
+        rf"(?:ethernet|data {_C}|network(?:ing)?|campus|white[- ]box|cloud|enterprise)"
+        r" switch(?:es)?",
+        r"switches(?:,)? (?:and )?routers",
+        r"routers(?:,)? (?:and )?switches",
+        rf"data {_C} networking",
+        r"network(?:ing)? equipment",
+        r"switch(?:es)? and routers",
+    )
+    + _en(
+        "switch_system",
+        2.0,
+        r"routers?",
+        r"enterprise networking",
+        r"wireless LAN",
+        r"network (?:products|devices|communication equipment)",
+    )
     + _en("switch_system", 1.0, r"switches")
     + _zh("switch_system", 3.0, "交换机", "数据中心网络", "网络设备")
     + _zh("switch_system", 2.0, "路由器")
     # ------------------------------------------------------------ data centers
-    + _en("idc_operator", 3.0,
-          rf"(?:internet )?data {_C} (?:services|operations?|operators?|business|"
-          r"campus(?:es)?|facilities|capacity|REITs?)",
-          r"colocation", r"IDC", rf"hyperscale (?:data {_C}|campus(?:es)?)",
-          r"interconnection services",
-          rf"(?:owns?|operates?|develops?)(?:,| and)? (?:owns? )?(?:and )?operat\w* data {_C}",
-          rf"(?:carrier|cloud)[- ]neutral data {_C}")
+    + _en(
+        "idc_operator",
+        3.0,
+        rf"(?:internet )?data {_C} (?:services|operations?|operators?|business|"
+        r"campus(?:es)?|facilities|capacity|REITs?)",
+        r"colocation",
+        r"IDC",
+        rf"hyperscale (?:data {_C}|campus(?:es)?)",
+        r"interconnection services",
+        rf"(?:owns?|operates?|develops?)(?:,| and)? (?:owns? )?(?:and )?operat\w* data {_C}",
+        rf"(?:carrier|cloud)[- ]neutral data {_C}",
+    )
     + _en("idc_operator", 2.0, r"wholesale data", r"retail colocation", r"computing power leasing")
     + _zh("idc_operator", 3.0, "数据中心服务", "IDC", "互联网数据中心", "机柜", "算力租赁")
     + _zh("idc_operator", 2.0, "机房")
-    + _en("idc_power_cooling", 3.0,
-          r"(?:precision|computer room|data center|data centre) air[- ]condition\w*",
-          r"liquid cooling", rf"data {_C} (?:cooling|thermal management|power|infrastructure)",
-          r"uninterruptible power(?: supply| supplies| systems?)?", r"UPS(?: systems?)?",
-          r"critical (?:digital )?infrastructure", r"thermal management", r"immersion cooling")
+    + _en(
+        "idc_power_cooling",
+        3.0,
+        r"(?:precision|computer room|data center|data centre) air[- ]condition\w*",
+        r"liquid cooling",
+        rf"data {_C} (?:cooling|thermal management|power|infrastructure)",
+        r"uninterruptible power(?: supply| supplies| systems?)?",
+        r"UPS(?: systems?)?",
+        r"critical (?:digital )?infrastructure",
+        r"thermal management",
+        r"immersion cooling",
+    )
     + _en("idc_power_cooling", 2.0, r"HVDC", r"power distribution units?", r"cooling systems?")
-    + _zh("idc_power_cooling", 3.0,
-          "液冷", "精密空调", "机房温控", "数据中心温控", "不间断电源", "UPS")
+    + _zh(
+        "idc_power_cooling",
+        3.0,
+        "液冷",
+        "精密空调",
+        "机房温控",
+        "数据中心温控",
+        "不间断电源",
+        "UPS",
+    )
     + _zh("idc_power_cooling", 2.0, "温控")
     + _en(None, 1.0, rf"data {_C}", sector="data_center")
     + _zh(None, 1.0, "数据中心", sector="data_center")
@@ -218,7 +324,8 @@ def _score(text: str) -> tuple[dict[str, float], dict[str, float], _Evidence]:
     # counted again as "transceiver" or "optical module".
     for rule in sorted(_RULES, key=lambda r: (-r.weight, -len(r.pattern.pattern))):
         hits = [
-            m for m in rule.pattern.finditer(text)
+            m
+            for m in rule.pattern.finditer(text)
             if not any(m.start() < e and s < m.end() for s, e in claimed)
         ]
         if not hits:
@@ -263,12 +370,18 @@ def classify(profile: Mapping[str, Any]) -> Classification:
 
     if best < MIN_SCORE:
         return Classification(
-            UNCLASSIFIED, None, 0.0, all_evidence,
+            UNCLASSIFIED,
+            None,
+            0.0,
+            all_evidence,
             f"weak evidence: best {best_sector} scored {best:.1f} < {MIN_SCORE:.1f}",
         )
     if dominance < MIN_DOMINANCE:
         return Classification(
-            UNCLASSIFIED, None, 0.0, all_evidence,
+            UNCLASSIFIED,
+            None,
+            0.0,
+            all_evidence,
             f"conflicting evidence: {best_sector} {best:.1f} vs {runner_sector} {runner:.1f}",
         )
 

@@ -61,37 +61,64 @@ SECTOR_INFO: dict[str, Sector] = {s.id: s for s in _SECTOR_LIST}
 
 _SUB_SEGMENT_LIST: tuple[SubSegment, ...] = (
     # optical communication
-    SubSegment("optical_module", "optical_communication",
-               "Optical modules / transceivers", "光模块"),
-    SubSegment("optical_chip", "optical_communication",
-               "Optical chips and lasers", "光芯片/激光器"),
-    SubSegment("optical_component", "optical_communication",
-               "Passive optical components / optical engines", "光器件/无源器件/光引擎"),
-    SubSegment("fiber_cable", "optical_communication",
-               "Optical fibre, cable and connectivity", "光纤光缆"),
-    SubSegment("cpo_silicon_photonics", "optical_communication",
-               "CPO / silicon photonics", "CPO/硅光"),
-    SubSegment("optical_transport", "optical_communication",
-               "Optical transport systems", "光传输设备"),
+    SubSegment(
+        "optical_module", "optical_communication", "Optical modules / transceivers", "光模块"
+    ),
+    SubSegment(
+        "optical_chip", "optical_communication", "Optical chips and lasers", "光芯片/激光器"
+    ),
+    SubSegment(
+        "optical_component",
+        "optical_communication",
+        "Passive optical components / optical engines",
+        "光器件/无源器件/光引擎",
+    ),
+    SubSegment(
+        "fiber_cable", "optical_communication", "Optical fibre, cable and connectivity", "光纤光缆"
+    ),
+    SubSegment(
+        "cpo_silicon_photonics", "optical_communication", "CPO / silicon photonics", "CPO/硅光"
+    ),
+    SubSegment(
+        "optical_transport", "optical_communication", "Optical transport systems", "光传输设备"
+    ),
     # high-speed interconnect
-    SubSegment("copper_cable", "high_speed_interconnect",
-               "DAC/AEC high-speed copper cable", "高速铜缆(DAC/AEC)"),
-    SubSegment("connector_backplane", "high_speed_interconnect",
-               "High-speed connectors and backplanes", "高速连接器/背板"),
-    SubSegment("cable_materials", "high_speed_interconnect",
-               "Cable and connector materials", "线缆材料"),
-    SubSegment("interconnect_chip", "high_speed_interconnect",
-               "SerDes / retimer / connectivity chips", "高速互连芯片"),
+    SubSegment(
+        "copper_cable",
+        "high_speed_interconnect",
+        "DAC/AEC high-speed copper cable",
+        "高速铜缆(DAC/AEC)",
+    ),
+    SubSegment(
+        "connector_backplane",
+        "high_speed_interconnect",
+        "High-speed connectors and backplanes",
+        "高速连接器/背板",
+    ),
+    SubSegment(
+        "cable_materials", "high_speed_interconnect", "Cable and connector materials", "线缆材料"
+    ),
+    SubSegment(
+        "interconnect_chip",
+        "high_speed_interconnect",
+        "SerDes / retimer / connectivity chips",
+        "高速互连芯片",
+    ),
     # switching
-    SubSegment("switch_silicon", "switching",
-               "Switch silicon and network chips", "交换芯片/网络芯片"),
-    SubSegment("switch_system", "switching",
-               "Switch systems, network equipment and ODM", "交换机/网络设备及ODM"),
+    SubSegment(
+        "switch_silicon", "switching", "Switch silicon and network chips", "交换芯片/网络芯片"
+    ),
+    SubSegment(
+        "switch_system",
+        "switching",
+        "Switch systems, network equipment and ODM",
+        "交换机/网络设备及ODM",
+    ),
     # data centers
-    SubSegment("idc_operator", "data_center",
-               "IDC operators and developers", "IDC运营商"),
-    SubSegment("idc_power_cooling", "data_center",
-               "IDC power and cooling infrastructure", "IDC电源与温控"),
+    SubSegment("idc_operator", "data_center", "IDC operators and developers", "IDC运营商"),
+    SubSegment(
+        "idc_power_cooling", "data_center", "IDC power and cooling infrastructure", "IDC电源与温控"
+    ),
     # adjacent group (outside the four)
     SubSegment("adjacent_server", ADJACENT, "Servers and AI compute", "服务器/算力"),
     SubSegment("adjacent_power", ADJACENT, "Power supplies and power equipment", "电源"),

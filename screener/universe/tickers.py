@@ -32,8 +32,35 @@ _A_SHARE_EXCHANGES: dict[str, str] = {"SS": "SS", "SH": "SS", "SZ": "SZ", "BJ": 
 
 # Other Yahoo suffixes accepted as given (upper-cased); the symbol body is checked loosely.
 _OTHER_SUFFIXES: frozenset[str] = frozenset(
-    {"T", "AX", "KS", "KQ", "TO", "V", "L", "DE", "F", "PA", "AS", "SW", "MI", "MC",
-     "SI", "JK", "NS", "BO", "TA", "ST", "HE", "CO", "OL", "IR", "NZ", "SA", "MX"}
+    {
+        "T",
+        "AX",
+        "KS",
+        "KQ",
+        "TO",
+        "V",
+        "L",
+        "DE",
+        "F",
+        "PA",
+        "AS",
+        "SW",
+        "MI",
+        "MC",
+        "SI",
+        "JK",
+        "NS",
+        "BO",
+        "TA",
+        "ST",
+        "HE",
+        "CO",
+        "OL",
+        "IR",
+        "NZ",
+        "SA",
+        "MX",
+    }
 )
 
 _RE_A_PLAIN = re.compile(r"^(\d{6})$")
@@ -128,7 +155,23 @@ def market_of(ticker: str) -> str:
         return "US"
     suffix = ticker.rsplit(".", 1)[1]
     return {
-        "SS": "CN", "SZ": "CN", "BJ": "CN", "HK": "HK", "TW": "TW", "TWO": "TW",
-        "T": "JP", "AX": "AU", "KS": "KR", "KQ": "KR", "TO": "CA", "V": "CA", "L": "GB",
-        "SI": "SG", "DE": "DE", "F": "DE", "PA": "FR", "AS": "NL", "SW": "CH",
+        "SS": "CN",
+        "SZ": "CN",
+        "BJ": "CN",
+        "HK": "HK",
+        "TW": "TW",
+        "TWO": "TW",
+        "T": "JP",
+        "AX": "AU",
+        "KS": "KR",
+        "KQ": "KR",
+        "TO": "CA",
+        "V": "CA",
+        "L": "GB",
+        "SI": "SG",
+        "DE": "DE",
+        "F": "DE",
+        "PA": "FR",
+        "AS": "NL",
+        "SW": "CH",
     }.get(suffix, suffix)
