@@ -450,6 +450,65 @@ def universe_check(file: Path) -> None:
         )
 
 
+@cli.command()
+@click.option("--sector", type=click.Choice(SECTORS), required=True, help="The sector to draw.")
+@source_option
+@rules_option
+@universe_option
+@click.option(
+    "--png",
+    "png_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the chart as a PNG file (needs matplotlib).",
+)
+@click.pass_obj
+def plot(
+    state: AppState,
+    sector: str,
+    source: str,
+    rule_paths: tuple[Path, ...],
+    universe_file: Path | None,
+    png_path: Path | None,
+) -> None:
+    """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
+    import os
+
+    from screener.pipeline import run_screen
+    from screener.plot import chart_key, points_for, save_png, terminal_chart
+    from screener.universe import sector_label
+
+    store = _open_store(state)
+    try:
+        result = run_screen(
+            store=store,
+            source=source,  # type: ignore[arg-type]
+            rule_paths=rule_paths or None,
+            universe_file=universe_file,
+        )
+    finally:
+        store.close()
+    points = points_for(result.frame, sector)
+    label = "SAMPLE data" if result.source == "sample" else "Yahoo data"
+    title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label})"
+    console = _stdout_console()
+    color = console.is_terminal and not os.environ.get("NO_COLOR")
+    height = min(30, max(15, (console.height or 30) - 6))
+    click.echo(terminal_chart(points, width=console.width, height=height, color=color, title=title))
+    names = {
+        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in result.frame.iterrows()
+    }
+    for line in chart_key(points, names):
+        click.echo(line)
+    flagged = sum(points.flagged)
+    summary = f"{len(points.tickers)} plotted: x = flagged ({flagged}, numbered), • = not flagged"
+    if points.left_out:
+        summary += f"; left out (no forward P/E or growth): {', '.join(points.left_out)}"
+    click.echo(summary)
+    if png_path is not None:
+        save_png(points, png_path, title)
+        click.echo(f"wrote {png_path}")
+
+
 @cli.group()
 def watchlist() -> None:
     """Saved runs: save, list, show, diff, export, rm."""

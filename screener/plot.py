@@ -1,0 +1,139 @@
+"""`screener plot`: forward P/E against revenue growth for one sector.
+
+The picture the thesis asks for: who is cheap for their growth. Flagged names
+(positive score) are drawn with their own marker and labelled with the ticker;
+the rest are dots. The terminal chart uses plotext; `--png` uses matplotlib,
+an optional dependency imported only when asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from screener.errors import DataError, InputError
+
+
+@dataclass(frozen=True)
+class PlotPoints:
+    """The points of one sector's chart, and the names left out for lack of data."""
+
+    sector: str
+    tickers: tuple[str, ...]
+    growth_pct: tuple[float, ...]
+    pe_fwd: tuple[float, ...]
+    flagged: tuple[bool, ...]
+    left_out: tuple[str, ...]
+
+
+def points_for(frame: pd.DataFrame, sector: str) -> PlotPoints:
+    """Companies of `sector` with a positive forward P/E and a revenue growth figure."""
+    rows = frame[frame["sector"] == sector]
+    if rows.empty:
+        raise InputError(f"no company of sector '{sector}' in this run")
+    usable = rows["pe_fwd"].gt(0) & rows["revenue_growth"].notna()
+    shown = rows[usable]
+    return PlotPoints(
+        sector=sector,
+        tickers=tuple(str(t) for t in shown.index),
+        growth_pct=tuple(float(v) * 100 for v in shown["revenue_growth"]),
+        pe_fwd=tuple(float(v) for v in shown["pe_fwd"]),
+        flagged=tuple(bool(s > 0) for s in shown["score"].fillna(0)),
+        left_out=tuple(str(t) for t in rows.index[~usable]),
+    )
+
+
+def terminal_chart(points: PlotPoints, *, width: int, height: int, color: bool, title: str) -> str:
+    """The scatter as text for the terminal."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(max(40, width), max(15, height))
+    plt.theme("pro" if color else "clear")
+    plain = [i for i, f in enumerate(points.flagged) if not f]
+    marked = [i for i, f in enumerate(points.flagged) if f]
+    if plain:
+        plt.scatter(
+            [points.growth_pct[i] for i in plain],
+            [points.pe_fwd[i] for i in plain],
+            marker="dot",
+        )
+    if marked:
+        plt.scatter(
+            [points.growth_pct[i] for i in marked],
+            [points.pe_fwd[i] for i in marked],
+            marker="x",
+            color="green" if color else "default",
+        )
+        # Numbers, not tickers, next to the marks: short labels rarely collide, and the
+        # key printed under the chart names each one.
+        for number, i in enumerate(marked, start=1):
+            plt.text(str(number), points.growth_pct[i], points.pe_fwd[i])
+    plt.title(title)
+    plt.xlabel("revenue growth, % y/y")
+    plt.ylabel("forward P/E")
+    text = plt.build()
+    return text if color else plt.uncolorize(text)
+
+
+def chart_key(points: PlotPoints, names: dict[str, str]) -> list[str]:
+    """Lines naming each numbered (flagged) point of the terminal chart."""
+    marked = [i for i, f in enumerate(points.flagged) if f]
+    return [
+        f"{number:>3}  {points.tickers[i]:<10} {names.get(points.tickers[i], '')}"
+        f"  growth {points.growth_pct[i]:+.0f}%  fwd P/E {points.pe_fwd[i]:.1f}"
+        for number, i in enumerate(marked, start=1)
+    ]
+
+
+def save_png(points: PlotPoints, path: Path, title: str) -> None:
+    """The same scatter as a PNG file (needs matplotlib: `pip install 'screener[png]'`)."""
+    if path.suffix.lower() != ".png":
+        raise InputError(f"{path}: the --png path must end in .png")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as pyplot
+    except ImportError as exc:
+        raise DataError("--png needs matplotlib: pip install 'screener[png]'") from exc
+    figure, axes = pyplot.subplots(figsize=(9, 6), dpi=120)
+    try:
+        for flagged, style in (
+            (False, {"c": "#999999", "marker": "o"}),
+            (True, {"c": "#1a7f37", "marker": "X"}),
+        ):
+            idx = [i for i, f in enumerate(points.flagged) if f is flagged]
+            if not idx:
+                continue
+            axes.scatter(
+                [points.growth_pct[i] for i in idx],
+                [points.pe_fwd[i] for i in idx],
+                s=60 if flagged else 30,
+                label="flagged" if flagged else "not flagged",
+                **style,
+            )
+            if flagged:
+                for i in idx:
+                    axes.annotate(
+                        points.tickers[i],
+                        (points.growth_pct[i], points.pe_fwd[i]),
+                        textcoords="offset points",
+                        xytext=(4, 4),
+                        fontsize=8,
+                    )
+        axes.set_xlabel("revenue growth, % y/y")
+        axes.set_ylabel("forward P/E")
+        axes.set_title(title)
+        axes.grid(alpha=0.3)
+        axes.legend()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        figure.savefig(tmp)
+        tmp.replace(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        pyplot.close(figure)

@@ -1,0 +1,70 @@
+"""`screener plot`: offline, flagged names numbered, PNG written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from screener.plot import chart_key, points_for, terminal_chart
+
+FRAME = pd.DataFrame(
+    {
+        "sector": ["switching"] * 4,
+        "pe_fwd": [20.0, np.nan, -5.0, 30.0],
+        "revenue_growth": [0.5, 0.2, 0.1, np.nan],
+        "score": [2.0, 1.0, 0.0, 0.0],
+    },
+    index=["A", "B", "C", "D"],
+)
+
+
+def test_points_leave_out_what_cannot_be_placed() -> None:
+    points = points_for(FRAME, "switching")
+    assert points.tickers == ("A",)
+    assert points.growth_pct == (50.0,) and points.flagged == (True,)
+    assert set(points.left_out) == {"B", "C", "D"}
+    assert chart_key(points, {"A": "Alpha"})[0].split() == [
+        "1",
+        "A",
+        "Alpha",
+        "growth",
+        "+50%",
+        "fwd",
+        "P/E",
+        "20.0",
+    ]
+    text = terminal_chart(points, width=60, height=15, color=False, title="t")
+    assert "\x1b[" not in text and "forward P/E" in text
+
+
+def test_plot_command_offline(run_cli, tmp_path: Path) -> None:
+    png = tmp_path / "chart.png"
+    result = run_cli(
+        "plot", "--sector", "optical_communication", "--source", "sample", "--png", str(png)
+    )
+    assert result.status == 0, result.err
+    assert "forward P/E" in result.out and "SAMPLE" in result.out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = json.loads(
+        run_cli(
+            "screen", "--source", "sample", "--format", "json", "--sector", "optical_communication"
+        ).out
+    )
+    flagged = [
+        r["ticker"]
+        for r in rows
+        if r["score"] > 0 and r["pe_fwd"] and r["pe_fwd"] > 0 and r["revenue_growth"] is not None
+    ]
+    for ticker in flagged:
+        assert ticker in result.out
+
+
+def test_plot_errors(run_cli, tmp_path: Path) -> None:
+    assert run_cli("plot", "--sector", "nope", "--source", "sample").status == 2
+    bad = run_cli(
+        "plot", "--sector", "switching", "--source", "sample", "--png", str(tmp_path / "x.jpg")
+    )
+    assert bad.status == 2 and "x.jpg" in bad.err
