@@ -80,11 +80,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickers", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")
-    parser.add_argument("--rate-limit", type=float, default=None,
-                        help="requests per second before the fake answers 429")
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        help="requests per second before the fake answers 429",
+    )
     parser.add_argument("--max-concurrency", type=int, default=32)
-    parser.add_argument("--hand-sample", type=int, default=None,
-                        help="time the hand loop on this many tickers and scale up (quick runs)")
+    parser.add_argument(
+        "--hand-sample",
+        type=int,
+        default=None,
+        help="time the hand loop on this many tickers and scale up (quick runs)",
+    )
     args = parser.parse_args(argv)
 
     import warnings
@@ -96,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     tickers = make_tickers(args.tickers)
     fake = FakeYahoo(latency=args.latency, rate_limit=args.rate_limit, synthesize=True)
     fake.prepare(tickers)
-    print(f"tickers: {len(tickers)}  latency: {args.latency:g}s  rate limit: "
-          f"{args.rate_limit if args.rate_limit else 'none'}")
+    print(
+        f"tickers: {len(tickers)}  latency: {args.latency:g}s  rate limit: "
+        f"{args.rate_limit if args.rate_limit else 'none'}"
+    )
 
     # 1. the hand loop
     yf.set_tz_cache_location(str(tmp / "yf-hand"))
@@ -108,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     scale = len(tickers) / len(sample)
     hand_total = hand_s * scale
     label = f" (extrapolated from {len(sample)})" if scale != 1 else ""
-    print(f"hand loop: {hand_total:8.2f} s{label}   requests/ticker: "
-          f"{hand_requests / len(sample):.2f}   lost: {round(hand_lost * scale)}")
+    print(
+        f"hand loop: {hand_total:8.2f} s{label}   requests/ticker: "
+        f"{hand_requests / len(sample):.2f}   lost: {round(hand_lost * scale)}"
+    )
 
     # 2. screener, cold, with its own caches and handshake
     fake.reset_counts()
@@ -123,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     cold_s = time.perf_counter() - start
     cold_requests = fake.total
     served = sum(1 for r in fake.records if r.status != 429)
-    print(f"screener:  {cold_s:8.2f} s   requests/ticker: {cold_requests / len(tickers):.2f}"
-          f"   lost: {len(cold.failed)}   (429s: {cold.throttled}, retries: {cold.retries})")
+    print(
+        f"screener:  {cold_s:8.2f} s   requests/ticker: {cold_requests / len(tickers):.2f}"
+        f"   lost: {len(cold.failed)}   (429s: {cold.throttled}, retries: {cold.retries})"
+    )
     for ticker, reason in list(cold.failed.items())[:5]:
         print(f"  failed {ticker}: {reason}")
 
@@ -133,13 +147,17 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     warm = refresh(store, tickers, provider=provider, policy=policy)
     warm_s = time.perf_counter() - start
-    print(f"warm:      {warm_s:8.2f} s   requests: {fake.total}   "
-          f"skipped as fresh: {len(warm.skipped_fresh)}")
+    print(
+        f"warm:      {warm_s:8.2f} s   requests: {fake.total}   "
+        f"skipped as fresh: {len(warm.skipped_fresh)}"
+    )
     print(f"ratio: {hand_total / cold_s:.1f}x")
     if args.rate_limit:
         rate = served / cold_s
-        print(f"sustained: {rate:.1f} req/s served = {rate / args.rate_limit:.0%} of the limit "
-              f"({cold_requests / cold_s:.1f} req/s sent incl. 429s)")
+        print(
+            f"sustained: {rate:.1f} req/s served = {rate / args.rate_limit:.0%} of the limit "
+            f"({cold_requests / cold_s:.1f} req/s sent incl. 429s)"
+        )
         print(f"lost tickers: hand loop {round(hand_lost * scale)}, screener {len(cold.failed)}")
     store.close()
     return 0

@@ -45,8 +45,7 @@ def store(tmp_path: Path) -> Store:
     s.close()
 
 
-def run(store: Store, fake: FakeYahoo, cache: Path, tickers: list[str] = TICKERS,
-        **kw: Any) -> Any:
+def run(store: Store, fake: FakeYahoo, cache: Path, tickers: list[str] = TICKERS, **kw: Any) -> Any:
     provider = YahooProvider(fake.session(), cache_dir=cache)
     kw.setdefault("policy", FAST)
     return refresh(store, tickers, provider=provider, **kw)
@@ -118,8 +117,7 @@ def test_after_the_ttl_everything_is_fetched_again(
     assert forced.fetched == ["ANET"]
 
 
-def test_a_429_storm_is_ridden_out(fake_yahoo: FakeYahoo, yf_cache_dir: Path,
-                                   store: Store) -> None:
+def test_a_429_storm_is_ridden_out(fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store) -> None:
     fake_yahoo.add_fault(Fault("429", times=10))
     fake_yahoo.add_fault(Fault("429", endpoint="chart", times=3, retry_after=0.05))
     summary = run(store, fake_yahoo, yf_cache_dir)
@@ -152,8 +150,9 @@ def test_exhausted_retries_fail_that_ticker_alone(
     fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
 ) -> None:
     fake_yahoo.add_fault(Fault("500", symbol="ANET"))
-    policy = RefreshPolicy(retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02),
-                           ticker_retries=1)
+    policy = RefreshPolicy(
+        retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02), ticker_retries=1
+    )
     summary = run(store, fake_yahoo, yf_cache_dir, policy=policy)
     assert set(summary.failed) == {"ANET"} and "500" in summary.failed["ANET"]
     assert len(summary.fetched) == len(TICKERS) - 1
@@ -198,11 +197,14 @@ def test_progress_reports_every_ticker(
     run(store, fake_yahoo, yf_cache_dir, tickers=["ANET", "999999.SZ"], progress=events.append)
     assert [e.stage for e in events] == ["start", "ticker", "ticker", "done"]
     assert {(e.ticker, e.outcome) for e in events if e.stage == "ticker"} == {
-        ("ANET", "ok"), ("999999.SZ", "not_found")}
+        ("ANET", "ok"),
+        ("999999.SZ", "not_found"),
+    }
     assert events[-1].done == events[-1].total == 2
 
 
 # -- the gate on its own -----------------------------------------------------------------------
+
 
 class _Resp:
     def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
@@ -211,8 +213,9 @@ class _Resp:
 
 
 def test_gate_shrinks_at_once_and_grows_back_gradually() -> None:
-    gate = AdaptiveGate(max_limit=16, initial=8,
-                        retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001))
+    gate = AdaptiveGate(
+        max_limit=16, initial=8, retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001)
+    )
     answers = iter([_Resp(429), _Resp(200)])
     assert gate.call(lambda: next(answers)).status_code == 200
     assert gate.limit == pytest.approx(4 + 1 / 4)  # halved by the 429, then one success
@@ -238,12 +241,24 @@ def test_last_close_skips_the_weekend_and_waits_for_the_settle() -> None:
 
 # -- crash safety and concurrency (real processes) ------------------------------------------------
 
+
 def _spawn(db: Path, cache: Path, latency: float, tickers: list[str]) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_yahoo.run_refresh", str(db), str(cache),
-         str(latency), *tickers],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.fake_yahoo.run_refresh",
+            str(db),
+            str(cache),
+            str(latency),
+            *tickers,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 

@@ -73,8 +73,14 @@ def test_listing_and_financial_currency_are_never_mixed(
 
 def test_missing_fields_stay_missing(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
     b = provider(fake_yahoo, yf_cache_dir).fetch_one("688702.SS")  # loss-making, no coverage
-    for name in ("pe_ttm", "peg", "ev_ebitda", "target_upside", "eps_revision_30d",
-                 "dividend_yield"):
+    for name in (
+        "pe_ttm",
+        "peg",
+        "ev_ebitda",
+        "target_upside",
+        "eps_revision_30d",
+        "dividend_yield",
+    ):
         assert name not in b.metrics
 
 
@@ -132,6 +138,7 @@ def test_kinds_limit_the_requests(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> 
 
 # -- pure helpers ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("info", "expected"),
     [
@@ -176,8 +183,15 @@ def _body(name: str) -> Any:
 
 def _recorded_quote_summary(symbol: str) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    for module in ("financialData", "summaryDetail", "defaultKeyStatistics", "assetProfile",
-                   "quoteType", "price", "earningsTrend"):
+    for module in (
+        "financialData",
+        "summaryDetail",
+        "defaultKeyStatistics",
+        "assetProfile",
+        "quoteType",
+        "price",
+        "earningsTrend",
+    ):
         path = RECORDED / "node-yahoo-finance2" / f"quoteSummary-{module}-{symbol}.json"
         result = _body(str(path.relative_to(RECORDED)))["quoteSummary"]["result"]
         if result:
@@ -231,8 +245,9 @@ def test_recorded_hong_kong_answer_keeps_usd_statements_apart(
     fresh_yfinance()
     qs = _body("yfinance-java/qs_1299_HK.json")
     quote = _body("yfinance-java/v7_1299_HK.json")
-    fake = FakeYahoo(fixtures=None, extra={("quoteSummary", "1299.HK"): qs,
-                                            ("quote", "1299.HK"): quote})
+    fake = FakeYahoo(
+        fixtures=None, extra={("quoteSummary", "1299.HK"): qs, ("quote", "1299.HK"): quote}
+    )
     b = YahooProvider(fake.session(), cache_dir=yf_cache_dir).fetch_one(
         "1299.HK", kinds={"fundamentals"}
     )
@@ -265,10 +280,16 @@ def test_recorded_valuation_timeseries_becomes_history(
             raw[(t, point["asOfDate"])] = point["reportedValue"]["raw"]
     got = {(p.metric, p.date): p.value for p in b.history}
     assert got[("pe_fwd", "2025-06-30")] == raw[("quarterlyForwardPeRatio", "2025-06-30")]
-    assert got[("ev_revenue", "2026-06-30")] == raw[
-        ("quarterlyEnterprisesValueRevenueRatio", "2026-06-30")]
-    by_metric = {"quarterlyPeRatio": "pe_ttm", "quarterlyPbRatio": "pb",
-                 "quarterlyPsRatio": "ps_ttm", "quarterlyEnterprisesValueEBITDARatio": "ev_ebitda"}
+    assert (
+        got[("ev_revenue", "2026-06-30")]
+        == raw[("quarterlyEnterprisesValueRevenueRatio", "2026-06-30")]
+    )
+    by_metric = {
+        "quarterlyPeRatio": "pe_ttm",
+        "quarterlyPbRatio": "pb",
+        "quarterlyPsRatio": "ps_ttm",
+        "quarterlyEnterprisesValueEBITDARatio": "ev_ebitda",
+    }
     for (t, day), value in raw.items():
         if t in by_metric:
             assert got[(by_metric[t], day)] == value

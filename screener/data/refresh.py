@@ -79,6 +79,7 @@ _PRICE_PROPORTIONAL = ("market_cap", "market_cap_usd", "pe_ttm", "pe_fwd", "peg"
 
 # -- policy and results -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Per-request retries: how often, how long to wait, how long in all."""
@@ -138,6 +139,7 @@ class RefreshSummary:
 
 # -- staleness ------------------------------------------------------------------------------------
 
+
 def last_close(ticker: str, now: datetime, settle: timedelta = timedelta(0)) -> datetime:
     """The most recent weekday close of the ticker's exchange that is `settle` in the past."""
     tzname, hour, minute = _US_CLOSE
@@ -186,10 +188,14 @@ def plan(
             continue
         ok = {k: _parse(ok_times.get((ticker, k))) for k in ALL_KINDS}
         newest_ok = max((t for t in ok.values() if t), default=None)
-        missing = max((t for k in ALL_KINDS if (t := _parse(missing_times.get((ticker, k))))),
-                      default=None)
-        if (missing and (newest_ok is None or missing > newest_ok)
-                and now - missing < policy.not_found_ttl):
+        missing = max(
+            (t for k in ALL_KINDS if (t := _parse(missing_times.get((ticker, k))))), default=None
+        )
+        if (
+            missing
+            and (newest_ok is None or missing > newest_ok)
+            and now - missing < policy.not_found_ttl
+        ):
             not_found.append(ticker)
             continue
         kinds: set[str] = set()
@@ -202,8 +208,9 @@ def plan(
         hist = ok[KIND_HISTORY]
         empty = _parse(empty_times.get((ticker, KIND_HISTORY)))
         # An empty history answer is believed like a "not found": for a day.
-        empty_believed = bool(empty and (hist is None or empty > hist)
-                              and now - empty < policy.not_found_ttl)
+        empty_believed = bool(
+            empty and (hist is None or empty > hist) and now - empty < policy.not_found_ttl
+        )
         if (hist is None or now - hist >= policy.history_ttl) and not empty_believed:
             kinds.add(KIND_HISTORY)
         if kinds:
@@ -214,6 +221,7 @@ def plan(
 
 
 # -- the adaptive gate ------------------------------------------------------------------------
+
 
 def _retry_after(response: Any) -> float | None:
     headers = getattr(response, "headers", None) or {}
@@ -231,8 +239,16 @@ def _retry_after(response: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-_TRANSIENT_NAMES = {"Timeout", "ReadTimeout", "ConnectTimeout", "ConnectionError", "TimeoutError",
-                    "ChunkedEncodingError", "RemoteDisconnected", "ProtocolError"}
+_TRANSIENT_NAMES = {
+    "Timeout",
+    "ReadTimeout",
+    "ConnectTimeout",
+    "ConnectionError",
+    "TimeoutError",
+    "ChunkedEncodingError",
+    "RemoteDisconnected",
+    "ProtocolError",
+}
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -352,8 +368,11 @@ class AdaptiveGate:
                     return response
                 self._count_retry()
                 delay = _retry_after(response)
-                self._sleep(min(delay, self.retry.max_delay) if delay is not None
-                            else self._backoff(attempt))
+                self._sleep(
+                    min(delay, self.retry.max_delay)
+                    if delay is not None
+                    else self._backoff(attempt)
+                )
                 continue
             self._on_success()
             return response
@@ -368,6 +387,7 @@ class AdaptiveGate:
 
 
 # -- carrying figures forward -------------------------------------------------------------------
+
 
 def merge_with_previous(
     bundle: FetchBundle, previous: Mapping[str, Any] | None, kinds: set[str]
@@ -396,9 +416,11 @@ def merge_with_previous(
         if "target_upside" in carried:
             carried["target_upside"] = (1 + carried["target_upside"]) / factor - 1
     extra = dict(bundle.extra)
-    extra["carried_from"] = {"as_of": previous.get("as_of"),
-                             "fetched_at": previous.get("fetched_at"),
-                             "metrics": sorted(carried)}
+    extra["carried_from"] = {
+        "as_of": previous.get("as_of"),
+        "fetched_at": previous.get("fetched_at"),
+        "metrics": sorted(carried),
+    }
     return replace(
         bundle,
         metrics={**carried, **bundle.metrics},
@@ -409,6 +431,7 @@ def merge_with_previous(
 
 
 # -- the run --------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Result:
@@ -492,8 +515,9 @@ def refresh(
         while pending:
             retry_later: dict[str, set[str]] = {}
             # Workers only fetch; saving stays on this thread, whose SQLite connection it is.
-            with ThreadPoolExecutor(max_workers=policy.max_concurrency,
-                                    thread_name_prefix="refresh") as pool:
+            with ThreadPoolExecutor(
+                max_workers=policy.max_concurrency, thread_name_prefix="refresh"
+            ) as pool:
                 futures: set[Future[_Result]] = {
                     pool.submit(_fetch_task, provider, t, k) for t, k in pending.items()
                 }
@@ -502,12 +526,15 @@ def refresh(
                         finished, futures = wait(futures, return_when=FIRST_COMPLETED)
                         for future in finished:
                             result = future.result()
-                            status = _record(store, result, summary, passes, policy,
-                                             retry_later)
+                            status = _record(store, result, summary, passes, policy, retry_later)
                             if status is not None:
                                 done += 1
-                                emit("ticker", ticker=result.ticker, outcome=status,
-                                     detail=summary.failed.get(result.ticker, ""))
+                                emit(
+                                    "ticker",
+                                    ticker=result.ticker,
+                                    outcome=status,
+                                    detail=summary.failed.get(result.ticker, ""),
+                                )
                 except BaseException:
                     for f in futures:
                         f.cancel()
@@ -556,10 +583,19 @@ def _record(
         retry_later[ticker] = result.kinds
         return None
     reason = str(error) or type(error).__name__
-    rows = [{"ticker": ticker, "kind": k, "outcome": outcome, "detail": reason}
-            for k in sorted(result.kinds)]
-    rows.append({"ticker": ticker, "kind": "ticker", "outcome": outcome, "detail": reason,
-                 "requests": result.requests})
+    rows = [
+        {"ticker": ticker, "kind": k, "outcome": outcome, "detail": reason}
+        for k in sorted(result.kinds)
+    ]
+    rows.append(
+        {
+            "ticker": ticker,
+            "kind": "ticker",
+            "outcome": outcome,
+            "detail": reason,
+            "requests": result.requests,
+        }
+    )
     store.log_fetches(rows)
     summary.failed[ticker] = reason
     return outcome

@@ -41,8 +41,12 @@ KIND_PROFILE = "profile"
 ALL_KINDS: frozenset[str] = frozenset({KIND_PRICES, KIND_FUNDAMENTALS, KIND_HISTORY, KIND_PROFILE})
 
 # Minor-unit listing currencies: Yahoo quotes these in 1/100 of the major unit.
-_MINOR_UNITS: dict[str, tuple[str, float]] = {"GBp": ("GBP", 100.0), "GBX": ("GBP", 100.0),
-                                               "ZAc": ("ZAR", 100.0), "ILA": ("ILS", 100.0)}
+_MINOR_UNITS: dict[str, tuple[str, float]] = {
+    "GBp": ("GBP", 100.0),
+    "GBX": ("GBP", 100.0),
+    "ZAc": ("ZAR", 100.0),
+    "ILA": ("ILS", 100.0),
+}
 
 # get_valuation_measures() row labels -> catalogue names.
 VALUATION_LABELS: dict[str, str] = {
@@ -77,14 +81,37 @@ _DIRECT: dict[str, tuple[str, ...]] = {
 }
 
 _PROFILE_KEYS = (
-    "longName", "shortName", "displayName", "quoteType", "exchange", "fullExchangeName",
-    "market", "exchangeTimezoneName", "timeZoneFullName", "sector", "sectorKey", "industry",
-    "industryKey", "longBusinessSummary", "website", "country", "city", "fullTimeEmployees",
-    "currency", "financialCurrency",
+    "longName",
+    "shortName",
+    "displayName",
+    "quoteType",
+    "exchange",
+    "fullExchangeName",
+    "market",
+    "exchangeTimezoneName",
+    "timeZoneFullName",
+    "sector",
+    "sectorKey",
+    "industry",
+    "industryKey",
+    "longBusinessSummary",
+    "website",
+    "country",
+    "city",
+    "fullTimeEmployees",
+    "currency",
+    "financialCurrency",
 )
-_ANALYST_KEYS = ("targetMeanPrice", "targetMedianPrice", "targetHighPrice", "targetLowPrice",
-                 "recommendationMean", "recommendationKey", "numberOfAnalystOpinions",
-                 "averageAnalystRating")
+_ANALYST_KEYS = (
+    "targetMeanPrice",
+    "targetMedianPrice",
+    "targetHighPrice",
+    "targetLowPrice",
+    "recommendationMean",
+    "recommendationKey",
+    "numberOfAnalystOpinions",
+    "averageAnalystRating",
+)
 
 
 class YahooError(DataError):
@@ -317,8 +344,15 @@ def classify(exc: BaseException, what: str) -> YahooError:
         return BadResponseError(f"{what}: HTTP {status} from Yahoo")
     if isinstance(exc, json.JSONDecodeError) or "JSONDecodeError" in name or "Expecting" in text:
         return BadResponseError(f"{what}: malformed JSON from Yahoo ({text})")
-    if name in ("Timeout", "ReadTimeout", "ConnectTimeout", "ConnectionError", "TimeoutError",
-                "ChunkedEncodingError", "RemoteDisconnected") or isinstance(exc, OSError):
+    if name in (
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ConnectionError",
+        "TimeoutError",
+        "ChunkedEncodingError",
+        "RemoteDisconnected",
+    ) or isinstance(exc, OSError):
         return TransientError(f"{what}: network error ({name}: {text})")
     return BadResponseError(f"{what}: unusable answer from Yahoo ({name}: {text})")
 
@@ -452,9 +486,11 @@ class YahooProvider:
                 info = dict(t.info or {})
             except Exception as exc:  # yfinance raises many types; classify() sorts them
                 raise classify(exc, "quote") from exc
-            if not info or (_num(info.get("regularMarketPrice")) is None
-                            and _num(info.get("currentPrice")) is None
-                            and not info.get("quoteType")):
+            if not info or (
+                _num(info.get("regularMarketPrice")) is None
+                and _num(info.get("currentPrice")) is None
+                and not info.get("quoteType")
+            ):
                 raise NotFoundError("quote: Yahoo returned an empty quote (unknown symbol?)")
             tz = info.get("exchangeTimezoneName") or info.get("timeZoneFullName")
             if isinstance(tz, str) and tz:
@@ -508,8 +544,11 @@ class YahooProvider:
             rate = self.fx_rate(currency)
             if rate is not None:
                 metrics["market_cap_usd"] = metrics["market_cap"] / rate.units_per_usd
-                extra["fx"] = {"currency": rate.currency, "date": rate.date,
-                               "units_per_usd": rate.units_per_usd}
+                extra["fx"] = {
+                    "currency": rate.currency,
+                    "date": rate.date,
+                    "units_per_usd": rate.units_per_usd,
+                }
 
         profile: dict[str, Any] = {}
         if KIND_PROFILE in wanted and info:
@@ -573,5 +612,10 @@ class YahooProvider:
 def _scaled(rate: FxRate | None, currency: str, factor: float) -> FxRate | None:
     if rate is None or factor == 1.0:
         return rate
-    return FxRate(currency, rate.date, rate.units_per_usd * factor, rate.source,
-                  note=f"{rate.note} x{factor:g} (minor unit)")
+    return FxRate(
+        currency,
+        rate.date,
+        rate.units_per_usd * factor,
+        rate.source,
+        note=f"{rate.note} x{factor:g} (minor unit)",
+    )

@@ -29,9 +29,13 @@ def main(argv: list[str]) -> int:
             print(f"{event.outcome} {event.ticker}", flush=True)
 
     store = Store(Path(db))
-    summary = refresh(store, tickers, provider=YahooProvider(fake.session(), cache_dir=cache),
-                      progress=progress, policy=RefreshPolicy(max_concurrency=4,
-                                                               initial_concurrency=4))
+    summary = refresh(
+        store,
+        tickers,
+        provider=YahooProvider(fake.session(), cache_dir=cache),
+        progress=progress,
+        policy=RefreshPolicy(max_concurrency=4, initial_concurrency=4),
+    )
     store.close()
     print(f"done fetched={len(summary.fetched)} failed={len(summary.failed)}", flush=True)
     return 0 if not summary.failed else 1

@@ -247,8 +247,11 @@ class FakeYahoo:
                 },
             )
         if endpoint == "consent":
-            return _Reply(200, b"<html><body>No consent needed here.</body></html>",
-                          {"Content-Type": "text/html"})
+            return _Reply(
+                200,
+                b"<html><body>No consent needed here.</body></html>",
+                {"Content-Type": "text/html"},
+            )
         if self.bucket is not None and not self.bucket.take():
             headers = {"Content-Type": "text/html"}
             if self.rate_limit_retry_after is not None:
@@ -256,9 +259,12 @@ class FakeYahoo:
             return _Reply(429, b"Too Many Requests\r\n", headers)
         if endpoint == "crumb":
             if f"A3={COOKIE_VALUE}" not in (request.headers.get("Cookie") or ""):
-                return _Reply(403, b'{"finance":{"result":null,"error":{"code":"Unauthorized",'
-                              b'"description":"Invalid Cookie"}}}',
-                              {"Content-Type": "application/json"})
+                return _Reply(
+                    403,
+                    b'{"finance":{"result":null,"error":{"code":"Unauthorized",'
+                    b'"description":"Invalid Cookie"}}}',
+                    {"Content-Type": "application/json"},
+                )
             with self._lock:
                 self.crumbs_issued += 1
             return _Reply(200, CRUMB.encode(), {"Content-Type": "text/plain"})
@@ -267,8 +273,12 @@ class FakeYahoo:
         if fault is not None:
             return self._fault_reply(fault, endpoint)
         if endpoint in ("quote", "quoteSummary") and params.get("crumb") != CRUMB:
-            return _Reply(401, b'{"finance":{"result":null,"error":{"code":"Unauthorized",'
-                          b'"description":"Invalid Crumb"}}}', {"Content-Type": "application/json"})
+            return _Reply(
+                401,
+                b'{"finance":{"result":null,"error":{"code":"Unauthorized",'
+                b'"description":"Invalid Crumb"}}}',
+                {"Content-Type": "application/json"},
+            )
         if endpoint == "quote":
             return self._quote(symbol or "")
         if endpoint == "quoteSummary":
@@ -296,8 +306,12 @@ class FakeYahoo:
             body = b"Too Many Requests\r\n" if fault.kind == "429" else b"Service Unavailable"
             return _Reply(int(fault.kind), body, {**headers, "Content-Type": "text/html"})
         if fault.kind == "500":
-            return _Reply(500, b'{"finance":{"result":null,"error":{"code":"internal-error",'
-                          b'"description":"Internal Server Error"}}}', headers)
+            return _Reply(
+                500,
+                b'{"finance":{"result":null,"error":{"code":"internal-error",'
+                b'"description":"Internal Server Error"}}}',
+                headers,
+            )
         if fault.kind == "404":
             return _Reply(404, _not_found(endpoint), headers)
         if fault.kind == "timeout":
@@ -305,16 +319,23 @@ class FakeYahoo:
                 time.sleep(self.timeout_delay)
             raise requests.exceptions.ReadTimeout("fake Yahoo: read timed out")
         if fault.kind == "malformed":
-            return _Reply(200, b'{"quoteSummary": {"result": [{"price": {"regularMarketPrice": 1.0,'
-                          b' "currency": USD}]', headers)
+            return _Reply(
+                200,
+                b'{"quoteSummary": {"result": [{"price": {"regularMarketPrice": 1.0,'
+                b' "currency": USD}]',
+                headers,
+            )
         if fault.kind == "truncated":
             return _Reply(200, b'{"chart":{"result":[{"meta":{"currency":"CNY","symbol":"', headers)
         return _Reply(200, _empty(endpoint), headers)
 
     # -- endpoints ------------------------------------------------------------------------
     def _json(self, body: Any) -> _Reply:
-        return _Reply(200, json.dumps(body, separators=(",", ":")).encode(),
-                      {"Content-Type": "application/json;charset=utf-8"})
+        return _Reply(
+            200,
+            json.dumps(body, separators=(",", ":")).encode(),
+            {"Content-Type": "application/json;charset=utf-8"},
+        )
 
     def _quote(self, symbols: str) -> _Reply:
         return self._cached(("quote", symbols), lambda: self._quote_uncached(symbols))
@@ -346,8 +367,9 @@ class FakeYahoo:
         return reply
 
     def _quote_summary(self, symbol: str, modules: str) -> _Reply:
-        return self._cached(("quoteSummary", symbol, modules),
-                            lambda: self._quote_summary_uncached(symbol, modules))
+        return self._cached(
+            ("quoteSummary", symbol, modules), lambda: self._quote_summary_uncached(symbol, modules)
+        )
 
     def _quote_summary_uncached(self, symbol: str, modules: str) -> _Reply:
         body = self.body("quoteSummary", symbol)
@@ -371,9 +393,10 @@ class FakeYahoo:
             small = {
                 "meta": {**res["meta"], "range": "1d"},
                 "timestamp": res["timestamp"][-1:],
-                "indicators": {"quote": [{k: v[-1:] for k, v in q.items()}],
-                               "adjclose": [{"adjclose": res["indicators"]["adjclose"][0]
-                                             ["adjclose"][-1:]}]},
+                "indicators": {
+                    "quote": [{k: v[-1:] for k, v in q.items()}],
+                    "adjclose": [{"adjclose": res["indicators"]["adjclose"][0]["adjclose"][-1:]}],
+                },
             }
             return self._json({"chart": {"result": [small], "error": None}})
         encoded = self._encoded.get(key)
@@ -383,8 +406,9 @@ class FakeYahoo:
         return _Reply(200, encoded, {"Content-Type": "application/json;charset=utf-8"})
 
     def _timeseries(self, symbol: str, types: str) -> _Reply:
-        return self._cached(("timeseries", symbol, types),
-                            lambda: self._timeseries_uncached(symbol, types))
+        return self._cached(
+            ("timeseries", symbol, types), lambda: self._timeseries_uncached(symbol, types)
+        )
 
     def _timeseries_uncached(self, symbol: str, types: str) -> _Reply:
         body = self.body("timeseries", symbol)
@@ -404,23 +428,43 @@ class FakeYahoo:
             for path in sorted((self.fixtures / "quote").glob("*.json")):
                 quotes.extend(json.loads(path.read_text())["quoteResponse"]["result"])
         return self._json(
-            {"finance": {"result": [{"id": scr_id or "custom", "title": "Fake screen",
-                                     "count": len(quotes), "total": len(quotes),
-                                     "quotes": quotes}], "error": None}}
+            {
+                "finance": {
+                    "result": [
+                        {
+                            "id": scr_id or "custom",
+                            "title": "Fake screen",
+                            "count": len(quotes),
+                            "total": len(quotes),
+                            "quotes": quotes,
+                        }
+                    ],
+                    "error": None,
+                }
+            }
         )
 
 
 def _not_found(endpoint: str) -> bytes:
     if endpoint == "chart":
-        return (b'{"chart":{"result":null,"error":{"code":"Not Found",'
-                b'"description":"No data found, symbol may be delisted"}}}')
-    return (b'{"quoteSummary":{"result":null,"error":{"code":"Not Found",'
-            b'"description":"Quote not found for symbol"}}}')
+        return (
+            b'{"chart":{"result":null,"error":{"code":"Not Found",'
+            b'"description":"No data found, symbol may be delisted"}}}'
+        )
+    return (
+        b'{"quoteSummary":{"result":null,"error":{"code":"Not Found",'
+        b'"description":"Quote not found for symbol"}}}'
+    )
 
 
 def _empty(endpoint: str) -> bytes:
-    wrapper = {"quote": "quoteResponse", "quoteSummary": "quoteSummary", "chart": "chart",
-               "timeseries": "timeseries", "screener": "finance"}.get(endpoint, "finance")
+    wrapper = {
+        "quote": "quoteResponse",
+        "quoteSummary": "quoteSummary",
+        "chart": "chart",
+        "timeseries": "timeseries",
+        "screener": "finance",
+    }.get(endpoint, "finance")
     return json.dumps({wrapper: {"result": [], "error": None}}).encode()
 
 
@@ -443,8 +487,15 @@ class FakeYahooAdapter(HTTPAdapter):
         super().__init__()
         self.server = server
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         reply = self.server.handle(request)
         headers = HTTPHeaderDict({"Content-Length": str(len(reply.body)), **reply.headers})
         raw = HTTPResponse(
