@@ -139,6 +139,102 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
     ctx.obj = AppState(db=db, debug=debug)
 
 
+def _run_refresh(store: Any, tickers: list[str], *, force: bool) -> Any:
+    """Refresh with a progress bar on stderr (only when it is a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from screener.data.refresh import refresh
+
+    err = Console(stderr=True, highlight=False)
+    if not err.is_terminal:
+        return refresh(store, tickers, force=force)
+    with Progress(
+        TextColumn("refresh"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("refresh", total=len(tickers), last="")
+
+        def on_event(event: Any) -> None:
+            bar.update(
+                task,
+                completed=event.done,
+                total=event.total,
+                last=f"{event.ticker or ''} {event.outcome or ''}".strip(),
+            )
+
+        return refresh(store, tickers, force=force, progress=on_event)
+
+
+def _summary_lines(summary: Any) -> list[str]:
+    lines = [
+        f"refresh: {len(summary.fetched)} fetched, {len(summary.skipped_fresh)} skipped as fresh,"
+        f" {len(summary.not_found_recently)} skipped as not found recently,"
+        f" {len(summary.failed)} failed ({summary.requests} requests, {summary.elapsed:.1f}s"
+        + (f", {summary.throttled} rate-limited answers" if summary.throttled else "")
+        + ")"
+    ]
+    lines += [f"  failed {ticker}: {reason}" for ticker, reason in sorted(summary.failed.items())]
+    return lines
+
+
+@cli.command("refresh")
+@click.argument("tickers", nargs=-1)
+@click.option(
+    "--sector",
+    "sectors",
+    type=click.Choice([*SECTORS, "adjacent"]),
+    multiple=True,
+    help="Refresh every company of this sector (repeatable).",
+)
+@click.option("--all", "everything", is_flag=True, help="Refresh the whole universe.")
+@click.option("--force", is_flag=True, help="Fetch even what is still fresh.")
+@universe_option
+@click.pass_obj
+def refresh_command(
+    state: AppState,
+    tickers: tuple[str, ...],
+    sectors: tuple[str, ...],
+    everything: bool,
+    force: bool,
+    universe_file: Path | None,
+) -> None:
+    """Fetch prices, fundamentals and multiple history from Yahoo into the store.
+
+    Only stale data is fetched (prices older than the last close, fundamentals and
+    multiple history older than 7 days, profiles older than 30 days); --force fetches all.
+    Exits 1 when any ticker failed; the others are kept.
+    """
+    from screener.data.yahoo import yahoo_reachable
+    from screener.errors import DataError, InputError
+    from screener.pipeline import load_companies
+    from screener.universe import normalize_ticker
+
+    wanted = [normalize_ticker(t) for t in tickers]
+    if sectors or everything:
+        companies = load_companies(universe_file)
+        wanted += [c.ticker for c in companies if everything or c.sector in sectors]
+    if not wanted:
+        raise InputError("say what to refresh: TICKER..., --sector S or --all")
+    wanted = list(dict.fromkeys(wanted))
+    reachable, why = yahoo_reachable()
+    if not reachable:
+        raise DataError(f"Yahoo cannot be reached: {why}; nothing was changed")
+    store = _open_store(state)
+    try:
+        summary = _run_refresh(store, wanted, force=force)
+    finally:
+        store.close()
+    for line in _summary_lines(summary):
+        click.echo(line)
+    if summary.failed:
+        raise click.exceptions.Exit(1)
+
+
 @cli.command()
 @source_option
 @rules_option
@@ -175,6 +271,7 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
 @click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
 @click.option("--min-score", type=float, help="Only companies scoring at least this.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
+@click.option("--offline", is_flag=True, help="Do not refresh from Yahoo; use what is stored.")
 @click.pass_obj
 def screen(
     state: AppState,
@@ -190,8 +287,13 @@ def screen(
     flagged: bool,
     min_score: float | None,
     limit: int | None,
+    offline: bool,
 ) -> None:
     """Run the universe through the data and the rules and print the result.
+
+    With --source auto (the default) stale data is refreshed from Yahoo first, unless
+    --offline; when Yahoo cannot be reached and the store has no live data, the run uses
+    the bundled sample snapshot and says so.
 
     Table columns (for --columns): ticker, name, segment, price, spark, market_cap_usd,
     pe_ttm, pe_fwd, peg, ev_ebitda, revenue_growth, net_margin, pe_hist_pct, flags,
@@ -202,14 +304,18 @@ def screen(
     from screener.select import select_rows
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
-
+    select_rows(result_frame_probe(), sort=sort_key)  # a bad --sort fails before any work
     store = _open_store(state)
     try:
+        offline_reason = None
+        if source == "auto" and not offline:
+            offline_reason = _refresh_before_screen(store, rule_paths, universe_file)
         result = run_screen(
             store=store,
             source=source,  # type: ignore[arg-type]
             rule_paths=rule_paths or None,
             universe_file=universe_file,
+            offline_reason=offline_reason,
         )
     finally:
         store.close()
@@ -237,6 +343,32 @@ def screen(
                 result, frame, width=console.width, columns=column_keys, sparks=result.sparks
             )
         )
+
+
+def result_frame_probe() -> Any:
+    """An empty frame with the columns sorting needs, to validate --sort up front."""
+    import pandas as pd
+
+    return pd.DataFrame(columns=["sector", "score", "market_cap_usd"])
+
+
+def _refresh_before_screen(
+    store: Any, rule_paths: tuple[Path, ...], universe_file: Path | None
+) -> str | None:
+    """Refresh stale data of the universe; return why Yahoo could not be used, if it could not."""
+    from screener.data.yahoo import yahoo_reachable
+    from screener.pipeline import load_companies, load_rules
+
+    load_rules(rule_paths or None)  # bad rule files fail before any network traffic
+    tickers = [c.ticker for c in load_companies(universe_file)]
+    reachable, why = yahoo_reachable()
+    if not reachable:
+        return why
+    summary = _run_refresh(store, tickers, force=False)
+    if summary.fetched or summary.failed:
+        for line in _summary_lines(summary)[:1]:
+            _stderr(line + ("; run `screener refresh --all` for details" if summary.failed else ""))
+    return None
 
 
 def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:

@@ -97,6 +97,7 @@ def run_screen(
     rule_paths: Sequence[Path] | None = None,
     universe_file: Path | None = None,
     today: date | None = None,
+    offline_reason: str | None = None,
 ) -> ScreenResult:
     """Run the universe through the data and the rules; return the evaluated frame."""
     ruleset = load_rules(rule_paths)
@@ -114,10 +115,15 @@ def run_screen(
         chosen_source = SAMPLE_SOURCE
         load_sample_into(store, universe)
         if chosen == "auto":
+            why = (
+                f"Yahoo could not be reached ({offline_reason}) and the store holds no live data"
+                if offline_reason
+                else "no live data in the store"
+            )
             banner = (
-                "SAMPLE DATA: no live data in the store, so this run uses the bundled sample "
-                "snapshot (real figures read from public pages, dated per row; not current "
-                "market data and not Yahoo's numbers)."
+                f"SAMPLE DATA: {why}, so this run uses the bundled sample snapshot (real "
+                "figures read from public pages, dated per row; not current market data and "
+                "not Yahoo's numbers)."
             )
         else:
             banner = (
@@ -144,7 +150,14 @@ def run_screen(
         score=evaluation.score.reindex(frame.index).astype("float64"),
         reasons=evaluation.reasons.reindex(frame.index),
     )
+    sparks: dict[str, str] = {}
+    if chosen_source == YAHOO_SOURCE:
+        from screener.table import sparkline
+
+        since = (pd.Timestamp(today) - pd.Timedelta(days=365)).date().isoformat()
+        sparks = {t: sparkline(c) for t, c in store.recent_closes(since).items() if t in universe}
     return ScreenResult(
+        sparks=sparks,
         frame=frame,
         history=history,
         ruleset=ruleset,

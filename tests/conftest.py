@@ -32,6 +32,7 @@ def _private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "store.db"
     monkeypatch.setenv("SCREENER_DB", str(db))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("SCREENER_OFFLINE", "1")  # the CLI never probes Yahoo in tests
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("COLUMNS", "200")

@@ -521,3 +521,14 @@ class Store:
                 db.execute("delete from watchlist_rows where run_id = ?", [run_id])
             db.execute("delete from watchlist_runs where name = ?", [name])
         return len(ids)
+
+    def recent_closes(self, since: str) -> dict[str, list[float]]:
+        """Daily closes on or after `since` (ISO date), oldest first, per ticker."""
+        out: dict[str, list[float]] = {}
+        for ticker, close in self.db.execute(
+            "select ticker, close from prices where date >= ? and close is not null"
+            " order by ticker, date",
+            [since],
+        ):
+            out.setdefault(ticker, []).append(float(close))
+        return out

@@ -619,3 +619,24 @@ def _scaled(rate: FxRate | None, currency: str, factor: float) -> FxRate | None:
         rate.source,
         note=f"{rate.note} x{factor:g} (minor unit)",
     )
+
+
+OFFLINE_ENV_VAR = "SCREENER_OFFLINE"
+PROBE_HOST = ("query2.finance.yahoo.com", 443)
+
+
+def yahoo_reachable(timeout: float = 2.0) -> tuple[bool, str]:
+    """Can Yahoo be reached at all? One TCP connect, so an offline run fails over in seconds.
+
+    `SCREENER_OFFLINE=1` answers no without touching the network (tests, air-gapped use).
+    """
+    import os
+    import socket
+
+    if os.environ.get(OFFLINE_ENV_VAR, "").strip() not in ("", "0"):
+        return False, f"{OFFLINE_ENV_VAR} is set"
+    try:
+        with socket.create_connection(PROBE_HOST, timeout=timeout):
+            return True, ""
+    except OSError as exc:
+        return False, f"cannot connect to {PROBE_HOST[0]}: {exc.strerror or exc}"

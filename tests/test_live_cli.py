@@ -1,0 +1,73 @@
+"""The live path through the CLI: refresh from (fake) Yahoo, then screen the stored data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import screener.data.yahoo as yahoo
+from tests.fake_yahoo import FakeYahoo, Fault, load_spec
+from tests.fake_yahoo.testing import fake_yahoo, no_network, yf_cache_dir
+
+_FIXTURES = (fake_yahoo, no_network, yf_cache_dir)
+
+
+@pytest.fixture
+def wired(fake_yahoo: FakeYahoo, yf_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> FakeYahoo:
+    """The CLI's Yahoo is the fake one, and it counts as reachable."""
+    real = yahoo.YahooProvider
+
+    def provider(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cache_dir", yf_cache_dir)
+        return real(fake_yahoo.session(), **kwargs)
+
+    monkeypatch.setattr(yahoo, "YahooProvider", provider)
+    monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (True, ""))
+    return fake_yahoo
+
+
+def test_offline_auto_run_falls_back_to_the_sample_and_says_why(run_cli, monkeypatch) -> None:
+    monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (False, "no route to host"))
+    result = run_cli("screen")
+    assert result.status == 0, result.err
+    text = " ".join(result.out.split())
+    assert "SAMPLE DATA: Yahoo could not be reached (no route to host)" in text
+
+
+def test_refresh_needs_a_target_and_a_network(run_cli) -> None:
+    assert run_cli("refresh").status == 2
+    offline = run_cli("refresh", "300308")  # SCREENER_OFFLINE is set for every test
+    assert offline.status == 1 and "cannot be reached" in offline.err
+    assert run_cli("refresh", "NOT A TICKER").status == 2
+
+
+def test_refresh_then_screen_shows_live_numbers(run_cli, wired: FakeYahoo) -> None:
+    result = run_cli("refresh", "sz300308", "ANET")
+    assert result.status == 0, result.err
+    assert "2 fetched" in result.out and "0 failed" in result.out
+    rows = json.loads(run_cli("screen", "--offline", "--format", "json").out)
+    by_ticker = {row["ticker"]: row for row in rows}
+    assert set(by_ticker) == {"300308.SZ", "ANET"}
+    for ticker, row in by_ticker.items():
+        spec = load_spec(ticker)
+        assert row["source"] == "yahoo"
+        assert row["pe_fwd"] == pytest.approx(spec.forward_pe)
+        assert row["name_zh"] or ticker == "ANET"
+    table = run_cli("screen", "--offline")
+    assert "source: Yahoo Finance" in " ".join(table.out.split())
+    assert "SAMPLE" not in table.out
+    assert any(ch in table.out for ch in "▁▂▃▄▅▆▇█")  # the one-year sparkline
+    wired.reset_counts()
+    again = run_cli("refresh", "300308.SZ", "ANET")
+    assert again.status == 0 and "2 skipped as fresh" in again.out
+    assert wired.total == 0
+
+
+def test_a_failing_ticker_is_reported_and_exits_1(run_cli, wired: FakeYahoo) -> None:
+    wired.add_fault(Fault("malformed", symbol="ANET"))
+    result = run_cli("refresh", "300308.SZ", "ANET")
+    assert result.status == 1
+    assert "1 fetched" in result.out and "failed ANET:" in result.out
