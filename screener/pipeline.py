@@ -108,6 +108,11 @@ def run_screen(
     chosen = source
     if source in ("auto", "store") and store.has_snapshots(YAHOO_SOURCE):
         chosen_source = YAHOO_SOURCE
+        if offline_reason:
+            banner = (
+                f"OFFLINE: Yahoo could not be reached ({offline_reason}); showing the data "
+                "already in the store, as of the dates shown."
+            )
     elif source == "store":
         chosen_source = YAHOO_SOURCE  # empty: the run shows an empty table and says why
         banner = "The store holds no live data yet: run `screener refresh` first."

@@ -71,3 +71,14 @@ def test_a_failing_ticker_is_reported_and_exits_1(run_cli, wired: FakeYahoo) -> 
     result = run_cli("refresh", "300308.SZ", "ANET")
     assert result.status == 1
     assert "1 fetched" in result.out and "failed ANET:" in result.out
+
+
+def test_offline_run_with_a_store_uses_it_and_says_so(
+    run_cli, wired: FakeYahoo, monkeypatch
+) -> None:
+    assert run_cli("refresh", "ANET").status == 0
+    monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (False, "no route"))
+    result = run_cli("screen")
+    text = " ".join(result.out.split())
+    assert result.status == 0 and "OFFLINE: Yahoo could not be reached (no route)" in text
+    assert "ANET" in text and "SAMPLE" not in text
