@@ -1,0 +1,39 @@
+"""The hostile rule corpus through the CLI: exit 2, one message, no traceback, no data read."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_engine_corpus import FILES
+
+
+@pytest.fixture
+def no_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule files are checked before any data is touched: reading data fails the test."""
+    import screener.pipeline as pipeline
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("data was loaded before the rules were checked")
+
+    monkeypatch.setattr(pipeline, "load_sample_into", refuse)
+    monkeypatch.setattr(pipeline, "build_frame", refuse)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_hostile_rule_file_through_the_cli(run_cli, no_data: None, path: Path) -> None:
+    for args in (
+        ("rules", "check", str(path)),
+        ("screen", "--source", "sample", "--rules", str(path)),
+    ):
+        start = time.perf_counter()
+        result = run_cli(*args)
+        elapsed = time.perf_counter() - start
+        assert result.status == 2, (args, result.err)
+        assert result.out == ""
+        assert result.err.startswith("screener: error: ")
+        assert path.name in result.err.splitlines()[0]
+        assert "Traceback" not in result.err
+        assert elapsed < 1.0
