@@ -54,6 +54,29 @@ def _stderr(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _screen_result(
+    state: AppState,
+    source: str,
+    rule_paths: tuple[Path, ...],
+    universe_file: Path | None,
+    offline_reason: str | None = None,
+) -> Any:
+    """Open the store, run the pipeline, close the store."""
+    from screener.pipeline import run_screen
+
+    store = _open_store(state)
+    try:
+        return run_screen(
+            store=store,
+            source=source,  # type: ignore[arg-type]
+            rule_paths=rule_paths or None,
+            universe_file=universe_file,
+            offline_reason=offline_reason,
+        )
+    finally:
+        store.close()
+
+
 def output_format(default: str = "table") -> Any:
     """The shared `--format table|json|csv` option of every command that prints rows."""
     return click.option(
@@ -438,20 +461,10 @@ def explain(
 ) -> None:
     """Show every rule for one company: fired or not, each input, what was missing."""
     from screener.explain_view import render_explanation
-    from screener.pipeline import run_screen
     from screener.universe import normalize_ticker
 
     symbol = normalize_ticker(ticker)
-    store = _open_store(state)
-    try:
-        result = run_screen(
-            store=store,
-            source=source,  # type: ignore[arg-type]
-            rule_paths=rule_paths or None,
-            universe_file=universe_file,
-        )
-    finally:
-        store.close()
+    result = _screen_result(state, source, rule_paths, universe_file)
     _stdout_console().print(render_explanation(result, symbol))
 
 
@@ -605,20 +618,10 @@ def plot(
     """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
     import os
 
-    from screener.pipeline import run_screen
     from screener.plot import chart_key, points_for, save_png, terminal_chart
     from screener.universe import sector_label
 
-    store = _open_store(state)
-    try:
-        result = run_screen(
-            store=store,
-            source=source,  # type: ignore[arg-type]
-            rule_paths=rule_paths or None,
-            universe_file=universe_file,
-        )
-    finally:
-        store.close()
+    result = _screen_result(state, source, rule_paths, universe_file)
     points = points_for(result.frame, sector)
     label = "SAMPLE data" if result.source == "sample" else "Yahoo data"
     title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label})"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from screener.catalog import METRICS, NUMERIC_METRICS
 from screener.metrics import FxQuote, add_derived
+from screener.universe.tickers import market_of
 
 #: descriptive columns every frame carries, in display order
 DESCRIPTIVE_COLUMNS: tuple[str, ...] = (
@@ -36,24 +37,6 @@ DESCRIPTIVE_COLUMNS: tuple[str, ...] = (
 NUMERIC_COLUMNS: tuple[str, ...] = tuple(
     m.name for m in METRICS.values() if m.name in NUMERIC_METRICS
 )
-
-
-def market_of(ticker: str) -> str:
-    """The listing market from a Yahoo symbol's suffix (used when the universe does not say)."""
-    suffix = ticker.rsplit(".", 1)[1].upper() if "." in ticker else ""
-    return {
-        "SS": "CN",
-        "SZ": "CN",
-        "BJ": "CN",
-        "HK": "HK",
-        "TW": "TW",
-        "TWO": "TW",
-        "T": "JP",
-        "AX": "AU",
-        "KS": "KR",
-        "KQ": "KR",
-        "": "US",
-    }.get(suffix, suffix)
 
 
 def build_frame(
