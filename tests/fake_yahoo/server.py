@@ -66,6 +66,21 @@ class RequestRecord:
 
 
 @dataclass
+class ScreenerRequest:
+    """What one screener request asked for (tests assert on the paging)."""
+
+    scr_id: str | None  # predefined screen id, None for a custom (POSTed) query
+    offset: int
+    size: int | None
+    query: Any
+    sort_field: str | None
+    sort_type: str | None
+
+
+ScreenerQuotes = list[dict[str, Any]] | Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+@dataclass
 class _Reply:
     status: int
     body: bytes
@@ -106,9 +121,12 @@ class FakeYahoo:
         synthesize: bool = False,
         timeout_delay: float = 0.0,
         extra: dict[tuple[str, str], Any] | None = None,
+        screener_quotes: ScreenerQuotes | None = None,
     ) -> None:
         """`synthesize` answers unknown symbols with a made-up company (for benchmarks);
-        otherwise an unknown symbol gets Yahoo's 404. `extra` adds bodies by (endpoint, symbol)."""
+        otherwise an unknown symbol gets Yahoo's 404. `extra` adds bodies by (endpoint, symbol).
+        `screener_quotes` is what the screener matches: a list of quote rows, or a function
+        of the posted query (a dict) returning them; None serves every quote fixture."""
         self.fixtures = fixtures
         self.latency = latency
         self.bucket = TokenBucket(rate_limit) if rate_limit else None
@@ -125,6 +143,8 @@ class FakeYahoo:
         self._encoded: dict[tuple[str, str], bytes] = {}
         self._replies: dict[tuple[str, ...], _Reply] = {}
         self.on_request: Callable[[RequestRecord], None] | None = None
+        self.screener_quotes = screener_quotes
+        self.screener_requests: list[ScreenerRequest] = []
 
     # -- public helpers -------------------------------------------------------------------
     def session(self) -> requests.Session:
@@ -287,7 +307,7 @@ class FakeYahoo:
             return self._chart(symbol or "", params)
         if endpoint == "timeseries":
             return self._timeseries(symbol or "", params.get("type", ""))
-        return self._screener(symbol, request)
+        return self._screener(symbol, request, params)
 
     def _take_fault(self, endpoint: str, symbol: str | None) -> Fault | None:
         with self._lock:
@@ -422,11 +442,48 @@ class FakeYahoo:
             result.append(have.get(t, {"meta": {"symbol": [symbol], "type": [t]}}))
         return self._json({"timeseries": {"result": result, "error": None}})
 
-    def _screener(self, scr_id: str | None, request: requests.PreparedRequest) -> _Reply:
-        quotes = []
-        if self.fixtures is not None:
-            for path in sorted((self.fixtures / "quote").glob("*.json")):
-                quotes.extend(json.loads(path.read_text())["quoteResponse"]["result"])
+    def _screener(
+        self, scr_id: str | None, request: requests.PreparedRequest, params: dict[str, str]
+    ) -> _Reply:
+        """Yahoo's screener: the matching quotes, one page of them, with the full `total`.
+
+        A custom screen (yfinance's `yf.screen(query)`) is a POST whose JSON body holds
+        `query`, `offset` and `size` (yfinance also sends `count`, which Yahoo ignores for
+        custom screens); a predefined one is a GET with `scrIds`, `count` and `start`.
+        Without any size the whole list is answered, as before paging was modelled.
+        """
+        body: dict[str, Any] = {}
+        if request.body:
+            raw = request.body if isinstance(request.body, bytes) else request.body.encode()
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return _Reply(400, _screener_error("Bad Request", "invalid JSON body"), _JSON)
+        offset = _int(body.get("offset", params.get("start", params.get("offset"))), 0)
+        if scr_id is None:  # custom screen: `size` rules, `count` only as a fallback
+            size = _int(body.get("size", body.get("count")), None)
+        else:
+            size = _int(params.get("count"), None)
+        if size is not None and size > 250:
+            return _Reply(400, _screener_error("Bad Request", "size is too large"), _JSON)
+        query = body.get("query")
+        with self._lock:
+            self.screener_requests.append(
+                ScreenerRequest(
+                    scr_id, offset, size, query, body.get("sortField"), body.get("sortType")
+                )
+            )
+        source = self.screener_quotes
+        if callable(source):
+            quotes = list(source(query if isinstance(query, dict) else {}))
+        elif source is not None:
+            quotes = list(source)
+        else:
+            quotes = []
+            if self.fixtures is not None:
+                for path in sorted((self.fixtures / "quote").glob("*.json")):
+                    quotes.extend(json.loads(path.read_text())["quoteResponse"]["result"])
+        page = quotes[offset:] if size is None else quotes[offset : offset + size]
         return self._json(
             {
                 "finance": {
@@ -434,15 +491,32 @@ class FakeYahoo:
                         {
                             "id": scr_id or "custom",
                             "title": "Fake screen",
-                            "count": len(quotes),
+                            "start": offset,
+                            "count": len(page),
                             "total": len(quotes),
-                            "quotes": quotes,
+                            "quotes": page,
                         }
                     ],
                     "error": None,
                 }
             }
         )
+
+
+def _int(value: Any, default: int | None) -> int | None:
+    try:
+        return int(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+_JSON = {"Content-Type": "application/json"}
+
+
+def _screener_error(code: str, description: str) -> bytes:
+    return json.dumps(
+        {"finance": {"result": None, "error": {"code": code, "description": description}}}
+    ).encode()
 
 
 def _not_found(endpoint: str) -> bytes:
