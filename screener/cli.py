@@ -363,7 +363,7 @@ def screen(
         console = _stdout_console()
         console.print(
             table.render_table(
-                result, frame, width=console.width, columns=column_keys, sparks=result.sparks
+                result, frame, width=console.width, columns=column_keys
             )
         )
 

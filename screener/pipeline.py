@@ -40,7 +40,7 @@ class ScreenResult:
     source: str  # "sample" or "yahoo"
     banner: str | None
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sparks: dict[str, str] = field(default_factory=dict)  # one-year price sparkline per ticker
+    closes: dict[str, list[float]] = field(default_factory=dict)  # last year's daily closes
 
     @property
     def as_of_range(self) -> tuple[str, str] | None:
@@ -105,7 +105,6 @@ def run_screen(
     today = today or date.today()
 
     banner: str | None = None
-    chosen = source
     if source in ("auto", "store") and store.has_snapshots(YAHOO_SOURCE):
         chosen_source = YAHOO_SOURCE
         if offline_reason:
@@ -119,7 +118,7 @@ def run_screen(
     else:
         chosen_source = SAMPLE_SOURCE
         load_sample_into(store, universe)
-        if chosen == "auto":
+        if source == "auto":
             why = (
                 f"Yahoo could not be reached ({offline_reason}) and the store holds no live data"
                 if offline_reason
@@ -155,14 +154,12 @@ def run_screen(
         score=evaluation.score.reindex(frame.index).astype("float64"),
         reasons=evaluation.reasons.reindex(frame.index),
     )
-    sparks: dict[str, str] = {}
+    closes: dict[str, list[float]] = {}
     if chosen_source == YAHOO_SOURCE:
-        from screener.table import sparkline
-
         since = (pd.Timestamp(today) - pd.Timedelta(days=365)).date().isoformat()
-        sparks = {t: sparkline(c) for t, c in store.recent_closes(since).items() if t in universe}
+        closes = {t: c for t, c in store.recent_closes(since).items() if t in universe}
     return ScreenResult(
-        sparks=sparks,
+        closes=closes,
         frame=frame,
         history=history,
         ruleset=ruleset,

@@ -205,15 +205,15 @@ def render_table(
     *,
     width: int,
     columns: Sequence[str] | None = None,
-    sparks: dict[str, str] | None = None,
 ) -> RenderableType:
     """Header, sample banner, then one block per sector in the note's order."""
+    sparks = {t: sparkline(c) for t, c in result.closes.items()}
     wanted = [_BY_KEY[key] for key in (columns or COLUMN_KEYS)]
     if not sparks:
         wanted = [c for c in wanted if c.key != "spark" or columns]
     ctx = TableContext(
         flag_labels={rule.id: flag_label(rule) for rule in result.ruleset.rules},
-        sparks=sparks or {},
+        sparks=sparks,
     )
     cells = {
         c.key: [_plain(c.cell(str(t), row, ctx)) for t, row in frame.iterrows()] for c in wanted
