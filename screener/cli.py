@@ -361,11 +361,7 @@ def screen(
         click.echo(export.csv_text(report.to_rows(result, frame), report.ROW_FIELDS), nl=False)
     else:
         console = _stdout_console()
-        console.print(
-            table.render_table(
-                result, frame, width=console.width, columns=column_keys
-            )
-        )
+        console.print(table.render_table(result, frame, width=console.width, columns=column_keys))
 
 
 def result_frame_probe() -> Any:
@@ -577,6 +573,48 @@ def universe_classify(
         if store is not None:
             store.close()
     print_rows(rows, fmt, ["ticker", "sector", "sub_segment", "confidence", "evidence", "reason"])
+
+
+@universe.command("discover")
+@click.option(
+    "--region",
+    type=click.Choice(["cn", "hk", "us", "tw"]),
+    required=True,
+    help="Which market to scan.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many proposals.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    help="Read at most this many screener rows from Yahoo (bounds the requests).",
+)
+@output_format()
+@universe_option
+def universe_discover(
+    region: str, limit: int | None, max_rows: int | None, fmt: str, universe_file: Path | None
+) -> None:
+    """Scan Yahoo's screener for candidates not yet in the universe and propose a sector.
+
+    Nothing is added: copy what you agree with into your universe override file.
+    """
+    from screener.data.yahoo import YahooProvider, yahoo_reachable
+    from screener.errors import DataError
+    from screener.pipeline import load_companies
+    from screener.universe.discover import PROPOSAL_COLUMNS, discover
+
+    companies = load_companies(universe_file)
+    reachable, why = yahoo_reachable()
+    if not reachable:
+        raise DataError(f"Yahoo cannot be reached: {why}")
+    result = discover(region, provider=YahooProvider(), universe=companies, max_results=max_rows)
+    rows = [p.to_row() for p in result.proposals][: limit or None]
+    print_rows(rows, fmt, list(PROPOSAL_COLUMNS), f"Discovery proposals ({region})")
+    _stderr(
+        f"discover {region}: {result.scanned} rows scanned in {result.pages} pages over "
+        f"{len(result.industries)} industries; {result.skipped_known} already in the universe; "
+        f"{len(result.proposals)} proposals ({len(result.classified)} classified)"
+        + ("; scan truncated" if result.truncated else "")
+    )
 
 
 @universe.command("check")

@@ -82,3 +82,28 @@ def test_offline_run_with_a_store_uses_it_and_says_so(
     text = " ".join(result.out.split())
     assert result.status == 0 and "OFFLINE: Yahoo could not be reached (no route)" in text
     assert "ANET" in text and "SAMPLE" not in text
+
+
+def test_universe_discover_through_the_cli(run_cli, wired: FakeYahoo) -> None:
+    known = {"symbol": "300308.SZ", "shortName": "Zhongji Innolight", "marketCap": 4e11}
+    new = [
+        {
+            "symbol": f"6880{i:02d}.SS",
+            "shortName": f"Candidate Optical Transceiver {i}",
+            "longName": f"Candidate Optical Transceiver Module Co {i}",
+            "marketCap": 1e9 + i,
+            "currency": "CNY",
+            "exchange": "SHH",
+            "quoteType": "EQUITY",
+        }
+        for i in range(30)
+    ]
+    wired.screener_quotes = [known, *new]
+    result = run_cli("universe", "discover", "--region", "cn", "--format", "json", "--limit", "5")
+    assert result.status == 0, result.err
+    rows = json.loads(result.out)
+    assert len(rows) == 5
+    assert "300308.SZ" not in {row["ticker"] for row in rows}
+    assert "already in the universe" in result.err
+    offline = run_cli("universe", "discover", "--region", "xx")
+    assert offline.status == 2
