@@ -8,7 +8,6 @@ and a busy timeout let two runs share the file without "database is locked".
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,6 +22,7 @@ import sqlite_utils
 from screener.catalog import NUMERIC_METRICS
 from screener.data.provider import FetchBundle, FxRate
 from screener.errors import DataError
+from screener.utils import finite_float
 
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
@@ -40,16 +40,6 @@ def default_db_path() -> Path:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _clean_number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 class Store:
@@ -193,7 +183,7 @@ class Store:
             metrics = {
                 name: number
                 for name, value in bundle.metrics.items()
-                if name in NUMERIC_METRICS and (number := _clean_number(value)) is not None
+                if name in NUMERIC_METRICS and (number := finite_float(value)) is not None
             }
             db["snapshots"].upsert(
                 {
@@ -240,7 +230,7 @@ class Store:
                             "value": point.value,
                         }
                         for point in bundle.history
-                        if _clean_number(point.value) is not None
+                        if finite_float(point.value) is not None
                     ),
                     pk=("ticker", "source", "metric", "date"),
                 )
@@ -354,15 +344,15 @@ class Store:
                     (
                         bundle.ticker,
                         b.date,
-                        _clean_number(b.open),
-                        _clean_number(b.high),
-                        _clean_number(b.low),
-                        _clean_number(b.close),
-                        _clean_number(b.volume),
+                        finite_float(b.open),
+                        finite_float(b.high),
+                        finite_float(b.low),
+                        finite_float(b.close),
+                        finite_float(b.volume),
                         bundle.source,
                     )
                     for b in bundle.prices
-                    if _clean_number(b.close) is not None
+                    if finite_float(b.close) is not None
                 ],
             )
             conn.executemany(
@@ -372,7 +362,7 @@ class Store:
                 [
                     (bundle.ticker, bundle.source, p.metric, p.date, v)
                     for p in bundle.history
-                    if (v := _clean_number(p.value)) is not None
+                    if (v := finite_float(p.value)) is not None
                 ],
             )
             db["fetch_log"].insert_all(

@@ -22,7 +22,6 @@ Two things about Yahoo shape this module:
 from __future__ import annotations
 
 import json
-import math
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from screener.data.provider import YAHOO_SOURCE, FetchBundle, FxRate, HistoryPoint, PriceBar
 from screener.errors import DataError, InputError
+from screener.utils import finite_float
 
 KIND_PRICES = "prices"
 KIND_FUNDAMENTALS = "fundamentals"
@@ -218,26 +218,15 @@ def _screen_row(quote: Mapping[str, Any], region: str, industry: str | None) -> 
         "quoteType": quote.get("quoteType"),
         "industry": industry,
         "sector": sector,
-        "marketCap": _num(quote.get("marketCap")),
+        "marketCap": finite_float(quote.get("marketCap")),
         "currency": quote.get("currency"),
         "region": region,
     }
 
 
-def _num(value: Any) -> float | None:
-    """A finite float, or None for missing, text, bools, NaN and infinities."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _first(info: Mapping[str, Any], keys: Iterable[str]) -> float | None:
     for key in keys:
-        number = _num(info.get(key))
+        number = finite_float(info.get(key))
         if number is not None:
             return number
     return None
@@ -251,11 +240,11 @@ def dividend_yield_fraction(info: Mapping[str, Any]) -> float | None:
     `dividendRate` and the price agree on one reading we take it; otherwise percent,
     which is what `Ticker.info` yields whenever the v7 call succeeded.
     """
-    value = _num(info.get("dividendYield"))
+    value = finite_float(info.get("dividendYield"))
     if value is None:
         return None
-    rate = _num(info.get("dividendRate"))
-    price = _num(info.get("regularMarketPrice")) or _num(info.get("currentPrice"))
+    rate = finite_float(info.get("dividendRate"))
+    price = finite_float(info.get("regularMarketPrice")) or finite_float(info.get("currentPrice"))
     if rate is not None and price:
         implied = rate / price
         if abs(value - implied) < abs(value / 100 - implied):
@@ -269,7 +258,7 @@ def eps_revision_30d(eps_trend: Any) -> float | None:
         row = eps_trend.loc["+1y"]
     except (KeyError, AttributeError, TypeError):
         return None
-    now, ago = _num(row.get("current")), _num(row.get("30daysAgo"))
+    now, ago = finite_float(row.get("current")), finite_float(row.get("30daysAgo"))
     if now is None or ago is None or ago == 0:
         return None
     return (now - ago) / abs(ago)
@@ -326,17 +315,17 @@ def metrics_from_info(info: Mapping[str, Any], eps_trend: Any = None) -> dict[st
     price = _first(info, ("regularMarketPrice", "currentPrice"))
     if price is not None:
         out["price"] = price
-    d2e = _num(info.get("debtToEquity"))
+    d2e = finite_float(info.get("debtToEquity"))
     if d2e is not None:
         out["debt_to_equity"] = d2e / 100
     dy = dividend_yield_fraction(info)
     if dy is not None:
         out["dividend_yield"] = dy
-    target = _num(info.get("targetMeanPrice"))
+    target = finite_float(info.get("targetMeanPrice"))
     target_base = _first(info, ("currentPrice", "regularMarketPrice"))
     if target is not None and target_base:
         out["target_upside"] = target / target_base - 1
-    high = _num(info.get("fiftyTwoWeekHigh"))
+    high = finite_float(info.get("fiftyTwoWeekHigh"))
     if high and price is not None:
         out["off_52w_high"] = price / high - 1
     revision = eps_revision_30d(eps_trend)
@@ -357,7 +346,7 @@ def history_points(frame: Any) -> tuple[HistoryPoint, ...]:
         for column, value in row.items():
             if column == "Current":
                 continue
-            number = _num(value)
+            number = finite_float(value)
             if number is None:
                 continue
             month, day, year = (int(p) for p in str(column).split("/"))
@@ -370,24 +359,24 @@ def bars_from_frame(frame: Any) -> tuple[PriceBar, ...]:
     """PriceBars from a yfinance history frame (dates are the exchange's local dates)."""
     bars = []
     for ts, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        close = _num(getattr(row, "Close", None))
+        close = finite_float(getattr(row, "Close", None))
         if close is None:
             continue
         bars.append(
             PriceBar(
                 date=ts.date().isoformat(),
-                open=_num(getattr(row, "Open", None)),
-                high=_num(getattr(row, "High", None)),
-                low=_num(getattr(row, "Low", None)),
+                open=finite_float(getattr(row, "Open", None)),
+                high=finite_float(getattr(row, "High", None)),
+                low=finite_float(getattr(row, "Low", None)),
                 close=close,
-                volume=_num(getattr(row, "Volume", None)),
+                volume=finite_float(getattr(row, "Volume", None)),
             )
         )
     return tuple(bars)
 
 
 def _as_of(info: Mapping[str, Any], bars: tuple[PriceBar, ...]) -> str:
-    stamp = _num(info.get("regularMarketTime"))
+    stamp = finite_float(info.get("regularMarketTime"))
     tz = info.get("exchangeTimezoneName") or info.get("timeZoneFullName")
     if stamp:
         zone: Any = UTC
@@ -656,8 +645,8 @@ class YahooProvider:
             except Exception as exc:  # yfinance raises many types; classify() sorts them
                 raise classify(exc, "quote") from exc
             if not info or (
-                _num(info.get("regularMarketPrice")) is None
-                and _num(info.get("currentPrice")) is None
+                finite_float(info.get("regularMarketPrice")) is None
+                and finite_float(info.get("currentPrice")) is None
                 and not info.get("quoteType")
             ):
                 raise NotFoundError("quote: Yahoo returned an empty quote (unknown symbol?)")

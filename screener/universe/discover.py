@@ -24,7 +24,6 @@ The module is pure: the provider (anything with ``screen_equities``, normally
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +33,7 @@ from screener.universe.classifier import UNCLASSIFIED, Classification
 from screener.universe.classifier import classify as classify_profile
 from screener.universe.companies import Company
 from screener.universe.tickers import normalize_ticker
+from screener.utils import finite_float
 
 REGIONS: tuple[str, ...] = ("cn", "hk", "us", "tw")
 """Yahoo screener region codes discovery supports (China A-shares, Hong Kong, US, Taiwan)."""
@@ -256,16 +256,6 @@ def row_profile(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in profile.items() if v not in (None, "")}
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _sort_key(p: Proposal) -> tuple[int, float, float, str]:
     """Classified first (core sectors before the adjacent group), then confidence and size."""
     rank = 0 if p.is_classified and p.sector != "adjacent" else 1 if p.is_classified else 2
@@ -323,7 +313,7 @@ def propose(
                 exchange=row.get("exchange"),
                 industry=row.get("industry"),
                 yahoo_sector=row.get("sector"),
-                market_cap=_number(row.get("marketCap")),
+                market_cap=finite_float(row.get("marketCap")),
                 currency=row.get("currency"),
                 sector=verdict.sector,
                 sub_segment=verdict.sub_segment,
