@@ -447,6 +447,14 @@ def rules_check(files: tuple[Path, ...]) -> None:
 @source_option
 @rules_option
 @universe_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_obj
 def explain(
     state: AppState,
@@ -454,14 +462,18 @@ def explain(
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
+    fmt: str,
 ) -> None:
     """Show every rule for one company: fired or not, each input, what was missing."""
-    from screener.explain_view import render_explanation
+    from screener.explain_view import explanation_rows, render_explanation
     from screener.universe import normalize_ticker
 
     symbol = normalize_ticker(ticker)
     result = _screen_result(state, source, rule_paths, universe_file)
-    _stdout_console().print(render_explanation(result, symbol))
+    if fmt == "json":
+        click.echo(json.dumps(explanation_rows(result, symbol), ensure_ascii=False, indent=2))
+    else:
+        _stdout_console().print(render_explanation(result, symbol))
 
 
 @cli.group()

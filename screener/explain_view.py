@@ -30,6 +30,43 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def explanation_rows(result: ScreenResult, ticker: str) -> dict[str, Any]:
+    """The explanation as plain data (for `--format json`)."""
+    explanations = explain(result.ruleset, result.frame, result.history, ticker)
+    row = result.frame.loc[ticker]
+    return {
+        "ticker": ticker,
+        "name": row["name_en"],
+        "name_zh": row["name_zh"] or None,
+        "sector": row["sector"],
+        "source": result.source,
+        "as_of": row["as_of"],
+        "score": float(row["score"]),
+        "provenance": result.provenance.get(ticker) or None,
+        "rules": [
+            {
+                "id": item.rule.id,
+                "score": item.rule.score,
+                "when": item.rule.when_text,
+                "applicable": item.applicable,
+                "result": item.result,
+                "fired": item.fired,
+                "inputs": {expr: _json_value(value) for expr, value in item.inputs},
+                "conditions": [{"test": text, "result": ok} for text, ok in item.conditions],
+                "missing": list(item.missing),
+                "reason": item.reason,
+            }
+            for item in explanations
+        ],
+    }
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
 def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
     """The explanation of every rule of the run's rule set for `ticker`."""
     explanations = explain(result.ruleset, result.frame, result.history, ticker)

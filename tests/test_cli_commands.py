@@ -120,3 +120,19 @@ def test_classify_with_a_profile_file(run_cli, tmp_path: Path) -> None:
 def test_every_command_has_help(run_cli, cmd: list[str]) -> None:
     result = run_cli(*cmd, "--help")
     assert result.status == 0 and "Usage" in result.out
+
+
+def test_explain_json_matches_the_screen(run_cli) -> None:
+    result = run_cli("explain", "300308.SZ", "--source", "sample", "--format", "json")
+    assert result.status == 0, result.err
+    data = json.loads(result.out)
+    screen = {
+        r["ticker"]: r
+        for r in json.loads(run_cli("screen", "--source", "sample", "--format", "json").out)
+    }
+    row = screen["300308.SZ"]
+    fired = [rule["id"] for rule in data["rules"] if rule["fired"]]
+    assert fired == row["flags"]
+    assert sum(rule["score"] for rule in data["rules"] if rule["fired"]) == row["score"]
+    peg = next(rule for rule in data["rules"] if rule["id"] == "peg-below-one")
+    assert peg["inputs"]["peg"] == row["peg"]
