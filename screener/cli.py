@@ -324,10 +324,10 @@ def screen(
     """
     from screener import export, report, table
     from screener.pipeline import run_screen
-    from screener.select import select_rows
+    from screener.select import parse_sort, select_rows
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
-    select_rows(result_frame_probe(), sort=sort_key)  # a bad --sort fails before any work
+    parse_sort(sort_key)  # a bad --sort fails before any work
     store = _open_store(state)
     try:
         offline_reason = None
@@ -362,13 +362,6 @@ def screen(
     else:
         console = _stdout_console()
         console.print(table.render_table(result, frame, width=console.width, columns=column_keys))
-
-
-def result_frame_probe() -> Any:
-    """An empty frame with the columns sorting needs, to validate --sort up front."""
-    import pandas as pd
-
-    return pd.DataFrame(columns=["sector", "score", "market_cap_usd"])
 
 
 def _refresh_before_screen(

@@ -15,7 +15,17 @@ from screener.catalog import NUMERIC_METRICS, SECTORS
 from screener.errors import InputError
 from screener.utils import did_you_mean
 
-SORTABLE: frozenset[str] = NUMERIC_METRICS | {"score", "ticker", "name_en"}
+#: sortable text columns, and the names users may give them
+TEXT_SORT_KEYS: dict[str, str] = {
+    "ticker": "ticker",
+    "name": "name_en",
+    "name_en": "name_en",
+    "as_of": "as_of",
+    "sector": "sector",
+    "market": "market",
+    "sub_segment": "sub_segment",
+}
+SORTABLE: frozenset[str] = NUMERIC_METRICS | {"score"} | set(TEXT_SORT_KEYS)
 
 
 def parse_sort(spec: str) -> tuple[str, bool]:
@@ -27,7 +37,7 @@ def parse_sort(spec: str) -> tuple[str, bool]:
     direction = direction.strip().lower() or ("desc" if key == "score" else "asc")
     if direction not in ("asc", "desc"):
         raise InputError(f"--sort: direction must be asc or desc, not '{direction}'")
-    return key, direction == "asc"
+    return TEXT_SORT_KEYS.get(key, key), direction == "asc"
 
 
 def select_rows(
@@ -50,7 +60,12 @@ def select_rows(
         rows = rows[rows["score"] >= min_score]
     order = {sector: i for i, sector in enumerate(SECTORS)}
     rank = rows["sector"].map(lambda s: order.get(s, len(order))).astype("int64")
-    values = rows.index.to_series() if key == "ticker" else rows[key]
+    if key == "ticker":
+        values = rows.index.to_series()
+    elif key in rows:
+        values = rows[key]
+    else:  # a metric no company has: every value missing, order unchanged
+        values = pd.Series(float("nan"), index=rows.index)
     tiebreak = rows.get("market_cap_usd")
     helper = pd.DataFrame({"_rank": rank, "_value": values}, index=rows.index)
     by = ["_rank", "_value"]

@@ -43,3 +43,30 @@ def test_bad_sort_specs(spec: str) -> None:
 def test_did_you_mean() -> None:
     with pytest.raises(InputError, match="did you mean 'pe_fwd'"):
         parse_sort("pe_fw")
+
+
+def test_every_sortable_key_sorts_the_real_frame(run_cli) -> None:
+    import json
+
+    from screener.select import SORTABLE
+
+    for i, key in enumerate(sorted(SORTABLE)):
+        for direction in ("asc", "desc")[i % 2 :][:1]:
+            result = run_cli(
+                "screen", "--source", "sample", "--format", "json", "--sort", f"{key}:{direction}"
+            )
+            assert result.status == 0, (key, result.err)
+            assert len(json.loads(result.out)) == 63
+
+
+def test_sort_by_a_metric_orders_within_sectors(run_cli) -> None:
+    import json
+
+    rows = json.loads(
+        run_cli("screen", "--source", "sample", "--format", "json", "--sort", "pe_fwd").out
+    )
+    for sector in {r["sector"] for r in rows}:
+        values = [r["pe_fwd"] for r in rows if r["sector"] == sector]
+        present = [v for v in values if v is not None]
+        assert present == sorted(present)
+        assert values[: len(present)] == present  # missing values last
