@@ -61,13 +61,21 @@ def load_rules(paths: Sequence[Path] | None) -> RuleSet:
 
 
 def load_sample_into(store: Store, companies: dict[str, Company]) -> None:
-    """Put the bundled sample through the store, as any provider's data would go."""
+    """Put the bundled sample through the store, as any provider's data would go.
+
+    Done once per version of the bundled files (a fingerprint in the store says which),
+    so later sample runs only read, and work on a read-only store.
+    """
+    fingerprint = SampleProvider.fingerprint()
+    if store.get_meta("sample_fingerprint") == fingerprint:
+        return
     provider = SampleProvider()
     with store.transaction():
         store.save_fx_rates(provider.fx_rates())
         for bundle in provider.fetch():
             company = companies.get(bundle.ticker)
             store.save_bundle(bundle, company=company_row(company) if company else None)
+        store.set_meta("sample_fingerprint", fingerprint)
 
 
 def company_row(company: Company) -> dict[str, Any]:

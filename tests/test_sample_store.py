@@ -120,3 +120,28 @@ def test_a_corrupt_store_is_a_clean_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="bad.db"):
         Store(path)
     assert sqlite3  # the error is ours, not sqlite3's
+
+
+def test_sample_runs_work_on_a_read_only_store(tmp_path: Path, run_cli, monkeypatch) -> None:
+    import json
+
+    db = tmp_path / "ro.db"
+    monkeypatch.setenv("SCREENER_DB", str(db))
+    assert run_cli("screen", "--source", "sample", "--format", "json").status == 0
+    first = db.stat().st_mtime_ns
+
+    store = Store(db)
+    before = store.db.execute("select count(*) from snapshots").fetchone()[0]
+    store.close()
+    rows = json.loads(run_cli("screen", "--source", "sample", "--format", "json").out)
+    assert len(rows) == 63 and before == 63
+    assert db.stat().st_mtime_ns == first  # nothing rewritten the second time
+
+
+def test_a_write_to_a_read_only_store_is_a_clean_error(tmp_path: Path) -> None:
+    from screener.errors import DataError
+
+    store = Store(tmp_path / "s.db")
+    store.db.conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(DataError, match="cannot write to the store"):
+        store.set_meta("k", "v")

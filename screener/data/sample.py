@@ -88,6 +88,18 @@ class SampleProvider:
         for row in _read_csv("valuation_history.csv"):
             self._history.setdefault(row["ticker"], []).append(row)
 
+    @staticmethod
+    def fingerprint() -> str:
+        """A hash of the bundled files: the store reloads the sample only when they change."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for name in ("snapshot.csv", "growth_margins.csv", "valuation_history.csv", "fx_rates.csv"):
+            digest.update(
+                resources.files(SAMPLE_PACKAGE).joinpath(SAMPLE_FOLDER, name).read_bytes()
+            )
+        return digest.hexdigest()[:16]
+
     def tickers(self) -> list[str]:
         return list(self._snapshot)
 

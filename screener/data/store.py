@@ -154,15 +154,29 @@ class Store:
             with self.db.atomic():
                 yield self.db
             return
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:  # read-only file, full disk, locked past the timeout
+            raise DataError(f"{self.path}: cannot write to the store: {exc}") from exc
+
+    # -- small key/value facts about the store ---------------------------------
+    def get_meta(self, key: str) -> str | None:
+        if "meta" not in self.db.table_names():
+            return None
+        row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     # -- writes ---------------------------------------------------------------
     def save_bundle(self, bundle: FetchBundle, company: Mapping[str, Any] | None = None) -> None:
