@@ -90,9 +90,139 @@ def test_every_snapshot_company_is_present_in_the_same_sector(universe: list[Com
         assert company.sector == row["sector"], row["ticker"]
 
 
-def test_adjacent_group_is_kept_out_of_sector_stats(universe: list[Company]) -> None:
+def test_adjacent_group_and_secondary_listings_are_kept_out_of_sector_stats(
+    universe: list[Company],
+) -> None:
     for c in universe:
-        assert c.in_sector_stats == (c.sector != ADJACENT)
+        assert c.in_sector_stats == (c.sector != ADJACENT and c.primary_listing is None)
+
+
+# secondary line -> primary line (A-share first for A/H pairs; GDS's NASDAQ ADS since 2016)
+DUAL_LISTINGS = {"9698.HK": "GDS", "0763.HK": "000063.SZ", "6869.HK": "601869.SS"}
+
+
+def test_dual_listings_point_at_their_primary_line(universe: list[Company]) -> None:
+    by_ticker = {c.ticker: c for c in universe}
+    assert {c.ticker: c.primary_listing for c in universe if c.primary_listing} == DUAL_LISTINGS
+    for secondary, primary in DUAL_LISTINGS.items():
+        assert by_ticker[primary].primary_listing is None
+        assert by_ticker[primary].in_sector_stats
+        assert by_ticker[secondary].sector == by_ticker[primary].sector
+        assert not by_ticker[secondary].in_sector_stats
+        assert by_ticker[secondary].to_dict()["primary_listing"] == primary
+        assert by_ticker[secondary].to_dict()["in_sector_stats"] is False
+    assert by_ticker["GDS"].to_dict()["primary_listing"] is None
+
+
+def test_each_company_is_counted_once(universe: list[Company]) -> None:
+    # A second line of a listed company (same Chinese or English name) must be linked.
+    counted = [c for c in universe if c.primary_listing is None]
+    for key in ("name_zh", "name_en"):
+        names = Counter(getattr(c, key) for c in counted if getattr(c, key))
+        assert [n for n, k in names.items() if k > 1] == [], key
+
+
+HEADER = (
+    "ticker,name_en,name_zh,exchange,market,currency,sector,sub_segment,"
+    "secondary_sector,rationale,source,primary_listing\n"
+)
+
+
+def _row(ticker: str, sector: str, sub: str, primary: str = "", market: str = "") -> str:
+    return f"{ticker},Name {ticker},,,{market},,{sector},{sub},,why,https://x.example,{primary}\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "fragment"),
+    [
+        (
+            _row("GDS", "data_center", "idc_operator")
+            + _row("9698.HK", "data_center", "idc_operator", "AAPL"),
+            3,
+            "primary_listing AAPL is not in the universe",
+        ),
+        (
+            _row("GDS", "data_center", "idc_operator")
+            + _row("9698.HK", "switching", "switch_system", "GDS"),
+            3,
+            "primary_listing GDS is in sector 'data_center', not 'switching'",
+        ),
+        (
+            _row("000063.SZ", "switching", "switch_system", "0763.HK")
+            + _row("0763.HK", "switching", "switch_system", "ANET")
+            + _row("ANET", "switching", "switch_system"),
+            2,
+            "primary_listing 0763.HK is itself a secondary listing (of ANET)",
+        ),
+        (_row("ANET", "switching", "switch_system", "ANET"), 2, "names the company itself"),
+        (
+            _row("000063.SZ", "switching", "switch_system")
+            + _row("0763.HK", "switching", "switch_system", "sz000063"),
+            3,
+            "primary_listing 'sz000063' is not in Yahoo form",
+        ),
+        (_row("000063.SZ", "switching", "switch_system", market="HK"), 2, "market 'HK'"),
+    ],
+)
+def test_bad_primary_listing_in_the_shipped_csv(rows: str, line: int, fragment: str) -> None:
+    from screener.errors import DataError
+    from screener.universe.companies import parse_companies_csv
+
+    with pytest.raises(DataError) as info:
+        parse_companies_csv(HEADER + rows, "c.csv")
+    assert str(info.value).startswith(f"c.csv:{line}: "), info.value
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("ticker", "given", "expected"),
+    [
+        ("600941.SS", ("", "", ""), ("SSE", "CN", "CNY")),
+        ("600941.SS", ("sse", "cn", "cny"), ("SSE", "CN", "CNY")),
+        ("0941.HK", ("", "", "USD"), ("HKEX", "HK", "USD")),  # HK lines may trade in USD
+        ("0941.HK", ("", "", "CNY"), ("HKEX", "HK", "CNY")),
+        ("ANET", ("NYSE", "", ""), ("NYSE", "US", "USD")),
+        ("ANET", ("NYSE American", "US", ""), ("NYSE American", "US", "USD")),
+        ("ENI.MI", ("Borsa Italiana", "IT", "EUR"), ("Borsa Italiana", "IT", "EUR")),
+    ],
+)
+def test_resolve_listing_accepts_facts_that_agree(
+    ticker: str, given: tuple[str, str, str], expected: tuple[str, str, str]
+) -> None:
+    from screener.universe.companies import resolve_listing
+
+    assert resolve_listing(ticker, *given) == expected
+
+
+@pytest.mark.parametrize(
+    ("ticker", "given", "fragment"),
+    [
+        ("600941.SS", ("", "US", ""), "market 'US' contradicts"),
+        ("600941.SS", ("", "", "USD"), "currency 'USD' contradicts"),
+        ("300308.SZ", ("SSE", "", ""), "exchange 'SSE' contradicts"),
+        ("920045.BJ", ("", "", "HKD"), "A-shares trade in CNY"),
+        ("2345.TW", ("TPEx", "", ""), "exchange 'TPEx' contradicts"),
+        ("ANET", ("", "CN", ""), "market 'CN' contradicts"),
+        ("ANET", ("SSE", "", ""), "SSE lists .SS symbols"),
+        ("0700.HK", ("", "US", ""), "market 'US' contradicts"),
+    ],
+)
+def test_resolve_listing_rejects_facts_that_contradict_the_ticker(
+    ticker: str, given: tuple[str, str, str], fragment: str
+) -> None:
+    from screener.universe.companies import resolve_listing
+
+    with pytest.raises(ValueError, match=fragment):
+        resolve_listing(ticker, *given)
+
+
+def test_unknown_sector_suggests_the_closest_id() -> None:
+    from screener.universe.companies import check_placement
+
+    problem = check_placement("optical", "optical_chip", None) or ""
+    assert "unknown sector 'optical' (did you mean 'optical_communication'?)" in problem
+    problem = check_placement("swiching", "switch_system", None) or ""
+    assert "(did you mean 'switching'?)" in problem
 
 
 def test_labels_exist_in_both_languages() -> None:

@@ -4,6 +4,11 @@ The list ships as a UTF-8 CSV inside the package (so an installed copy has it, a
 reviewer can read every row and its public source in a diff). It is validated on
 load with the same rules that apply to user override files, because a bad row in
 shipped data should fail loudly in tests rather than quietly drop out of a screen.
+
+A company listed twice (GDS on NASDAQ and 9698.HK; ZTE and YOFC as A and H shares)
+has one row per ticker; the secondary line names its primary line in
+``primary_listing`` (the A-share for A/H pairs, the original listing otherwise) and
+stays out of sector statistics, so sector medians count each company once.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from screener.universe.taxonomy import (
     sector_label,
     sub_segment_label,
 )
-from screener.universe.tickers import market_of, normalize_ticker
+from screener.universe.tickers import SUFFIX_MARKETS, market_of, normalize_ticker
+from screener.utils import did_you_mean
 
 CSV_FIELDS: tuple[str, ...] = (
     "ticker",
@@ -38,6 +44,7 @@ CSV_FIELDS: tuple[str, ...] = (
     "secondary_sector",
     "rationale",
     "source",
+    "primary_listing",
 )
 
 # Listing facts derived from the Yahoo suffix, used to fill rows a user adds by ticker only.
@@ -56,6 +63,9 @@ _SUFFIX_FACTS: dict[str, tuple[str, str]] = {
     "L": ("LSE", "GBP"),
 }
 
+# Exchange name (case-folded) -> the suffix it belongs to, to catch "SSE" on a US symbol.
+_EXCHANGE_SUFFIX: dict[str, str] = {ex.casefold(): sfx for sfx, (ex, _) in _SUFFIX_FACTS.items()}
+
 
 @dataclass(frozen=True, slots=True)
 class Company:
@@ -64,6 +74,8 @@ class Company:
     ``ticker`` is always the Yahoo symbol; ``source`` is a public URL where the
     business line in ``rationale`` can be checked; ``origin`` says whether the row
     is built in or came from the user's override file (shown by ``universe show``).
+    ``primary_listing`` is None for a company's primary line; a secondary line of the
+    same company (e.g. 9698.HK for GDS) holds the primary line's ticker.
     """
 
     ticker: str
@@ -77,12 +89,13 @@ class Company:
     secondary_sector: str | None
     rationale: str
     source: str
+    primary_listing: str | None = None
     origin: str = "builtin"
 
     @property
     def in_sector_stats(self) -> bool:
-        """False for the adjacent group, which must never enter sector medians."""
-        return in_sector_stats(self.sector)
+        """False for the adjacent group and for secondary listings (count each company once)."""
+        return self.primary_listing is None and in_sector_stats(self.sector)
 
     @property
     def name(self) -> str:
@@ -110,21 +123,115 @@ def listing_facts(ticker: str) -> tuple[str, str, str]:
     return exchange, market, currency
 
 
+def resolve_listing(
+    ticker: str, exchange: str = "", market: str = "", currency: str = ""
+) -> tuple[str, str, str]:
+    """(exchange, market, currency) for a row: given values checked against the ticker.
+
+    Empty values are derived from the suffix (:func:`listing_facts`). A given market or
+    exchange must agree with the suffix (case-insensitive; stored in the canonical
+    spelling); for a suffix whose exchange we do not know (US symbols, ``.MI`` ...) any
+    exchange is accepted except one that belongs to another known suffix. A-shares
+    (.SS/.SZ/.BJ) must trade in CNY; other lines may name another currency (HK lines
+    trade in CNY or USD too). Raises ValueError with the reason.
+    """
+    d_exchange, d_market, d_currency = listing_facts(ticker)
+    suffix = ticker.rsplit(".", 1)[1] if "." in ticker else ""
+    where = f".{suffix}" if suffix else "a US symbol (no suffix)"
+    if market:
+        if not suffix or suffix in SUFFIX_MARKETS:
+            if market.upper() != d_market:
+                raise ValueError(
+                    f"{ticker}: market {market!r} contradicts the ticker "
+                    f"({where} is market {d_market!r})"
+                )
+            market = d_market
+    else:
+        market = d_market
+    if exchange:
+        if d_exchange:
+            if exchange.casefold() != d_exchange.casefold():
+                raise ValueError(
+                    f"{ticker}: exchange {exchange!r} contradicts the ticker "
+                    f"({where} trades on {d_exchange})"
+                )
+            exchange = d_exchange
+        elif (owner := _EXCHANGE_SUFFIX.get(exchange.casefold())) is not None:
+            raise ValueError(
+                f"{ticker}: exchange {exchange!r} contradicts the ticker "
+                f"({exchange} lists .{owner} symbols, not {where})"
+            )
+    else:
+        exchange = d_exchange
+    if currency:
+        currency = currency.upper()
+        if d_market == "CN" and currency != "CNY":
+            raise ValueError(
+                f"{ticker}: currency {currency!r} contradicts the ticker (A-shares trade in CNY)"
+            )
+    else:
+        currency = d_currency
+    return exchange, market, currency
+
+
+def _unknown(
+    kind: str, word: str, choices: tuple[str, ...] | list[str], known: str = "expected one of"
+) -> str:
+    """'unknown <kind> 'x' (did you mean 'y'?); expected one of: ...' for a bad id."""
+    hint = did_you_mean(word, choices)
+    if not hint:  # "optical" is too short for difflib next to "optical_communication"
+        near = [c for c in choices if word and word.casefold() in c.casefold()]
+        hint = f" (did you mean '{near[0]}'?)" if len(near) == 1 else ""
+    return f"unknown {kind} {word!r}{hint}; {known}: {', '.join(choices)}"
+
+
+def check_sector(sector: str) -> str | None:
+    """Why ``sector`` is not a sector id (with a did-you-mean), or None when it is one."""
+    return None if sector in SECTORS else _unknown("sector", sector, SECTORS)
+
+
 def check_placement(sector: str, sub_segment: str, secondary: str | None) -> str | None:
     """Why a (sector, sub-segment, secondary) triple is invalid, or None when it is valid."""
     if sector not in SECTORS:
-        return f"unknown sector {sector!r} (expected one of: {', '.join(SECTORS)})"
+        return check_sector(sector)
     seg = SUB_SEGMENTS.get(sub_segment)
     if seg is None:
-        known = ", ".join(s.id for s in SUB_SEGMENTS.values() if s.sector == sector)
-        return f"unknown sub_segment {sub_segment!r} (for {sector}: {known})"
+        known = [s.id for s in SUB_SEGMENTS.values() if s.sector == sector]
+        return _unknown("sub_segment", sub_segment, known, f"for {sector}")
     if seg.sector != sector:
         return f"sub_segment {sub_segment!r} belongs to sector {seg.sector!r}, not {sector!r}"
     if secondary:
         if secondary not in SECTORS:
-            return f"unknown secondary_sector {secondary!r} (expected one of: {', '.join(SECTORS)})"
+            return _unknown("secondary_sector", secondary, SECTORS)
         if secondary == sector:
             return f"secondary_sector {secondary!r} repeats the sector"
+    return None
+
+
+def check_primary_listing(company: Company, by_ticker: Mapping[str, Company]) -> str | None:
+    """Why ``company.primary_listing`` is invalid within ``by_ticker``, or None when it is valid.
+
+    The primary line must be another listed company, in the same sector, that is itself
+    a primary line (one level only, so "count each company once" needs no chasing).
+    """
+    target = company.primary_listing
+    if target is None:
+        return None
+    if target == company.ticker:
+        return f"{company.ticker}: primary_listing names the company itself"
+    primary = by_ticker.get(target)
+    if primary is None:
+        return f"{company.ticker}: primary_listing {target} is not in the universe"
+    if primary.sector != company.sector:
+        return (
+            f"{company.ticker}: primary_listing {target} is in sector {primary.sector!r}, "
+            f"not {company.sector!r} (both lines of a company share one sector)"
+        )
+    if primary.primary_listing is not None:
+        return (
+            f"{company.ticker}: primary_listing {target} is itself a secondary listing "
+            f"(of {primary.primary_listing}); name the primary line"
+        )
     return None
 
 
@@ -146,19 +253,39 @@ def company_from_row(row: Mapping[str, str], *, origin: str = "builtin") -> Comp
     problem = check_placement(sector, sub_segment, secondary)
     if problem:
         raise ValueError(f"{ticker}: {problem}")
-    exchange, market, currency = listing_facts(ticker)
+    exchange, market, currency = resolve_listing(
+        ticker,
+        (row.get("exchange") or "").strip(),
+        (row.get("market") or "").strip(),
+        (row.get("currency") or "").strip(),
+    )
+    primary_raw = (row.get("primary_listing") or "").strip()
+    primary: str | None = None
+    if primary_raw:
+        try:
+            primary = normalize_ticker(primary_raw)
+        except InputError as exc:
+            raise ValueError(f"{ticker}: primary_listing: {exc}") from None
+        if origin == "builtin" and primary != primary_raw:
+            raise ValueError(
+                f"{ticker}: primary_listing {primary_raw!r} is not in Yahoo form "
+                f"(expected {primary!r})"
+            )
+        if primary == ticker:
+            raise ValueError(f"{ticker}: primary_listing names the company itself")
     return Company(
         ticker=ticker,
         name_en=name_en,
         name_zh=(row.get("name_zh") or "").strip(),
-        exchange=(row.get("exchange") or "").strip() or exchange,
-        market=(row.get("market") or "").strip() or market,
-        currency=(row.get("currency") or "").strip() or currency,
+        exchange=exchange,
+        market=market,
+        currency=currency,
         sector=sector,
         sub_segment=sub_segment,
         secondary_sector=secondary,
         rationale=(row.get("rationale") or "").strip(),
         source=(row.get("source") or "").strip(),
+        primary_listing=primary,
         origin=origin,
     )
 
@@ -188,6 +315,11 @@ def parse_companies_csv(text: str, filename: str = "companies.csv") -> list[Comp
             )
         seen[company.ticker] = line
         out.append(company)
+    by_ticker = {c.ticker: c for c in out}
+    for company in out:
+        problem = check_primary_listing(company, by_ticker)
+        if problem:
+            raise DataError(f"{filename}:{seen[company.ticker]}: {problem}")
     return out
 
 

@@ -15,12 +15,26 @@ TOML::
     name_en = "Focuslight Technologies"
     sector = "optical_communication"
     sub_segment = "optical_chip"
-    rationale = "laser chips"     # optional: name_zh, secondary_sector, source, exchange, currency
+    rationale = "laser chips"     # optional: name_zh, secondary_sector, source, exchange,
+                                  # market, currency, primary_listing
 
     [[set]]                       # change fields of a shipped company
     ticker = "601138.SS"
     sector = "adjacent"
     sub_segment = "adjacent_server"
+
+Listing facts (exchange, market, currency) default to what the ticker implies; a
+given market or exchange must agree with the ticker's suffix, and A-shares
+(.SS/.SZ/.BJ) must be in CNY (an HK line may name CNY or USD).
+
+``primary_listing`` marks a second listing of a company that is already listed
+(e.g. ``9698.HK`` -> ``GDS``): it must name another company of the merged list, in
+the same sector, that is itself a primary line. Secondary lines stay out of sector
+statistics. In a ``set``, ``primary_listing = "-"`` clears the link. Removing a
+primary line promotes its first remaining secondary line (in list order) to primary
+and re-points any others to it, so the company stays in the statistics exactly once.
+Moving a primary line to another sector while its secondary stays behind is an error
+(move both, or clear the link).
 
 CSV (header required; empty cells mean "unchanged" for ``set``)::
 
@@ -28,6 +42,9 @@ CSV (header required; empty cells mean "unchanged" for ``set``)::
     add,688048,Focuslight Technologies,,optical_communication,optical_chip,,laser chips,
     remove,600845.SS,,,,,,,
     set,601138.SS,,,adjacent,adjacent_server,,,
+
+Any field above may be a CSV column (``exchange``, ``market``, ``currency``,
+``primary_listing`` ...); changes apply in file order.
 """
 
 from __future__ import annotations
@@ -42,11 +59,18 @@ from pathlib import Path
 from typing import Any
 
 from screener.errors import InputError
-from screener.universe.companies import Company, check_placement, listing_facts
+from screener.universe.companies import (
+    Company,
+    check_placement,
+    check_primary_listing,
+    check_sector,
+    resolve_listing,
+)
 from screener.universe.tickers import normalize_ticker
 
 CONFIG_FILENAMES: tuple[str, ...] = ("universe.toml", "universe.csv")
 ACTIONS: tuple[str, ...] = ("add", "set", "remove")
+CLEAR = "-"  # ``primary_listing = "-"`` in a set: this line is (now) a primary line
 
 # Fields a user may give for add/set; listing facts are derived from the ticker if absent.
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -60,6 +84,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "secondary_sector",
     "rationale",
     "source",
+    "primary_listing",
 )
 
 
@@ -81,13 +106,16 @@ def default_config_dir() -> Path:
 
 
 def find_config_overrides(config_dir: Path | None = None) -> Path | None:
-    """The override file in the config directory, if the user has one (TOML wins over CSV)."""
+    """The override file in the config directory, if the user has one.
+
+    Both ``universe.toml`` and ``universe.csv`` present is an InputError: merging
+    both or silently picking one would hide half of the user's changes.
+    """
     folder = config_dir if config_dir is not None else default_config_dir()
-    for name in CONFIG_FILENAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
+    found = [folder / name for name in CONFIG_FILENAMES if (folder / name).is_file()]
+    if len(found) > 1:
+        raise InputError(f"both {found[0]} and {found[1]} exist; use one (move the other one away)")
+    return found[0] if found else None
 
 
 def _fail(path: Path, line: int, message: str) -> InputError:
@@ -111,6 +139,19 @@ def _clean_fields(
         if value:
             out[key] = value
     return out
+
+
+def _primary(path: Path, line: int, ticker: str, raw: str | None) -> str | None:
+    """The normalised primary_listing of an add/set (None for ``-``); file:line errors."""
+    if raw is None or raw == CLEAR:
+        return None
+    try:
+        primary = normalize_ticker(raw)
+    except InputError as exc:
+        raise _fail(path, line, f"{ticker}: primary_listing: {exc}") from None
+    if primary == ticker:
+        raise _fail(path, line, f"{ticker}: primary_listing names the company itself")
+    return primary
 
 
 def _ticker(path: Path, line: int, raw: Any) -> str:
@@ -275,10 +316,14 @@ def apply_overrides(
     Rules: ``add`` needs a ticker not already listed plus name_en, sector and
     sub_segment; ``set`` and ``remove`` need a listed ticker; a ``set`` that moves a
     company to another sector must name the new sub_segment, since the old one
-    cannot belong to the new sector.
+    cannot belong to the new sector. Listing facts must agree with the ticker
+    (:func:`resolve_listing`). Removing a primary line promotes its first secondary
+    line; ``primary_listing`` links are checked on the merged list
+    (:func:`check_primary_listing`) and reported at the line that broke them.
     """
     by_ticker: dict[str, Company] = {c.ticker: c for c in companies}
     order: list[str] = list(by_ticker)
+    changed: dict[str, int] = {}  # ticker -> line of the change that touched it
     for change in changes:
         current = by_ticker.get(change.ticker)
         f = change.fields
@@ -289,6 +334,8 @@ def apply_overrides(
                 )
             del by_ticker[change.ticker]
             order.remove(change.ticker)
+            changed[change.ticker] = change.line
+            _promote_secondaries(by_ticker, order, change.ticker)
             continue
         if change.action == "add":
             if current is not None:
@@ -300,19 +347,30 @@ def apply_overrides(
             missing = [k for k in ("name_en", "sector", "sub_segment") if not f.get(k)]
             if missing:
                 raise _fail(path, change.line, f"add {change.ticker}: missing {', '.join(missing)}")
-            exchange, market, currency = listing_facts(change.ticker)
+            try:
+                exchange, market, currency = resolve_listing(
+                    change.ticker,
+                    f.get("exchange", ""),
+                    f.get("market", ""),
+                    f.get("currency", ""),
+                )
+            except ValueError as exc:
+                raise _fail(path, change.line, str(exc)) from None
             new = Company(
                 ticker=change.ticker,
                 name_en=f["name_en"],
                 name_zh=f.get("name_zh", ""),
-                exchange=f.get("exchange", exchange),
-                market=f.get("market", market),
-                currency=f.get("currency", currency),
+                exchange=exchange,
+                market=market,
+                currency=currency,
                 sector=f["sector"],
                 sub_segment=f["sub_segment"],
                 secondary_sector=f.get("secondary_sector"),
                 rationale=f.get("rationale", "added by user override"),
                 source=f.get("source", str(path)),
+                primary_listing=_primary(
+                    path, change.line, change.ticker, f.get("primary_listing")
+                ),
                 origin="override",
             )
             order.append(change.ticker)
@@ -323,6 +381,8 @@ def apply_overrides(
                     change.line,
                     f"cannot set {change.ticker}: not in the universe; use add",
                 )
+            if "sector" in f and (problem := check_sector(f["sector"])):
+                raise _fail(path, change.line, f"set {change.ticker}: {problem}")
             if "sector" in f and f["sector"] != current.sector and "sub_segment" not in f:
                 raise _fail(
                     path,
@@ -332,9 +392,72 @@ def apply_overrides(
             updates: dict[str, str | None] = dict(f)
             if updates.get("sector") == current.secondary_sector and "secondary_sector" not in f:
                 updates["secondary_sector"] = None  # the old secondary is now the sector
+            if "primary_listing" in f:
+                updates["primary_listing"] = _primary(
+                    path, change.line, change.ticker, f["primary_listing"]
+                )
+            if {"exchange", "market", "currency"} & f.keys():
+                try:
+                    updates["exchange"], updates["market"], updates["currency"] = resolve_listing(
+                        change.ticker,
+                        f.get("exchange", current.exchange),
+                        f.get("market", current.market),
+                        f.get("currency", current.currency),
+                    )
+                except ValueError as exc:
+                    raise _fail(path, change.line, str(exc)) from None
             new = replace(current, **updates, origin="override")
         problem = check_placement(new.sector, new.sub_segment, new.secondary_sector)
         if problem:
             raise _fail(path, change.line, problem)
         by_ticker[change.ticker] = new
+        changed[change.ticker] = change.line
+    _check_primary_links(by_ticker, order, changed, path)
     return [by_ticker[t] for t in order]
+
+
+def _promote_secondaries(by_ticker: dict[str, Company], order: list[str], removed: str) -> None:
+    """After ``removed`` left the list: its first secondary line becomes the primary line.
+
+    Any further secondary lines of the same company are re-pointed to the promoted one,
+    so the company is still counted once in sector statistics and no link dangles.
+    """
+    secondaries = [t for t in order if by_ticker[t].primary_listing == removed]
+    if not secondaries:
+        return
+    promoted, *others = secondaries
+    by_ticker[promoted] = replace(by_ticker[promoted], primary_listing=None, origin="override")
+    for ticker in others:
+        by_ticker[ticker] = replace(by_ticker[ticker], primary_listing=promoted, origin="override")
+
+
+def _check_primary_links(
+    by_ticker: Mapping[str, Company], order: list[str], changed: Mapping[str, int], path: Path
+) -> None:
+    """Validate every primary_listing of the merged list; report the earliest breaking line.
+
+    A problem is reported at the change of the secondary line itself when the file
+    touched it, else at the change of its primary line (a shipped link can only break
+    because the file moved or re-linked the primary line).
+    """
+    problems: list[tuple[int, str]] = []
+    for ticker in order:
+        company = by_ticker[ticker]
+        problem = check_primary_listing(company, by_ticker)
+        if problem is None:
+            continue
+        if ticker in changed:
+            problems.append((changed[ticker], problem))
+            continue
+        target = company.primary_listing or ""
+        line = changed.get(target, min(changed.values(), default=1))
+        problems.append(
+            (
+                line,
+                f"{target}: its secondary listing {ticker} would break ({problem}); "
+                f"change {ticker} too, or clear its link with primary_listing = {CLEAR!r}",
+            )
+        )
+    if problems:
+        line, message = min(problems)
+        raise _fail(path, line, message)

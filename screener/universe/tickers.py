@@ -149,29 +149,36 @@ def normalize_ticker(raw: str) -> str:
     )
 
 
+# Yahoo suffix -> listing market (ISO-like country code) for the suffixes we know.
+SUFFIX_MARKETS: dict[str, str] = {
+    "SS": "CN",
+    "SZ": "CN",
+    "BJ": "CN",
+    "HK": "HK",
+    "TW": "TW",
+    "TWO": "TW",
+    "T": "JP",
+    "AX": "AU",
+    "KS": "KR",
+    "KQ": "KR",
+    "TO": "CA",
+    "V": "CA",
+    "L": "GB",
+    "SI": "SG",
+    "DE": "DE",
+    "F": "DE",
+    "PA": "FR",
+    "AS": "NL",
+    "SW": "CH",
+}
+
+
 def market_of(ticker: str) -> str:
-    """Listing market of a normalised Yahoo symbol: 'CN', 'HK', 'TW', 'JP', 'AU', 'KR', 'US' ..."""
+    """Listing market of a normalised Yahoo symbol: 'CN', 'HK', 'TW', 'JP', 'AU', 'KR', 'US' ...
+
+    An unknown suffix is returned as is (see :data:`SUFFIX_MARKETS` for the known ones).
+    """
     if "." not in ticker:
         return "US"
     suffix = ticker.rsplit(".", 1)[1]
-    return {
-        "SS": "CN",
-        "SZ": "CN",
-        "BJ": "CN",
-        "HK": "HK",
-        "TW": "TW",
-        "TWO": "TW",
-        "T": "JP",
-        "AX": "AU",
-        "KS": "KR",
-        "KQ": "KR",
-        "TO": "CA",
-        "V": "CA",
-        "L": "GB",
-        "SI": "SG",
-        "DE": "DE",
-        "F": "DE",
-        "PA": "FR",
-        "AS": "NL",
-        "SW": "CH",
-    }.get(suffix, suffix)
+    return SUFFIX_MARKETS.get(suffix, suffix)
