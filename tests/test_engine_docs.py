@@ -40,6 +40,9 @@ def doc_frame() -> pd.DataFrame:
     for column in frame.columns:
         if column in TEXT_METRICS:
             frame[column] = frame[column].astype(object)
+        elif column == "in_stats":
+            assert set(frame[column]) <= {"true", "false"}
+            frame[column] = frame[column] == "true"
         else:
             frame[column] = pd.to_numeric(frame[column].replace("", np.nan)).astype("float64")
     return frame

@@ -237,3 +237,94 @@ def test_evaluation_never_reaches_a_string_evaluator(monkeypatch: pytest.MonkeyP
     )
     ev = evaluate(load_ruleset(), frame)
     assert "peg-below-one" in ev.fired["T0"]
+
+
+def dual_listing_frame(in_stats: bool = True) -> pd.DataFrame:
+    """GDS counts in statistics, its HK line 9698.HK (a wild P/E) and 0763.HK do not."""
+    frame = pd.DataFrame(
+        {
+            "pe_fwd": [30.0, 900.0, 20.0, 40.0, 60.0, 40.0, 10.0],
+            "sector": ["data_center"] * 6 + ["switching"],
+            "market": ["US", "HK", "US", "CN", "CN", "HK", "US"],
+            "in_stats": [True, False, True, True, True, False, False],
+        },
+        index=pd.Index(
+            ["GDS", "9698.HK", "VNET", "A1.SZ", "A2.SZ", "0763.HK", "LONE"], name="ticker"
+        ),
+    )
+    return frame if in_stats else frame.drop(columns="in_stats")
+
+
+def test_a_duplicate_listing_with_a_wild_pe_does_not_move_the_sector_median() -> None:
+    frame = dual_listing_frame()
+    # Counted data-centre values: 30, 20, 40, 60 => 35 for every row of the sector,
+    # the excluded rows included; switching counts no row => missing.
+    assert values("sector_median(pe_fwd)", frame) == [35.0] * 6 + [None]
+    # Without the column every row counts: the 900 and the second 40 move it.
+    assert values("sector_median(pe_fwd)", dual_listing_frame(in_stats=False)) == [40.0] * 6 + [
+        10.0
+    ]
+
+
+def test_excluded_rows_still_get_sector_pct_zscore_and_peer_gap() -> None:
+    frame = dual_listing_frame()
+    # Counted rows: rank among the other counted values; excluded rows: among all 4
+    # counted values, ties counting half (0763.HK at 40: 2 below, 1 equal => 2.5 / 4).
+    assert values("sector_pct(pe_fwd)", frame) == [
+        pytest.approx(1 / 3),
+        1.0,
+        0.0,
+        pytest.approx(2 / 3),
+        1.0,
+        0.625,
+        None,
+    ]
+    mean, std = 37.5, float(np.std([30.0, 20.0, 40.0, 60.0], ddof=1))
+    zscores = values("sector_zscore(pe_fwd)", frame)
+    assert zscores[:6] == [pytest.approx((x - mean) / std) for x in frame["pe_fwd"][:6]]
+    assert zscores[6] is None
+    # Non-CN rows vs the counted A-shares, median(40, 60) = 50; CN rows vs the counted
+    # non-CN rows, median(30, 20) = 25 (the HK lines do not count).
+    assert values("peer_gap(pe_fwd)", frame) == [
+        pytest.approx(-0.4),
+        pytest.approx(17.0),
+        pytest.approx(-0.6),
+        pytest.approx(0.6),
+        pytest.approx(1.4),
+        pytest.approx(-0.2),
+        None,
+    ]
+
+
+def test_in_stats_flags_true_only_counts_and_any_dtype_works() -> None:
+    base = dual_listing_frame()
+    expected = values("sector_pct(pe_fwd)", base)
+    for flags in (
+        [1.0, 0.0, 1.0, 1.0, 1.0, NAN, 0.0],
+        pd.array([True, None, True, True, True, False, None], dtype="boolean"),
+        [True, None, True, True, True, False, False],
+    ):
+        frame = base.assign(in_stats=flags)
+        assert values("sector_pct(pe_fwd)", frame) == expected
+
+
+def test_in_stats_is_not_a_metric_rules_can_name(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown metric 'in_stats'"):
+        ruleset_of(tmp_path, rule("a", "in_stats == 1"))
+
+
+def test_rules_and_explain_use_the_counted_statistics(tmp_path: Path) -> None:
+    frame = dual_listing_frame()
+    ruleset = ruleset_of(
+        tmp_path,
+        rule(
+            "cheap",
+            "pe_fwd < sector_median(pe_fwd)",
+            extra='why = "{pe_fwd:.0f} vs {sector_median(pe_fwd):.0f}"',
+        ),
+    )
+    ev = evaluate(ruleset, frame)
+    assert ev.reasons["GDS"] == ("cheap: 30 vs 35",)
+    assert ev.fired["0763.HK"] == ()  # 40 is above the counted median
+    (explained,) = explain(ruleset, frame, None, "9698.HK")
+    assert dict(explained.inputs)["sector_median(pe_fwd)"] == 35.0

@@ -107,6 +107,20 @@ def test_templates_parse_our_expressions_and_allowed_specs_only() -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["{market:+.2f}", "{sector:.0%}", '{"CN":f}', "x {currency:,}", "{market:g}"]
+)
+def test_a_number_format_on_text_is_an_error(text: str) -> None:
+    with pytest.raises(ExprError, match="needs a number, but .* is text") as info:
+        parse_template(text)
+    assert info.value.pos == text.index(":") + 1  # at the format
+
+
+def test_text_placeholders_without_a_format_are_fine() -> None:
+    for text in ("{market}", "{market:}", "{sector} {pe_fwd:+.1f}"):
+        parse_template(text)
+
+
+@pytest.mark.parametrize(
     ("value", "spec", "text"),
     [
         (0.5026, ".0%", "50%"),

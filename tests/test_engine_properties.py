@@ -6,6 +6,8 @@ vectorised engine (numpy arrays, group-bys, caching) ever disagrees with it on a
 random tree over a random frame with missing values, one of them is wrong.
 Frames hold small integers and halves, so sums are exact and both sides see the
 same floats; numbers are compared with a tight tolerance, conditions exactly.
+Some frames carry an `in_stats` column (True / False / missing): sector and peer
+statistics count only the rows where it is True, yet every row gets a value.
 """
 
 from __future__ import annotations
@@ -96,6 +98,10 @@ class Reference:
         self.rows = rows
         self.history = history
 
+    def counts(self, j: int) -> bool:
+        """Row j counts in sector / peer statistics: `in_stats` is True or absent."""
+        return self.rows[j].get("in_stats", True) is True
+
     def column(self, i: int, name: str) -> Any:
         value = self.rows[i].get(name)
         if name in TEXT_METRICS:
@@ -178,7 +184,10 @@ class Reference:
         x = args[0]
         if sector is None:
             return None
-        peers = [j for j in range(len(self.rows)) if self.rows[j]["sector"] == sector]
+        # The sector's rows that count in statistics (the row itself may not be one).
+        peers = [
+            j for j in range(len(self.rows)) if self.rows[j]["sector"] == sector and self.counts(j)
+        ]
         if name == "peer_gap":
             market = self.rows[i]["market"]
             if market is None or x is None:
@@ -204,9 +213,11 @@ class Reference:
         if name == "sector_pct":
             if n < 2:
                 return None
-            less = sum(1 for v in values if v < x)
-            equal = sum(1 for v in values if v == x)
-            return (less + (equal - 1) / 2.0) / (n - 1)
+            # Counted values of the other rows: below, plus half of the equal ones.
+            others = [v for j in peers if j != i and (v := self.ev(node.args[0], j)) is not None]
+            less = sum(1 for v in others if v < x)
+            equal = sum(1 for v in others if v == x)
+            return (less + equal / 2.0) / len(others)
         if name == "sector_zscore":
             if n < 2:
                 return None
@@ -316,6 +327,17 @@ def frames(draw: st.DrawFn) -> tuple[pd.DataFrame, list[Row], pd.DataFrame, list
         for metric in present:
             row[metric] = draw(st.sampled_from(VALUES))
         rows.append(row)
+    # No column (every row counts), True/False (often a sector with no row counted),
+    # or True/False/missing (missing: not counted).
+    stats = draw(st.sampled_from(["absent", "bool", "mostly_out", "with_missing"]))
+    choices = {
+        "bool": [True, False],
+        "mostly_out": [True, False, False, False],
+        "with_missing": [True, False, None],
+    }.get(stats)
+    if choices is not None:
+        for row in rows:
+            row["in_stats"] = draw(st.sampled_from(choices))
     frame = pd.DataFrame(rows).set_index("ticker")
     for metric in present:
         frame[metric] = frame[metric].astype("float64")

@@ -86,6 +86,15 @@ def test_caret_in_why(tmp_path: Path) -> None:
     assert "unsupported format '.1q'" in message
 
 
+def test_number_format_on_text_names_file_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("{pe_fwd:.1f}", "{market:+.2f}"))
+    message = error_of(path)
+    assert message.startswith(f"{path}:8:")
+    assert "format '+.2f' needs a number, but market is text" in message
+    lines = message.split("\n")
+    assert lines[2].index("^") == lines[1].index("+.2f")
+
+
 def test_toml_syntax_error_has_position(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('title = "Cheap"', "title = Cheap"))
     message = error_of(path)

@@ -12,6 +12,11 @@ missing input is unknown, `not unknown` is unknown, `false and unknown` is false
 missing input can never make a rule fire, even under `not`. `is missing` is the
 one test that is always true or false.
 
+Sector and peer statistics are computed over the rows that count in statistics:
+the frame's optional boolean column `in_stats` (absent: every row counts) marks
+the one listing of a dual-listed company that counts. Every row of a sector still
+gets a value, measured against the statistics of the counted rows.
+
 Results are cached per run by node; nodes compare by structure, so the same
 sub-expression written in several rules (say `sector_median(pe_fwd)`) is computed
 once. Nothing here reads files or the network: the frame and the history are
@@ -106,6 +111,9 @@ def group_median(values: Array, codes: Array, ngroups: int) -> Array:
     return med
 
 
+STATS_COLUMN = "in_stats"
+
+
 def _codes(values: Array) -> tuple[Array, int]:
     """Integer codes of a text column (-1 where missing) and the number of distinct values."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
@@ -122,6 +130,7 @@ class Evaluator:
         self.history = history
         self.cache: dict[Node, Array] = {}
         self._sector: tuple[Array, int] | None = None
+        self._in_stats: Array | None = None
         self._peer: tuple[Array, Array, int] | None = None
         self._hist: dict[str, tuple[Array, Array]] = {}
         self._hist_groups: dict[str, pd.DataFrame] | None = None
@@ -140,6 +149,29 @@ class Evaluator:
         if not pd.api.types.is_float_dtype(col.dtype):
             col = pd.to_numeric(col, errors="coerce")
         return _finite(col.to_numpy(dtype=np.float64, na_value=np.nan))
+
+    def in_stats(self) -> Array:
+        """Bool per row: the row counts in sector and peer statistics.
+
+        From the frame's `in_stats` column: only true counts (false and missing do
+        not). Without the column every row counts. Not a metric: rules cannot name it.
+        """
+        if self._in_stats is None:
+            if STATS_COLUMN not in self.frame.columns:
+                self._in_stats = np.ones(self.n, dtype=bool)
+            else:
+                col = self.frame[STATS_COLUMN]
+                if col.dtype == bool:
+                    self._in_stats = col.to_numpy(dtype=bool)
+                else:
+                    flags = col.to_numpy(dtype=object, na_value=False)
+                    self._in_stats = np.asarray(flags == True, dtype=bool)  # noqa: E712
+        return self._in_stats
+
+    def stats_codes(self) -> tuple[Array, int]:
+        """Sector codes of the rows that count in statistics (-1 for the others)."""
+        codes, ngroups = self.sector_codes()
+        return np.where(self.in_stats(), codes, -1), ngroups
 
     def sector_codes(self) -> tuple[Array, int]:
         if self._sector is None:
@@ -292,14 +324,16 @@ class Evaluator:
                 return out
             if name == "sector_median":
                 codes, ng = self.sector_codes()
-                return group_median(args[0], codes, ng)[codes]
+                counted, _ = self.stats_codes()
+                return group_median(args[0], counted, ng)[codes]
             if name == "sector_pct":
                 return self._sector_pct(args[0])
             if name == "sector_zscore":
                 return self._sector_zscore(args[0])
             if name == "peer_gap":
                 own, other, ng = self.peer_groups()
-                med = group_median(args[0], own, ng)[other]
+                counted = np.where(self.in_stats(), own, -1)
+                med = group_median(args[0], counted, ng)[other]
                 med[~(med > 0)] = np.nan
                 return _finite(args[0] / med - 1.0)
             if name in ("hist_pct", "hist_median"):
@@ -309,22 +343,48 @@ class Evaluator:
         raise TypeError(f"unknown function {name}")  # parser rejects these
 
     def _sector_pct(self, x: Array) -> Array:
-        codes, _ = self.sector_codes()
-        v = np.where(codes >= 0, x, np.nan)
-        keys = np.where(codes >= 0, codes, 0)
-        ranks = pd.Series(v).groupby(keys).rank(method="average").to_numpy(dtype=np.float64)
-        counts = np.bincount(keys[~np.isnan(v)], minlength=keys.max(initial=0) + 1)
-        n = counts[keys].astype(np.float64)
+        """(counted others below + half the counted others equal) / counted others.
+
+        "Counted others": the non-missing values of the rows of the sector that count
+        in statistics, the row itself left out. For a counted row that is
+        (average rank - 1) / (n - 1); an excluded row is placed among all n counted
+        values. Missing where x is missing or the sector has fewer than 2 counted values.
+        """
+        codes, ng = self.sector_codes()
+        counted, _ = self.stats_codes()
+        out = np.full(self.n, np.nan)
+        rows = (codes >= 0) & ~np.isnan(x)
+        if not rows.any():
+            return out
+        # Exact integer keys (sector, rank of the value) so ties compare exactly.
+        uniques, rank = np.unique(x[rows], return_inverse=True)
+        width = len(uniques) + 1
+        keys = np.full(self.n, -1, dtype=np.int64)
+        keys[rows] = codes[rows] * width + rank.reshape(-1)
+        inc = rows & (counted >= 0)
+        ref = np.sort(keys[inc])
+        n = np.bincount(codes[inc], minlength=ng)
+        q = keys[rows]
+        c = codes[rows]
+        first = np.searchsorted(ref, c * width, side="left")
+        below = np.searchsorted(ref, q, side="left") - first
+        equal = np.searchsorted(ref, q, side="right") - first - below
+        own = inc[rows].astype(np.int64)  # a counted row is not its own peer
+        others = n[c] - own
         with np.errstate(all="ignore"):
-            out = (ranks - 1.0) / (n - 1.0)
-        out[(n < 2) | np.isnan(v)] = np.nan
+            pct = (below + (equal - own) / 2.0) / others
+        pct[n[c] < 2] = np.nan
+        out[rows] = pct
         return out
 
     def _sector_zscore(self, x: Array) -> Array:
+        """(x - mean) / std (n - 1) of the sector's counted values, for every row."""
         codes, ng = self.sector_codes()
+        counted, _ = self.stats_codes()
         ok = (codes >= 0) & ~np.isnan(x)
-        c = codes[ok]
-        v = x[ok]
+        inc = ok & (counted >= 0)
+        c = codes[inc]
+        v = x[inc]
         counts = np.bincount(c, minlength=ng).astype(np.float64)
         sums = np.bincount(c, weights=v, minlength=ng)
         with np.errstate(all="ignore"):
@@ -335,7 +395,7 @@ class Evaluator:
         std[(counts < 2) | (std == 0)] = np.nan
         out = np.full(self.n, np.nan)
         with np.errstate(all="ignore"):
-            out[ok] = dev / std[c]
+            out[ok] = (x[ok] - mean[codes[ok]]) / std[codes[ok]]
         return _finite(out)
 
     def _history(self, name: str, metric: str, current: Array) -> Array:

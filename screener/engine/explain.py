@@ -1,8 +1,9 @@
 """Why a rule fired or not for one company: every input, condition and missing value.
 
 The result is plain data (dataclasses), so the CLI, a JSON export or a test can
-render it however it likes. Sector statistics are computed over the whole frame,
-exactly as in `evaluate`, so the numbers shown are the numbers the rule used.
+render it however it likes. Sector statistics are computed over the whole frame
+(its rows that count in statistics, see `in_stats`), exactly as in `evaluate`, so
+the numbers shown are the numbers the rule used.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ A template is text with placeholders `{expr}` or `{expr:spec}`. `expr` is an
 expression of the rule language, parsed by our own parser (so it can name
 metrics and call functions such as `sector_median(pe_fwd)`, and nothing else);
 `spec` must match a small allow-list (`.1f`, `.0%`, `,.0f`, `+.1%` ...) and is
-applied with `format(float, spec)`. `str.format` on user text is never used:
-format strings can reach attributes (`{0.__class__}`). `{{` and `}}` are literal
-braces. Missing values render as "n/a".
+applied with `format(float, spec)`, so only to numbers: a format on a text
+expression (`{market:+.2f}`) is an error when the rule is loaded. `str.format`
+on user text is never used: format strings can reach attributes
+(`{0.__class__}`). `{{` and `}}` are literal braces. Missing values render as
+"n/a".
 """
 
 from __future__ import annotations
@@ -90,8 +92,18 @@ def parse_template(text: str) -> Template:
             node = parse_expression(expr_text)
         except ExprError as err:
             raise ExprError(err.message, i + 1 + err.pos, err.length) from None
-        if infer_type(node) == "bool":
+        kind = infer_type(node)
+        if kind == "bool":
             raise ExprError("a placeholder must be a number or text, not a condition", i + 1)
+        if kind == "text" and spec:
+            shown = node.to_source()
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise ExprError(
+                f"format '{spec}' needs a number, but {shown} is text: "
+                f"write {{{shown}}} without a format",
+                i + 1 + len(expr_text) + 1,
+                len(spec),
+            )
         if len(parts) >= 2 * MAX_PLACEHOLDERS:
             raise ExprError(f"too many placeholders (the limit is {MAX_PLACEHOLDERS})", i)
         if literal:
