@@ -16,7 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from screener.engine import explain
+from screener.errors import InputError
 from screener.universe import sector_label, sub_segment_label
+from screener.utils import did_you_mean
 
 if TYPE_CHECKING:
     from screener.pipeline import ScreenResult
@@ -32,6 +34,7 @@ def _value(value: Any) -> str:
 
 def explanation_rows(result: ScreenResult, ticker: str) -> dict[str, Any]:
     """The explanation as plain data (for `--format json`)."""
+    _require_data(result, ticker)
     explanations = explain(result.ruleset, result.frame, result.history, ticker)
     row = result.frame.loc[ticker]
     return {
@@ -67,8 +70,27 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _require_data(result: ScreenResult, ticker: str) -> None:
+    """A clear error for a ticker with no data in this run (or not in the universe at all)."""
+    if ticker in result.frame.index:
+        return
+    source = "the bundled sample" if result.source == "sample" else "the store"
+    if ticker in result.universe_names:
+        hint = (
+            f"run `screener refresh {ticker}`"
+            if result.source != "sample"
+            else ("the sample covers 63 companies; `screener screen --source sample` lists them")
+        )
+        raise InputError(f"{ticker} is in the universe but {source} has no data for it ({hint})")
+    raise InputError(
+        f"{ticker} is not in the universe{did_you_mean(ticker, result.universe_names)}"
+        " (see `screener universe list`, or add it with a universe override file)"
+    )
+
+
 def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
     """The explanation of every rule of the run's rule set for `ticker`."""
+    _require_data(result, ticker)
     explanations = explain(result.ruleset, result.frame, result.history, ticker)
     row = result.frame.loc[ticker]
     parts: list[RenderableType] = []

@@ -41,6 +41,8 @@ class ScreenResult:
     banner: str | None
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     closes: dict[str, list[float]] = field(default_factory=dict)  # last year's daily closes
+    universe_counts: dict[str, int] = field(default_factory=dict)  # companies per sector
+    universe_names: dict[str, str] = field(default_factory=dict)  # every universe ticker
 
     @property
     def as_of_range(self) -> tuple[str, str] | None:
@@ -154,6 +156,9 @@ def run_screen(
     frame["source"] = chosen_source
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
     frame = frame[frame.index.isin(list(universe))]
+    # Each company counts once in sector statistics: secondary listings and the adjacent
+    # group are evaluated but left out of medians, ranks and peer groups.
+    frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
     history = history_frame(store.valuation_history(chosen_source))
     frame = with_history_percentile(frame, history)
     evaluation = evaluate(ruleset, frame, history)
@@ -166,7 +171,12 @@ def run_screen(
     if chosen_source == YAHOO_SOURCE:
         since = (pd.Timestamp(today) - pd.Timedelta(days=365)).date().isoformat()
         closes = {t: c for t, c in store.recent_closes(since).items() if t in universe}
+    counts: dict[str, int] = {}
+    for company in universe.values():
+        counts[company.sector] = counts.get(company.sector, 0) + 1
     return ScreenResult(
+        universe_counts=counts,
+        universe_names={t: c.name_en for t, c in universe.items()},
         closes=closes,
         frame=frame,
         history=history,

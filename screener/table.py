@@ -7,6 +7,7 @@ no number is ever cut in half. Missing values are a dash, stale dates are marked
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -176,23 +177,79 @@ def _plain(cell: str | Text) -> str:
     return cell.plain if isinstance(cell, Text) else cell
 
 
+def _longest_word(values: Sequence[str]) -> int:
+    return max((cell_len(word) for value in values for word in value.split()), default=1)
+
+
+def _build_table(
+    columns: Sequence[Column], widths: dict[str, int], rows: Sequence[Sequence[Any]]
+) -> Table:
+    """A rich table with every column at a width decided here, so rich never crops it."""
+    table = Table(header_style="bold", expand=False)
+    for col in columns:
+        width = widths[col.key]
+        table.add_column(
+            col.header,
+            justify="right" if col.numeric else "left",
+            no_wrap=col.min_width is None,
+            overflow="fold" if col.min_width is not None else "ellipsis",
+            width=width,
+            min_width=width,
+            max_width=width,
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def column_widths(
+    columns: Sequence[Column], cells: dict[str, list[str]], width: int
+) -> dict[str, int]:
+    """Every column at its floor, then the room left shared among the text columns."""
+    widths = {col.key: _floor(col, cells) for col in columns}
+    room = width - _table_width(columns, cells)
+    for col in sorted(columns, key=lambda c: c.priority):
+        if room <= 0 or col.min_width is None:
+            continue
+        natural = max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])])
+        grow = min(room, max(0, min(natural, col.max_width or natural) - widths[col.key]))
+        widths[col.key] += grow
+        room -= grow
+    return widths
+
+
+def _floor(col: Column, cells: dict[str, list[str]]) -> int:
+    """The narrowest a column may be: whole numbers, and whole words in text columns."""
+    natural = max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])])
+    if col.min_width is None:
+        return natural
+    return min(natural, max(col.min_width, min(_longest_word(cells[col.key]), col.max_width or 99)))
+
+
+def _table_width(columns: Sequence[Column], cells: dict[str, list[str]]) -> int:
+    """The width rich draws this table at when every column is at its floor."""
+    from rich.console import Console
+
+    console = Console(width=100_000, file=io.StringIO(), color_system=None)
+    table = Table(header_style="bold", expand=False)
+    for col in columns:
+        width = _floor(col, cells)
+        table.add_column(col.header, width=width, min_width=width, max_width=width)
+    lines = console.render_lines(table, console.options, pad=False)
+    return max((sum(cell_len(seg.text) for seg in line) for line in lines), default=0)
+
+
 def fit_columns(
     columns: Sequence[Column], cells: dict[str, list[str]], width: int
 ) -> tuple[list[Column], list[Column]]:
-    """Drop the lowest-priority columns until the table fits `width`; return (kept, dropped)."""
+    """Drop the lowest-priority columns until the table fits `width`; return (kept, dropped).
+
+    Columns go whole, so no number is ever cut; what remains is measured by drawing
+    it with rich at its narrowest, so borders and padding count as rich counts them.
+    """
     kept = list(columns)
     dropped: list[Column] = []
-
-    def need(col: Column) -> int:
-        natural = max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])])
-        if col.min_width is not None:
-            return min(natural, col.min_width)
-        return natural
-
-    while kept:
-        total = sum(need(c) for c in kept) + 3 * len(kept) + 1
-        if total <= width or len(kept) <= 2:
-            break
+    while len(kept) > 2 and _table_width(kept, cells) > width:
         victim = max(kept, key=lambda c: c.priority)
         kept.remove(victim)
         dropped.append(victim)
@@ -219,6 +276,7 @@ def render_table(
         c.key: [_plain(c.cell(str(t), row, ctx)) for t, row in frame.iterrows()] for c in wanted
     }
     kept, dropped = fit_columns(wanted, cells, width)
+    widths = column_widths(kept, cells, width)
 
     parts: list[RenderableType] = [header_text(result, frame)]
     if result.banner:
@@ -230,7 +288,7 @@ def render_table(
     groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
     for sector in groups:
         rows = frame[frame["sector"] == sector]
-        parts.append(_sector_block(result, sector, rows, kept, ctx))
+        parts.append(_sector_block(result, sector, rows, kept, ctx, widths))
     if frame.empty:
         parts.append(Text("No company matches.", style="bold"))
     return Group(*parts)
@@ -252,18 +310,30 @@ def header_text(result: ScreenResult, frame: pd.DataFrame) -> Text:
     as_of = f"{dates.min()} … {dates.max()}" if not dates.empty else "n/a"
     text = Text()
     text.append("screener", style="bold")
-    text.append(f"  {len(frame)} companies · source: ")
+    total = sum(result.universe_counts.values())
+    text.append(f"  {len(frame)} shown")
+    if total and len(result.frame) < total:
+        text.append(f" · {len(result.frame)} of {total} universe companies have data")
+    text.append(" · source: ")
     text.append(source, style="bold yellow" if result.source == "sample" else "bold green")
     text.append(f" · as of {as_of} · {len(result.ruleset.rules)} rules")
     return text
 
 
-def sector_summary(sector: str, all_rows: pd.DataFrame, shown: pd.DataFrame) -> str:
-    """Count, sector medians (over the whole sector, not just the rows shown), names flagged."""
-    fwd = all_rows["pe_fwd"].where(all_rows["pe_fwd"] > 0).median()
-    growth = all_rows["revenue_growth"].median()
+def sector_summary(
+    sector: str, all_rows: pd.DataFrame, shown: pd.DataFrame, in_universe: int | None = None
+) -> str:
+    """Count, sector medians (over the whole sector, not just the rows shown), names flagged.
+
+    Medians count each company once (secondary listings are left out), as the rules do.
+    """
+    counted = all_rows[all_rows["in_stats"]] if "in_stats" in all_rows else all_rows
+    fwd = counted["pe_fwd"].where(counted["pe_fwd"] > 0).median()
+    growth = counted["revenue_growth"].median()
     flagged = int((all_rows["score"].fillna(0) > 0).sum())
-    parts = [f"{len(shown)} shown of {len(all_rows)}"]
+    parts = [f"{len(shown)} shown of {len(all_rows)} with data"]
+    if in_universe is not None and in_universe > len(all_rows):
+        parts[0] += f" ({in_universe - len(all_rows)} more in the universe without data)"
     parts.append(f"median fwd P/E {format_value('pe_fwd', fwd)}")
     parts.append(f"median rev growth {format_value('revenue_growth', growth)}")
     parts.append(f"{flagged} flagged")
@@ -282,27 +352,15 @@ def _sector_block(
     rows: pd.DataFrame,
     columns: Sequence[Column],
     ctx: TableContext,
-) -> Table:
+    widths: dict[str, int],
+) -> RenderableType:
     everyone = result.frame[result.frame["sector"] == sector]
-    table = Table(
-        title=f"{_sector_title(sector)} — {sector_summary(sector, everyone, rows)}",
-        title_justify="left",
-        title_style="bold",
-        header_style="bold",
-        expand=False,
+    title = Text(f"{_sector_title(sector)}", style="bold")
+    summary = sector_summary(sector, everyone, rows, result.universe_counts.get(sector))
+    title.append(f" — {summary}", style="")
+    table = _build_table(
+        columns,
+        widths,
+        [[col.cell(str(ticker), row, ctx) for col in columns] for ticker, row in rows.iterrows()],
     )
-    for col in columns:
-        if col.numeric:
-            table.add_column(col.header, justify="right", no_wrap=True)
-        else:
-            wraps = col.min_width is not None
-            table.add_column(
-                col.header,
-                no_wrap=not wraps,
-                overflow="fold" if wraps else "ellipsis",
-                min_width=col.min_width,
-                max_width=col.max_width,
-            )
-    for ticker, row in rows.iterrows():
-        table.add_row(*(col.cell(str(ticker), row, ctx) for col in columns))
-    return table
+    return Group(title, table)
