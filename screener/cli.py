@@ -989,6 +989,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         _stderr(f"{PROG}: interrupted")
         return ExitStatus.INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `screener` or `screener rules` alone: the help, as --help shows it.
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        return ExitStatus.OK
     except click.ClickException as exc:
         where = f"{exc.ctx.command_path}" if getattr(exc, "ctx", None) else PROG
         message = " ".join(exc.format_message().split())

@@ -136,3 +136,10 @@ def test_explain_json_matches_the_screen(run_cli) -> None:
     assert sum(rule["score"] for rule in data["rules"] if rule["fired"]) == row["score"]
     peg = next(rule for rule in data["rules"] if rule["id"] == "peg-below-one")
     assert peg["inputs"]["peg"] == row["peg"]
+
+
+@pytest.mark.parametrize("cmd", [[], ["rules"], ["universe"], ["watchlist"]])
+def test_a_group_alone_prints_its_help(run_cli, cmd: list[str]) -> None:
+    result = run_cli(*cmd)
+    assert result.status == 0 and result.err == ""
+    assert result.out.startswith("Usage:") and "Commands:" in result.out
