@@ -90,7 +90,12 @@ def output_format(default: str = "table") -> Any:
 
 
 def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str = "") -> None:
-    """Render plain rows as a rich table, JSON or CSV, the same way for every command."""
+    """Render plain rows as a rich table, JSON or CSV, the same way for every command.
+
+    In a table, catalogue metrics are formatted as the screening table formats them,
+    lists go one item per line, and no column is narrower than its longest word, so
+    identifiers are never split.
+    """
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -99,21 +104,38 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: 
     if fmt == "csv":
         click.echo(export.csv_text(rows, columns), nl=False)
         return
+    from rich.cells import cell_len
     from rich.table import Table
 
+    console = _stdout_console()
+    cells = [[_cell(column, row.get(column)) for column in columns] for row in rows]
+    floors = [
+        min(40, max([cell_len(column), *(cell_len(w) for line in cells for w in line[i].split())]))
+        for i, column in enumerate(columns)
+    ]
+    if sum(floors) + 3 * len(floors) + 1 > console.width:
+        floors = [None] * len(columns)  # too narrow for whole words: let rich fold
     table = Table(title=title or None, title_justify="left", header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
-    _stdout_console().print(table)
+    for column, floor in zip(columns, floors, strict=True):
+        table.add_column(column, overflow="fold", min_width=floor)
+    for line in cells:
+        table.add_row(*line)
+    console.print(table)
 
 
-def _cell(value: Any) -> str:
+def _cell(column: str, value: Any) -> str:
+    from screener.catalog import NUMERIC_METRICS
+
     if value is None:
         return "–"
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return "\n".join(str(v) for v in value) if value else "–"
+    if column in NUMERIC_METRICS and isinstance(value, int | float):
+        from screener.table import format_value
+
+        return format_value(column, float(value))
+    if isinstance(value, float):
+        return f"{value:g}"
     return str(value)
 
 
@@ -818,7 +840,6 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
             "ticker",
             "name",
             "name_zh",
-            "sector",
             "pe_fwd",
             "revenue_growth",
             "flags",
