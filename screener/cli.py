@@ -77,6 +77,14 @@ def _screen_result(
         store.close()
 
 
+def _finite(value: float | None, name: str) -> float | None:
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a finite number", param_hint=name)
+    return value
+
+
 def output_format(default: str = "table") -> Any:
     """The shared `--format table|json|csv` option of every command that prints rows."""
     return click.option(
@@ -314,7 +322,12 @@ def refresh_command(
     help="Comma-separated table columns to show, in order (see `screener screen --help`).",
 )
 @click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
-@click.option("--min-score", type=float, help="Only companies scoring at least this.")
+@click.option(
+    "--min-score",
+    type=float,
+    callback=lambda ctx, param, value: _finite(value, "--min-score"),
+    help="Only companies scoring at least this.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
 @click.option("--offline", is_flag=True, help="Do not refresh from Yahoo; use what is stored.")
 @click.pass_obj
@@ -350,6 +363,8 @@ def screen(
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
     parse_sort(sort_key)  # a bad --sort fails before any work
+    if excel and export_path is None:
+        raise click.UsageError("--excel applies to --export FILE.csv; add --export")
     store = _open_store(state)
     try:
         offline_reason = None
@@ -376,6 +391,8 @@ def screen(
         rows = report.to_rows(result, frame)
         export.write_atomic(export_path, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
         _stderr(f"exported {len(rows)} rows to {export_path}")
+    if fmt != "table" and result.banner:
+        _stderr(result.banner)  # machine formats carry `source` per row; people get the why
     if fmt == "json":
         rows = report.json_rows(result, frame)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -406,10 +423,13 @@ def _refresh_before_screen(
 
 
 def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:
-    if not text:
+    if text is None:
         return None
-    keys = [part.strip() for part in text.split(",") if part.strip()]
+    parts = [part.strip() for part in text.split(",")]
+    keys = list(dict.fromkeys(part for part in parts if part))
     unknown = [key for key in keys if key not in known]
+    if "" in parts:
+        raise click.BadParameter("empty column name in the list", param_hint="--columns")
     if unknown or not keys:
         raise click.BadParameter(
             f"unknown column {', '.join(map(repr, unknown)) or '(none)'}; "
@@ -726,7 +746,12 @@ def watchlist() -> None:
     help="Keep only this sector (repeatable).",
 )
 @click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
-@click.option("--min-score", type=float, help="Only companies scoring at least this.")
+@click.option(
+    "--min-score",
+    type=float,
+    callback=lambda ctx, param, value: _finite(value, "--min-score"),
+    help="Only companies scoring at least this.",
+)
 @universe_option
 @click.pass_obj
 def watchlist_save(

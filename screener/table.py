@@ -303,9 +303,12 @@ def flag_label(rule: Any) -> str:
 
 
 def header_text(result: ScreenResult, frame: pd.DataFrame) -> Text:
-    source = (
-        "bundled SAMPLE snapshot (public pages)" if result.source == "sample" else "Yahoo Finance"
-    )
+    if result.source == "sample":
+        source = "bundled SAMPLE snapshot (public pages)"
+    elif result.frame.empty:
+        source = "the store (no live data yet)"
+    else:
+        source = "Yahoo Finance"
     dates = frame["as_of"].dropna()
     as_of = f"{dates.min()} … {dates.max()}" if not dates.empty else "n/a"
     text = Text()

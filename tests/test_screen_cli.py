@@ -168,3 +168,43 @@ def test_help_and_version_do_not_import_pandas_or_yfinance() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout
+
+
+def test_option_mistakes_are_usage_errors(run_cli, tmp_path: Path) -> None:
+    for args in (
+        ["--excel"],
+        ["--min-score", "nan"],
+        ["--columns", ""],
+        ["--columns", "ticker,,name"],
+        ["--columns", "ticker,price_x"],
+        ["--limit", "0"],
+    ):
+        result = run_cli("screen", "--source", "sample", *args)
+        assert result.status == 2, (args, result.err)
+        assert len(result.err.strip().splitlines()) == 1
+
+
+def test_machine_formats_say_where_the_data_comes_from_on_stderr(run_cli) -> None:
+    result = run_cli("screen", "--format", "csv")
+    assert result.status == 0 and "SAMPLE DATA" in result.err
+    assert "SAMPLE" not in result.out.splitlines()[0]
+
+
+def test_exports_get_ordinary_permissions(run_cli, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "w.csv"
+        assert run_cli("screen", "--source", "sample", "--export", str(target)).status == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_an_empty_store_does_not_claim_yahoo(run_cli) -> None:
+    result = run_cli("screen", "--source", "store")
+    text = " ".join(result.out.split())
+    assert result.status == 0 and "source: the store (no live data yet)" in text
+    assert "run `screener refresh` first" in text
