@@ -160,7 +160,8 @@ rules_option = click.option(
     "rule_paths",
     type=click.Path(path_type=Path),
     multiple=True,
-    help="Rule file or folder (repeatable); replaces the shipped rules.",
+    help="Rule file or folder (repeatable); replaces the shipped rules. "
+    "Write +PATH to add to the shipped rules instead.",
 )
 
 source_option = click.option(

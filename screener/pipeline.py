@@ -58,8 +58,17 @@ def load_companies(universe_file: Path | None) -> list[Company]:
 
 
 def load_rules(paths: Sequence[Path] | None) -> RuleSet:
-    """The rule set: the given files/folders, or the shipped packs."""
-    return load_ruleset(list(paths) if paths else [shipped_rules_dir()])
+    """The rule set: the given files/folders, or the shipped packs.
+
+    A path written `+PATH` adds to the shipped packs instead of replacing them.
+    """
+    if not paths:
+        return load_ruleset([shipped_rules_dir()])
+    added = [Path(str(p)[1:]) for p in paths if str(p).startswith("+")]
+    given = [p for p in paths if not str(p).startswith("+")]
+    if added:
+        return load_ruleset([shipped_rules_dir(), *given, *added])
+    return load_ruleset(list(given))
 
 
 def load_sample_into(store: Store, companies: dict[str, Company]) -> None:

@@ -143,3 +143,17 @@ def test_a_group_alone_prints_its_help(run_cli, cmd: list[str]) -> None:
     result = run_cli(*cmd)
     assert result.status == 0 and result.err == ""
     assert result.out.startswith("Usage:") and "Commands:" in result.out
+
+
+def test_rules_can_be_added_to_the_shipped_packs(run_cli, tmp_path: Path) -> None:
+    from screener.pipeline import load_rules
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[rule]]\nid = "mine"\ntitle = "Mine"\nwhen = "peg < 0.5"\nscore = 1\n', encoding="utf-8"
+    )
+    shipped = [rule.id for rule in load_rules(None).rules]
+    rows = json.loads(run_cli("rules", "list", "--format", "json", "--rules", f"+{mine}").out)
+    assert [row["id"] for row in rows] == [*shipped, "mine"]
+    twice = run_cli("rules", "list", "--format", "json", "--rules", str(mine), "--rules", str(mine))
+    assert twice.status == 0 and [row["id"] for row in json.loads(twice.out)] == ["mine"]

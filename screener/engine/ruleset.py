@@ -425,7 +425,15 @@ def _expand(paths: Sequence[Path | str]) -> list[Path]:
             files.extend(found)
         else:
             files.append(path)
-    return files
+    # The same file named twice (or through a folder and by name) is read once.
+    unique: dict[Path, Path] = {}
+    for file in files:
+        try:
+            key = file.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: let the reader report it
+            key = file
+        unique.setdefault(key, file)
+    return list(unique.values())
 
 
 def load_ruleset(paths: Sequence[Path | str] | None = None) -> RuleSet:
