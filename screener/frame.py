@@ -79,8 +79,23 @@ def build_frame(
     return frame, provenance
 
 
-def history_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Valuation history rows -> the long frame the rule engine reads."""
+def history_frame(
+    rows: Iterable[Mapping[str, Any]], as_of: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Valuation history rows -> the long frame the rule engine reads.
+
+    With `as_of` (ticker -> the date the current figures describe), points whose period
+    ends after that date are dropped: a company's "own history" may only hold the past
+    of the figures it is compared with, never a later fiscal year.
+    """
     frame = pd.DataFrame.from_records(list(rows), columns=["ticker", "metric", "date", "value"])
     frame["value"] = frame["value"].astype("float64")
-    return frame
+    if as_of is None or frame.empty:
+        return frame
+    dates = frame["date"].astype(str)
+    month_only = dates.str.fullmatch(r"\d{4}-\d{2}")
+    ends = pd.to_datetime(dates.where(~month_only, dates + "-01"), errors="coerce")
+    ends = ends.where(~month_only, ends + pd.offsets.MonthEnd(0))
+    limit = pd.to_datetime(frame["ticker"].map(dict(as_of)), errors="coerce")
+    keep = limit.isna() | (ends <= limit)
+    return frame[keep.to_numpy()].reset_index(drop=True)

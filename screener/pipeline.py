@@ -168,7 +168,7 @@ def run_screen(
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
-    history = history_frame(store.valuation_history(chosen_source))
+    history = history_frame(store.valuation_history(chosen_source), frame["as_of"].to_dict())
     frame = with_history_percentile(frame, history)
     evaluation = evaluate(ruleset, frame, history)
     frame = frame.assign(
