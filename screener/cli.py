@@ -189,6 +189,10 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
 
     Four sectors from the thesis: optical communication, high-speed interconnect,
     switching, and data centers. Run `screener screen` to see the table.
+
+    Only `screen` (unless --offline) and `refresh` go to Yahoo; set SCREENER_OFFLINE=1
+    to keep every command off the network. Other commands read the store, or the
+    bundled sample when the store has no live data.
     """
     ctx.obj = AppState(db=db, debug=debug)
 
@@ -586,6 +590,8 @@ def universe_classify(
     from screener.errors import DataError, InputError
     from screener.universe import classify, normalize_ticker
 
+    if profile_file is not None and len(tickers) > 1:
+        raise click.UsageError("--profile describes one company: give exactly one TICKER")
     rows = []
     store = None
     try:
@@ -710,7 +716,9 @@ def plot(
     result = _screen_result(state, source, rule_paths, universe_file)
     points = points_for(result.frame, sector)
     label = "SAMPLE data" if result.source == "sample" else "Yahoo data"
-    title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label})"
+    dates = result.frame.loc[result.frame["sector"] == sector, "as_of"].dropna()
+    span = f", as of {dates.min()} … {dates.max()}" if not dates.empty else ""
+    title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label}{span})"
     console = _stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")
     height = min(30, max(15, (console.height or 30) - 6))
@@ -721,7 +729,10 @@ def plot(
     for line in chart_key(points, names):
         click.echo(line)
     flagged = sum(points.flagged)
-    summary = f"{len(points.tickers)} plotted: x = flagged ({flagged}, numbered), • = not flagged"
+    summary = (
+        f"{len(points.tickers)} plotted: flagged names are numbered ({flagged}, key above),"
+        " • = not flagged"
+    )
     if points.left_out:
         summary += f"; left out (no forward P/E or growth): {', '.join(points.left_out)}"
     click.echo(summary)
