@@ -157,3 +157,16 @@ def test_rules_can_be_added_to_the_shipped_packs(run_cli, tmp_path: Path) -> Non
     assert [row["id"] for row in rows] == [*shipped, "mine"]
     twice = run_cli("rules", "list", "--format", "json", "--rules", str(mine), "--rules", str(mine))
     assert twice.status == 0 and [row["id"] for row in json.loads(twice.out)] == ["mine"]
+
+
+def test_the_readme_override_example_is_valid(run_cli, tmp_path: Path) -> None:
+    import re
+    import textwrap
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    example = tmp_path / "universe.toml"
+    example.write_text(textwrap.dedent(block), encoding="utf-8")
+    result = run_cli("universe", "check", str(example))
+    assert result.status == 0, result.err
+    assert "1 from overrides" in result.out

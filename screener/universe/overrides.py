@@ -11,7 +11,7 @@ TOML::
     remove = ["600845.SS", "VRT"]
 
     [[add]]                       # a company we do not ship
-    ticker = "688048"             # any accepted ticker form; stored as the Yahoo symbol
+    ticker = "688167"             # any accepted ticker form; stored as the Yahoo symbol
     name_en = "Focuslight Technologies"
     sector = "optical_communication"
     sub_segment = "optical_chip"
@@ -39,7 +39,7 @@ Moving a primary line to another sector while its secondary stays behind is an e
 CSV (header required; empty cells mean "unchanged" for ``set``)::
 
     action,ticker,name_en,name_zh,sector,sub_segment,secondary_sector,rationale,source
-    add,688048,Focuslight Technologies,,optical_communication,optical_chip,,laser chips,
+    add,688167,Focuslight Technologies,,optical_communication,optical_chip,,laser chips,
     remove,600845.SS,,,,,,,
     set,601138.SS,,,adjacent,adjacent_server,,,
 
