@@ -802,6 +802,12 @@ def watchlist_save(
                 "as_of_max": str(dates.max()) if not dates.empty else None,
                 "rules_hash": rules_fingerprint(result.ruleset.rules),
                 "rules": [rule.id for rule in result.ruleset.rules],
+                "filters": {
+                    "source": source,
+                    "sectors": sorted(sectors),
+                    "flagged": flagged,
+                    "min_score": min_score,
+                },
             },
             rows,
         )
@@ -974,6 +980,12 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
     ]
     if diff.rules_changed:
         lines.append("note: the rule set changed between the two runs")
+    if (base.get("filters") or "{}") != (latest.get("filters") or "{}"):
+        lines.append(
+            f"note: the filters changed between the two runs ({base.get('filters') or '{}'} -> "
+            f"{latest.get('filters') or '{}'}), so some names may have left or entered because "
+            "of them"
+        )
     lines.append(f"entered ({len(diff.entered)}):")
     lines += [
         f"  + {r['ticker']:<10} {r.get('name') or ''}  score {r.get('score', 0):+g}"

@@ -103,3 +103,11 @@ def test_show_export_list_rm(run_cli, tmp_path: Path, monkeypatch) -> None:
     missing = run_cli("watchlist", "show", "w1")
     assert missing.status == 2 and "no watchlist named 'w1'" in missing.err
     assert run_cli("watchlist", "diff", "../etc").status == 2
+
+
+def test_diff_notes_changed_filters(run_cli) -> None:
+    assert run_cli("watchlist", "save", "f", "--source", "sample").status == 0
+    assert run_cli("watchlist", "save", "f", "--source", "sample", "--flagged").status == 0
+    result = run_cli("watchlist", "diff", "f")
+    assert result.status == 0 and "filters changed" in result.out
+    assert "rule set changed" not in result.out

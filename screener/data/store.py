@@ -460,6 +460,8 @@ class Store:
                 if_not_exists=True,
             )
             db["watchlist_runs"].create_index(["name", "id"], if_not_exists=True)
+            if "filters" not in db["watchlist_runs"].columns_dict:  # files made before filters
+                db["watchlist_runs"].add_column("filters", str)
             db["watchlist_rows"].create(
                 {"run_id": int, "ticker": str, "score": float, "flags": str, "data": str},
                 pk=("run_id", "ticker"),
@@ -483,6 +485,7 @@ class Store:
                     "as_of_max": meta.get("as_of_max"),
                     "rules_hash": meta.get("rules_hash"),
                     "rules": json.dumps(list(meta.get("rules", ())), ensure_ascii=False),
+                    "filters": json.dumps(meta.get("filters") or {}, ensure_ascii=False),
                     "row_count": len(rows),
                 }
             )
