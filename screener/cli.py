@@ -39,7 +39,11 @@ PIPE_WIDTH = 160  # when piped without COLUMNS: wide enough for every column
 
 
 def _stdout_console() -> Any:
-    """A console that colours only a terminal (rich honours NO_COLOR) and is wide in a pipe."""
+    """A console that styles only a terminal and is wide in a pipe.
+
+    NO_COLOR (any value) turns off every escape code, bold and dim included: the
+    output is then exactly what a pipe gets.
+    """
     import os
 
     from rich.console import Console
@@ -47,7 +51,13 @@ def _stdout_console() -> Any:
     width = None
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         width = PIPE_WIDTH
-    return Console(highlight=False, soft_wrap=False, width=width)
+    plain = "NO_COLOR" in os.environ
+    return Console(
+        highlight=False,
+        soft_wrap=False,
+        width=width,
+        color_system=None if plain else "auto",
+    )
 
 
 def _stderr(message: str) -> None:

@@ -208,3 +208,13 @@ def test_an_empty_store_does_not_claim_yahoo(run_cli) -> None:
     text = " ".join(result.out.split())
     assert result.status == 0 and "source: the store (no live data yet)" in text
     assert "run `screener refresh` first" in text
+
+
+def test_no_color_means_no_escape_codes_even_on_a_terminal(monkeypatch, run_cli) -> None:
+    import sys
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    result = run_cli("screen", "--source", "sample")
+    assert result.status == 0 and "\x1b[" not in result.out
