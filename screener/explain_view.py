@@ -70,6 +70,13 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _input_value(expr: str, value: Any) -> str:
+    """Percentile functions read as percentages; everything else as a plain number."""
+    if expr.startswith(("hist_pct(", "sector_pct(")) and isinstance(value, float):
+        return "missing" if math.isnan(value) else f"{value:.0%}"
+    return _value(value)
+
+
 def _require_data(result: ScreenResult, ticker: str) -> None:
     """A clear error for a ticker with no data in this run (or not in the universe at all)."""
     if ticker in result.frame.index:
@@ -146,7 +153,7 @@ def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
             mark, style = "no", "dim"
             failed = [text for text, ok in item.conditions if ok is False]
             verdict = "false: " + "; ".join(failed) if failed else "condition false"
-        inputs = "\n".join(f"{expr} = {_value(value)}" for expr, value in item.inputs)
+        inputs = "\n".join(f"{expr} = {_input_value(expr, value)}" for expr, value in item.inputs)
         if item.missing:
             inputs += "\nmissing: " + ", ".join(item.missing)
         table.add_row(
