@@ -133,11 +133,13 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: 
     ]
     if sum(floors) + 3 * len(floors) + 1 > console.width:
         floors = [None] * len(columns)  # too narrow for whole words: let rich fold
-    table = Table(title=title or None, title_justify="left", header_style="bold")
+    from rich.text import Text
+
+    table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
     for column, floor in zip(columns, floors, strict=True):
         table.add_column(column, overflow="fold", min_width=floor)
     for line in cells:
-        table.add_row(*line)
+        table.add_row(*(Text(cell) for cell in line))  # literal: never rich markup
     console.print(table)
 
 

@@ -159,9 +159,9 @@ def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
         table.add_row(
             Text(mark, style=style),
             Text(f"{rule.id}\n{rule.when_text}", style="bold" if item.fired else ""),
-            f"{rule.score:+g}",
-            inputs,
-            verdict,
+            Text(f"{rule.score:+g}"),
+            Text(inputs),
+            Text(verdict),
         )
     parts.append(table)
     parts.append(Text(f"Total score: {total:+g}", style="bold"))

@@ -198,7 +198,9 @@ def _build_table(
             max_width=width,
         )
     for row in rows:
-        table.add_row(*row)
+        # Plain strings would be parsed as rich markup: names come from the network and
+        # from user files, so every cell is literal text.
+        table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
     return table
 
 

@@ -170,3 +170,34 @@ def test_the_readme_override_example_is_valid(run_cli, tmp_path: Path) -> None:
     result = run_cli("universe", "check", str(example))
     assert result.status == 0, result.err
     assert "1 from overrides" in result.out
+
+
+def test_markup_characters_in_names_and_titles_are_shown_literally(run_cli, tmp_path: Path) -> None:
+    override = tmp_path / "u.toml"
+    override.write_text(
+        '[[set]]\nticker = "300308.SZ"\nname_en = "Innolight [/x] [bold]B[/bold]"\n',
+        encoding="utf-8",
+    )
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        '[[rule]]\nid = "r"\ntitle = "cheap [/oops] [link=http://x]y[/link]"\n'
+        'when = "market in [\\"CN\\", \\"HK\\"] and peg < 1"\nscore = 1\n',
+        encoding="utf-8",
+    )
+    screen = run_cli(
+        "screen",
+        "--source",
+        "sample",
+        "--universe",
+        str(override),
+        "--columns",
+        "ticker,name,score",
+    )
+    assert screen.status == 0, screen.err
+    assert "Innolight [/x] [bold]B[/bold]" in " ".join(screen.out.split())
+    listed = run_cli("universe", "list", "--universe", str(override))
+    assert listed.status == 0 and "[/x]" in listed.out
+    titles = run_cli("rules", "list", "--rules", str(rules))
+    assert titles.status == 0 and "[/oops]" in titles.out
+    explained = run_cli("explain", "300308.SZ", "--source", "sample", "--rules", str(rules))
+    assert explained.status == 0 and '["CN", "HK"]' in explained.out
