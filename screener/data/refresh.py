@@ -74,6 +74,11 @@ _CLOSES: dict[str, tuple[str, int, int]] = {
 _US_CLOSE = ("America/New_York", 16, 0)
 
 # Multiples proportional to the price: carried forward, they are rescaled to the new price.
+#: metrics computed from the daily price history; every other metric comes with the
+#: fundamentals (the quote and summary modules)
+PRICE_HISTORY_METRICS = frozenset(
+    {"ret_1m", "ret_3m", "ret_6m", "ret_12m", "off_52w_high", "price_vs_ma200"}
+)
 _PRICE_PROPORTIONAL = ("market_cap", "market_cap_usd", "pe_ttm", "pe_fwd", "peg", "ps_ttm", "pb")
 
 
@@ -400,10 +405,21 @@ def merge_with_previous(
     """
     if not previous:
         return bundle
+    if not kinds & {KIND_PRICES, KIND_FUNDAMENTALS}:
+        # Only history or the profile was fetched: the figures are still the previous
+        # snapshot's, so they keep its date rather than pose as today's.
+        bundle = replace(bundle, as_of=str(previous.get("as_of") or bundle.as_of))
+
+    def answered(name: str) -> bool:
+        """Did this fetch ask Yahoo for this metric? Then its absence means missing."""
+        if name in PRICE_HISTORY_METRICS:
+            return KIND_PRICES in kinds
+        return KIND_FUNDAMENTALS in kinds
+
     carried = {
         name: float(previous[name])
         for name in NUMERIC_METRICS
-        if previous.get(name) is not None and name not in bundle.metrics
+        if previous.get(name) is not None and name not in bundle.metrics and not answered(name)
     }
     if not carried:
         return bundle

@@ -194,11 +194,9 @@ class Store:
                     row["profile_as_of"] = bundle.fetched_at
                 row["updated_at"] = _now()
                 db["companies"].upsert(row, pk="ticker", alter=False)
-            metrics = {
-                name: number
-                for name, value in bundle.metrics.items()
-                if name in NUMERIC_METRICS and (number := finite_float(value)) is not None
-            }
+            # Every metric column is written, missing ones as NULL: saving the same
+            # (ticker, source, as_of) again replaces the row whole, never keeps old figures.
+            metrics = {name: finite_float(bundle.metrics.get(name)) for name in NUMERIC_METRICS}
             db["snapshots"].upsert(
                 {
                     "ticker": bundle.ticker,
