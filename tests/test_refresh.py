@@ -360,3 +360,23 @@ def test_saving_the_same_snapshot_again_replaces_it_whole(tmp_path: Path) -> Non
     store.save_bundle(_bundle({"price": 9.0}))
     (row,) = store.latest_snapshots("yahoo")
     assert row["price"] == 9.0 and row["pe_ttm"] is None
+
+
+def test_prices_fetched_before_the_settle_are_fetched_again_after_it(tmp_path: Path) -> None:
+    from screener.data.refresh import RefreshPolicy, plan
+
+    store = Store(tmp_path / "s.db")
+    # Shenzhen closes at 15:00 CST = 07:00 UTC; 15:10 is inside the 30-minute settle.
+    fetched = datetime(2026, 2, 13, 7, 10, tzinfo=UTC)
+    rows = [
+        {"ticker": "300308.SZ", "kind": k, "outcome": "ok", "at": fetched.isoformat()}
+        for k in ("prices", "fundamentals", "history", "profile")
+    ]
+    store.log_fetches(rows)
+    policy = RefreshPolicy()
+    soon = datetime(2026, 2, 13, 7, 20, tzinfo=UTC)  # 15:20: the bar is not final yet
+    later = datetime(2026, 2, 13, 7, 40, tzinfo=UTC)  # 15:40: final now
+    todo, fresh, _ = plan(store, ["300308.SZ"], soon, policy)
+    assert fresh == ["300308.SZ"] and not todo
+    todo, fresh, _ = plan(store, ["300308.SZ"], later, policy)
+    assert todo == {"300308.SZ": {"prices"}}

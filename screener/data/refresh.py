@@ -204,7 +204,9 @@ def plan(
             not_found.append(ticker)
             continue
         kinds: set[str] = set()
-        if ok[KIND_PRICES] is None or ok[KIND_PRICES] < last_close(ticker, now, policy.settle):
+        # Final bars exist from `settle` after the close: a fetch before then is not final.
+        final_from = last_close(ticker, now, policy.settle) + policy.settle
+        if ok[KIND_PRICES] is None or ok[KIND_PRICES] < final_from:
             kinds.add(KIND_PRICES)
         if ok[KIND_FUNDAMENTALS] is None or now - ok[KIND_FUNDAMENTALS] >= policy.fundamentals_ttl:
             kinds.add(KIND_FUNDAMENTALS)
