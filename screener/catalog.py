@@ -40,7 +40,12 @@ _METRICS: tuple[Metric, ...] = (
         "market capitalisation in USD (derived with a dated FX rate)",
     ),
     Metric("enterprise_value", "EV", "money", "enterprise value in the listing currency"),
-    Metric("revenue_ttm", "Revenue", "money", "trailing twelve months revenue, financial currency"),
+    Metric(
+        "revenue_ttm",
+        "Revenue",
+        "money",
+        "trailing twelve months revenue, in `financial_currency` (the statements' currency)",
+    ),
     Metric("pe_ttm", "P/E", "ratio", "price / trailing twelve months EPS", history_key="pe_ttm"),
     Metric("pe_fwd", "Fwd P/E", "ratio", "price / consensus EPS for the next fiscal year"),
     Metric("peg", "PEG", "ratio", "P/E divided by expected EPS growth (in percent)"),

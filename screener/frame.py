@@ -28,6 +28,7 @@ DESCRIPTIVE_COLUMNS: tuple[str, ...] = (
     "market",
     "exchange",
     "currency",
+    "financial_currency",
     "as_of",
     "source",
     "source_url",

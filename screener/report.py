@@ -24,6 +24,7 @@ ROW_FIELDS: tuple[str, ...] = (
     "sub_segment",
     "market",
     "currency",
+    "financial_currency",
     *NUMERIC_COLUMNS,
     "flags",
     "score",
@@ -47,6 +48,9 @@ def to_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[dic
             "sub_segment": row["sub_segment"],
             "market": row["market"],
             "currency": row["currency"],
+            "financial_currency": row["financial_currency"]
+            if isinstance(row["financial_currency"], str)
+            else None,
         }
         for metric in NUMERIC_COLUMNS:
             value = row[metric]

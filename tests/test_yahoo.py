@@ -219,7 +219,11 @@ def test_recorded_node_answers_parse_to_raw_values(
     m = b.metrics
     assert m["price"] == v7["regularMarketPrice"]  # v7 overrides quoteSummary in yfinance.info
     assert m["pe_fwd"] == v7["forwardPE"]
-    assert m["ps_ttm"] == sd["priceToSalesTrailing12Months"]
+    if b.currency == b.financial_currency:
+        assert m["ps_ttm"] == sd["priceToSalesTrailing12Months"]
+    else:  # Yahoo's P/S mixes two currencies; with no FX rate served it is dropped
+        assert "ps_ttm" not in m and "pb" not in m
+        assert "ps_ttm" in b.extra["currency_aligned"]["dropped"]
     assert m["ev_ebitda"] == ks["enterpriseToEbitda"]
     assert m["gross_margin"] == fd["grossMargins"]
     assert m["net_margin"] == fd["profitMargins"]
@@ -293,3 +297,20 @@ def test_recorded_valuation_timeseries_becomes_history(
     for (t, day), value in raw.items():
         if t in by_metric:
             assert got[(by_metric[t], day)] == value
+
+
+def test_mixed_currency_ratios_are_converted_to_the_listing_currency() -> None:
+    from screener.data.provider import FxRate
+    from screener.data.yahoo import align_currencies
+
+    usd = FxRate("USD", "2026-02-13", 1.0, "identity")
+    cny = FxRate("CNY", "2026-02-13", 7.2, "CNY=X")
+    # BABA-like: $124.73 price over a 409.85 CNY book per share -> Yahoo's P/B 0.304
+    metrics = {"pb": 124.73 / 409.85, "ps_ttm": 0.348, "enterprise_value": 2.57e12, "pe_ttm": 15.0}
+    out, note = align_currencies(metrics, "USD", "CNY", usd, cny)
+    assert out["pb"] == pytest.approx(124.73 / (409.85 / 7.2))
+    assert out["ps_ttm"] == pytest.approx(0.348 * 7.2)
+    assert out["enterprise_value"] == pytest.approx(2.57e12 / 7.2)
+    assert out["pe_ttm"] == 15.0 and note["converted"] == ["pb", "ps_ttm", "enterprise_value"]
+    dropped, why = align_currencies(metrics, "USD", "CNY", usd, None)
+    assert set(dropped) == {"pe_ttm"} and why["dropped"] == ["pb", "ps_ttm", "enterprise_value"]

@@ -9,9 +9,11 @@ field names and units onto the catalogue (see `metrics_from_info`).
 Two things about Yahoo shape this module:
 
 * `currency` (price, market cap, targets) and `financialCurrency` (statements,
-  EPS estimates) differ for many Asian and ADR listings, so figures from the two
-  are never divided by each other here: ratios come precomputed from Yahoo, and
-  the USD market cap uses the listing currency's rate.
+  EPS estimates) differ for many Asian and ADR listings. Yahoo's own P/B and P/S
+  then divide a listing-currency price by a statement-currency book or revenue,
+  and its enterprise value is in the statement currency: `align_currencies`
+  converts those three with Yahoo's FX rates (or drops them when a rate is
+  missing), and the USD market cap uses the listing currency's rate.
 * Every HTTP request goes through one shared session whose `request` method is
   wrapped: it counts requests (per thread, so a refresh can log requests per
   ticker) and hands each one to an optional `RequestGate`, which is where the
@@ -422,6 +424,52 @@ def classify(exc: BaseException, what: str) -> YahooError:
     return BadResponseError(f"{what}: unusable answer from Yahoo ({name}: {text})")
 
 
+#: Yahoo ratios whose numerator is in the listing currency and denominator in the
+#: statement currency, and Yahoo figures given in the statement currency
+_MIXED_RATIOS = ("pb", "ps_ttm")
+_STATEMENT_MONEY = ("enterprise_value",)
+
+
+def align_currencies(
+    metrics: Mapping[str, float],
+    currency: str,
+    financial_currency: str,
+    listing_rate: FxRate | None,
+    statement_rate: FxRate | None,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Put Yahoo's mixed-currency figures into the listing currency, or drop them.
+
+    P/B and P/S: listing-currency price over statement-currency book or revenue, so
+    multiply by (statement units per USD) / (listing units per USD). Enterprise value:
+    statement currency, so multiply by (listing units per USD) / (statement units per
+    USD). Without both rates the figures are dropped: missing beats wrong.
+    """
+    out = dict(metrics)
+    present = [m for m in (*_MIXED_RATIOS, *_STATEMENT_MONEY) if m in out]
+    if listing_rate is None or statement_rate is None:
+        for name in present:
+            del out[name]
+        return out, {
+            "from": financial_currency,
+            "to": currency,
+            "dropped": present,
+            "why": "no FX rate to convert statement-currency figures",
+        }
+    factor = statement_rate.units_per_usd / listing_rate.units_per_usd
+    for name in _MIXED_RATIOS:
+        if name in out:
+            out[name] *= factor
+    for name in _STATEMENT_MONEY:
+        if name in out:
+            out[name] /= factor
+    return out, {
+        "from": financial_currency,
+        "to": currency,
+        "converted": present,
+        "statement_units_per_listing_unit": factor,
+    }
+
+
 class YahooProvider:
     """The Provider protocol on top of yfinance, with per-thread request counting.
 
@@ -708,6 +756,17 @@ class YahooProvider:
                     "units_per_usd": rate.units_per_usd,
                 }
 
+        financial_currency = info.get("financialCurrency") if info else None
+        if currency and financial_currency and currency != financial_currency:
+            metrics, note = align_currencies(
+                metrics,
+                currency,
+                financial_currency,
+                self.fx_rate(currency),
+                self.fx_rate(financial_currency),
+            )
+            extra["currency_aligned"] = note
+
         profile: dict[str, Any] = {}
         if KIND_PROFILE in wanted and info:
             profile = {k: info[k] for k in _PROFILE_KEYS if info.get(k) not in (None, "")}
@@ -717,7 +776,7 @@ class YahooProvider:
             as_of=_as_of(info, bars),
             fetched_at=fetched_at,
             currency=currency,
-            financial_currency=info.get("financialCurrency") if info else None,
+            financial_currency=financial_currency,
             metrics=metrics,
             source_url=f"https://finance.yahoo.com/quote/{ticker}",
             profile=profile,
