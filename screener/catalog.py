@@ -116,6 +116,13 @@ NUMERIC_METRICS: frozenset[str] = frozenset(m.name for m in _METRICS if m.kind !
 TEXT_METRICS: frozenset[str] = frozenset(m.name for m in _METRICS if m.kind == "text")
 HISTORY_METRICS: frozenset[str] = frozenset(m.name for m in _METRICS if m.history_key)
 
+#: valuation multiples: a zero or negative value (a loss, negative book) is not a
+#: cheap multiple but a meaningless one, so sector, peer and own-history statistics
+#: of these metrics use only their positive values
+POSITIVE_MULTIPLES: frozenset[str] = frozenset(
+    {"pe_ttm", "pe_fwd", "peg", "ps_ttm", "pb", "ev_ebitda", "ev_revenue"}
+)
+
 SECTORS: tuple[str, ...] = (
     "optical_communication",
     "high_speed_interconnect",

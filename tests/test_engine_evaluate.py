@@ -328,3 +328,25 @@ def test_rules_and_explain_use_the_counted_statistics(tmp_path: Path) -> None:
     assert ev.fired["0763.HK"] == ()  # 40 is above the counted median
     (explained,) = explain(ruleset, frame, None, "9698.HK")
     assert dict(explained.inputs)["sector_median(pe_fwd)"] == 35.0
+
+
+def test_loss_makers_do_not_drag_multiples_medians() -> None:
+    frame = pd.DataFrame(
+        {
+            "sector": ["switching"] * 4,
+            "market": ["CN", "US", "US", "US"],
+            "pe_fwd": [10.0, -50.0, -40.0, 30.0],
+            "revenue_growth": [0.1, -0.5, -0.4, 0.3],
+        },
+        index=["A", "B", "C", "D"],
+    )
+    ev = Evaluator(frame)
+    assert list(ev.value(parse_expression("sector_median(pe_fwd)"))) == [20.0] * 4
+    gap = ev.value(parse_expression("peer_gap(pe_fwd)"))
+    assert gap[0] == pytest.approx(10 / 30 - 1) and np.isnan(gap[1])
+    pct = ev.value(parse_expression("sector_pct(pe_fwd)"))
+    assert np.isnan(pct[1]) and pct[0] == 0.0 and pct[3] == 1.0
+    # not a multiple: every value counts
+    assert ev.value(parse_expression("sector_median(revenue_growth)"))[0] == pytest.approx(-0.15)
+    # a plain comparison still sees the negative value
+    assert list(ev.value(parse_expression("pe_fwd < 0"))) == [0.0, 1.0, 1.0, 0.0]

@@ -21,7 +21,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener.catalog import SECTORS, TEXT_METRICS
+from screener.catalog import POSITIVE_MULTIPLES, SECTORS, TEXT_METRICS
 from screener.engine.evaluate import Evaluator
 from screener.engine.functions import MIN_HISTORY_POINTS
 from screener.engine.nodes import (
@@ -156,6 +156,13 @@ class Reference:
             return self.call(node, i)
         raise AssertionError(node)
 
+    def group_value(self, node: Node, j: int) -> Any:
+        """A group function's input for row j: a multiple's non-positive value is missing."""
+        v = self.ev(node, j)
+        if isinstance(node, Metric) and node.name in POSITIVE_MULTIPLES and v is not None:
+            return v if v > 0 else None
+        return v
+
     def call(self, node: Call, i: int) -> Any:
         name = node.name
         if name in ("hist_pct", "hist_median"):
@@ -163,15 +170,23 @@ class Reference:
             assert isinstance(arg, Metric)
             ticker = self.rows[i]["ticker"]
             points = [
-                v for t, m, v in self.history if t == ticker and m == arg.name and math.isfinite(v)
+                v
+                for t, m, v in self.history
+                if t == ticker
+                and m == arg.name
+                and math.isfinite(v)
+                and (v > 0 or arg.name not in POSITIVE_MULTIPLES)
             ]
             if len(points) < MIN_HISTORY_POINTS:
                 return None
             if name == "hist_median":
                 return _median(points)
-            x = self.ev(arg, i)
+            x = self.group_value(arg, i)
             return None if x is None else sum(1 for p in points if p <= x) / len(points)
-        args = [self.ev(a, i) for a in node.args]
+        if name in ("sector_median", "sector_pct", "sector_zscore", "peer_gap"):
+            args = [self.group_value(node.args[0], i)]
+        else:
+            args = [self.ev(a, i) for a in node.args]
         if name == "abs":
             return None if args[0] is None else abs(args[0])
         if name in ("min", "max"):
@@ -198,13 +213,13 @@ class Reference:
                 for j in peers
                 if self.rows[j]["market"] is not None
                 and (self.rows[j]["market"] == "CN") != mine
-                and (v := self.ev(node.args[0], j)) is not None
+                and (v := self.group_value(node.args[0], j)) is not None
             ]
             med = _median(others)
             if med is None or not med > 0:
                 return None
             return _fin(x / med - 1.0)
-        values = [v for j in peers if (v := self.ev(node.args[0], j)) is not None]
+        values = [v for j in peers if (v := self.group_value(node.args[0], j)) is not None]
         if name == "sector_median":
             return _median(values)
         if x is None:
@@ -214,7 +229,9 @@ class Reference:
             if n < 2:
                 return None
             # Counted values of the other rows: below, plus half of the equal ones.
-            others = [v for j in peers if j != i and (v := self.ev(node.args[0], j)) is not None]
+            others = [
+                v for j in peers if j != i and (v := self.group_value(node.args[0], j)) is not None
+            ]
             less = sum(1 for v in others if v < x)
             equal = sum(1 for v in others if v == x)
             return (less + equal / 2.0) / len(others)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from screener.catalog import TEXT_METRICS
+from screener.catalog import POSITIVE_MULTIPLES, TEXT_METRICS
 from screener.engine.functions import MIN_HISTORY_POINTS
 from screener.engine.nodes import (
     Between,
@@ -112,6 +112,16 @@ def group_median(values: Array, codes: Array, ngroups: int) -> Array:
 
 
 STATS_COLUMN = "in_stats"
+
+#: functions computed over a group of values (a sector, a peer group, a company's past)
+GROUP_FUNCTIONS = frozenset(
+    {"sector_median", "sector_pct", "sector_zscore", "peer_gap", "hist_pct", "hist_median"}
+)
+
+
+def _is_multiple(node: Node) -> bool:
+    """A bare valuation multiple: its statistics use only its positive values."""
+    return isinstance(node, Metric) and node.name in POSITIVE_MULTIPLES
 
 
 def _codes(values: Array) -> tuple[Array, int]:
@@ -306,6 +316,8 @@ class Evaluator:
     def _call(self, node: Call) -> Array:
         name = node.name
         args = [self.value(a) for a in node.args]
+        if name in GROUP_FUNCTIONS and _is_multiple(node.args[0]):
+            args[0] = np.where(args[0] > 0, args[0], np.nan)
         with np.errstate(all="ignore"):
             if name == "abs":
                 return np.abs(args[0])
@@ -400,6 +412,9 @@ class Evaluator:
 
     def _history(self, name: str, metric: str, current: Array) -> Array:
         rows, values = self.history_points(metric)
+        if metric in POSITIVE_MULTIPLES:
+            keep = values > 0
+            rows, values = rows[keep], values[keep]
         counts = np.bincount(rows, minlength=self.n)
         enough = counts >= MIN_HISTORY_POINTS
         if name == "hist_median":
