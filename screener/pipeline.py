@@ -21,6 +21,7 @@ from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, Evaluator, RuleSet, evaluate, load_ruleset
 from screener.engine.parser import parse_expression
+from screener.errors import InputError
 from screener.frame import build_frame, history_frame
 from screener.metrics import fx_quotes
 from screener.resources import shipped_rules_dir
@@ -65,6 +66,8 @@ def load_rules(paths: Sequence[Path] | None) -> RuleSet:
     if not paths:
         return load_ruleset([shipped_rules_dir()])
     added = [Path(str(p)[1:]) for p in paths if str(p).startswith("+")]
+    if any(not str(p) for p in added):
+        raise InputError("--rules +PATH: a rule file or folder must follow the '+'")
     given = [p for p in paths if not str(p).startswith("+")]
     if added:
         return load_ruleset([shipped_rules_dir(), *given, *added])

@@ -21,7 +21,7 @@ _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 
 def validate_name(name: str) -> str:
     """A watchlist name: letters (any script), digits, `_ . -`; no paths, at most 64 chars."""
-    if not _NAME.match(name) or ".." in name:
+    if not _NAME.fullmatch(name) or ".." in name:
         raise InputError(
             f"invalid watchlist name {name!r}: use letters, digits, '_', '-' or '.', "
             "start with a letter or digit, at most 64 characters"

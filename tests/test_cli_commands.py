@@ -201,3 +201,8 @@ def test_markup_characters_in_names_and_titles_are_shown_literally(run_cli, tmp_
     assert titles.status == 0 and "[/oops]" in titles.out
     explained = run_cli("explain", "300308.SZ", "--source", "sample", "--rules", str(rules))
     assert explained.status == 0 and '["CN", "HK"]' in explained.out
+
+
+def test_an_empty_plus_rules_path_is_an_error(run_cli) -> None:
+    result = run_cli("rules", "list", "--rules", "+")
+    assert result.status == 2 and "must follow the '+'" in result.err

@@ -111,3 +111,8 @@ def test_diff_notes_changed_filters(run_cli) -> None:
     result = run_cli("watchlist", "diff", "f")
     assert result.status == 0 and "filters changed" in result.out
     assert "rule set changed" not in result.out
+
+
+def test_a_trailing_newline_is_not_a_valid_name() -> None:
+    with pytest.raises(InputError):
+        validate_name("core\n")

@@ -163,7 +163,12 @@ class Store:
                     conn.execute("ROLLBACK")
                 raise
             else:
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:  # e.g. BUSY at commit: never leave it open
+                        conn.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as exc:  # read-only file, full disk, locked past the timeout
             raise DataError(f"{self.path}: cannot write to the store: {exc}") from exc
 
