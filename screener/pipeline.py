@@ -65,9 +65,10 @@ def load_rules(paths: Sequence[Path] | None) -> RuleSet:
     """
     if not paths:
         return load_ruleset([shipped_rules_dir()])
-    added = [Path(str(p)[1:]) for p in paths if str(p).startswith("+")]
-    if any(not str(p) for p in added):
+    extra = [str(p)[1:].strip() for p in paths if str(p).startswith("+")]
+    if not all(extra):
         raise InputError("--rules +PATH: a rule file or folder must follow the '+'")
+    added = [Path(text) for text in extra]
     given = [p for p in paths if not str(p).startswith("+")]
     if added:
         return load_ruleset([shipped_rules_dir(), *given, *added])
