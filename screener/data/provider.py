@@ -14,6 +14,28 @@ from typing import Any, Protocol
 SAMPLE_SOURCE = "sample"
 YAHOO_SOURCE = "yahoo"
 
+#: the kinds of data a fetch can ask for (each has its own staleness rule)
+KIND_PRICES = "prices"
+KIND_FUNDAMENTALS = "fundamentals"
+KIND_HISTORY = "history"
+KIND_PROFILE = "profile"
+ALL_KINDS: frozenset[str] = frozenset({KIND_PRICES, KIND_FUNDAMENTALS, KIND_HISTORY, KIND_PROFILE})
+
+#: exception type names (requests, urllib3, curl_cffi, the stdlib) that mean the
+#: network failed, not that Yahoo answered badly: worth a retry
+TRANSIENT_ERROR_NAMES: frozenset[str] = frozenset(
+    {
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ConnectionError",
+        "TimeoutError",
+        "ChunkedEncodingError",
+        "RemoteDisconnected",
+        "ProtocolError",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryPoint:

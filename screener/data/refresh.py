@@ -38,14 +38,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data.provider import YAHOO_SOURCE, FetchBundle
+from screener.data.provider import (
+    ALL_KINDS,
+    KIND_FUNDAMENTALS,
+    KIND_HISTORY,
+    KIND_PRICES,
+    KIND_PROFILE,
+    TRANSIENT_ERROR_NAMES,
+    YAHOO_SOURCE,
+    FetchBundle,
+)
 from screener.data.store import Store
-
-KIND_PRICES = "prices"
-KIND_FUNDAMENTALS = "fundamentals"
-KIND_HISTORY = "history"
-KIND_PROFILE = "profile"
-ALL_KINDS: frozenset[str] = frozenset({KIND_PRICES, KIND_FUNDAMENTALS, KIND_HISTORY, KIND_PROFILE})
 
 OK = "ok"
 EMPTY = "empty"
@@ -246,20 +249,8 @@ def _retry_after(response: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-_TRANSIENT_NAMES = {
-    "Timeout",
-    "ReadTimeout",
-    "ConnectTimeout",
-    "ConnectionError",
-    "TimeoutError",
-    "ChunkedEncodingError",
-    "RemoteDisconnected",
-    "ProtocolError",
-}
-
-
 def _is_transient(exc: BaseException) -> bool:
-    return type(exc).__name__ in _TRANSIENT_NAMES or isinstance(exc, (TimeoutError, OSError))
+    return type(exc).__name__ in TRANSIENT_ERROR_NAMES or isinstance(exc, (TimeoutError, OSError))
 
 
 class AdaptiveGate:

@@ -34,15 +34,21 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from screener.data.provider import YAHOO_SOURCE, FetchBundle, FxRate, HistoryPoint, PriceBar
+from screener.data.provider import (
+    ALL_KINDS,
+    KIND_FUNDAMENTALS,
+    KIND_HISTORY,
+    KIND_PRICES,
+    KIND_PROFILE,
+    TRANSIENT_ERROR_NAMES,
+    YAHOO_SOURCE,
+    FetchBundle,
+    FxRate,
+    HistoryPoint,
+    PriceBar,
+)
 from screener.errors import DataError, InputError
 from screener.utils import finite_float
-
-KIND_PRICES = "prices"
-KIND_FUNDAMENTALS = "fundamentals"
-KIND_HISTORY = "history"
-KIND_PROFILE = "profile"
-ALL_KINDS: frozenset[str] = frozenset({KIND_PRICES, KIND_FUNDAMENTALS, KIND_HISTORY, KIND_PROFILE})
 
 # Minor-unit listing currencies: Yahoo quotes these in 1/100 of the major unit.
 _MINOR_UNITS: dict[str, tuple[str, float]] = {
@@ -411,15 +417,7 @@ def classify(exc: BaseException, what: str) -> YahooError:
         return BadResponseError(f"{what}: HTTP {status} from Yahoo")
     if isinstance(exc, json.JSONDecodeError) or "JSONDecodeError" in name or "Expecting" in text:
         return BadResponseError(f"{what}: malformed JSON from Yahoo ({text})")
-    if name in (
-        "Timeout",
-        "ReadTimeout",
-        "ConnectTimeout",
-        "ConnectionError",
-        "TimeoutError",
-        "ChunkedEncodingError",
-        "RemoteDisconnected",
-    ) or isinstance(exc, OSError):
+    if name in TRANSIENT_ERROR_NAMES or isinstance(exc, OSError):
         return TransientError(f"{what}: network error ({name}: {text})")
     return BadResponseError(f"{what}: unusable answer from Yahoo ({name}: {text})")
 
