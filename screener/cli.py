@@ -248,6 +248,8 @@ def _summary_lines(summary: Any) -> list[str]:
         + (f", {summary.throttled} rate-limited answers" if summary.throttled else "")
         + ")"
     ]
+    if summary.stopped:
+        lines.append(f"  stopped early: {summary.stopped}")
     lines += [f"  failed {ticker}: {reason}" for ticker, reason in sorted(summary.failed.items())]
     return lines
 

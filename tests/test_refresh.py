@@ -380,3 +380,21 @@ def test_prices_fetched_before_the_settle_are_fetched_again_after_it(tmp_path: P
     assert fresh == ["300308.SZ"] and not todo
     todo, fresh, _ = plan(store, ["300308.SZ"], later, policy)
     assert todo == {"300308.SZ": {"prices"}}
+
+
+def test_a_persistent_429_stops_the_run_soon_with_the_reason(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    fake_yahoo.add_fault(Fault("429"))
+    policy = RefreshPolicy(
+        max_concurrency=4,
+        retry=RetryPolicy(
+            attempts=50, base_delay=0.01, max_delay=0.05, budget=30.0, breaker_after=0.5
+        ),
+    )
+    started = time.monotonic()
+    summary = run(store, fake_yahoo, yf_cache_dir, policy=policy)
+    assert time.monotonic() - started < 15
+    assert summary.stopped and "rate-limiting" in summary.stopped
+    assert set(summary.failed) == set(TICKERS) and not summary.fetched
+    assert all("rate-limiting" in reason for reason in summary.failed.values())

@@ -33,6 +33,7 @@ TRANSIENT_ERROR_NAMES: frozenset[str] = frozenset(
         "ChunkedEncodingError",
         "RemoteDisconnected",
         "ProtocolError",
+        "RateLimitedError",
     }
 )
 

@@ -96,6 +96,13 @@ class RetryPolicy:
     base_delay: float = 0.25  # first backoff, seconds; doubles each time
     max_delay: float = 8.0  # cap of one backoff (and of an honoured Retry-After)
     budget: float = 90.0  # seconds one request may spend retrying in all
+    # Yahoo blocks an IP for minutes to hours: after this long with nothing but 429s,
+    # the gate stops sending (the run ends with every remaining ticker failed, saying why)
+    breaker_after: float = 60.0
+
+
+class RateLimitedError(Exception):
+    """Yahoo has answered only 429 for a long while: this IP is blocked for now."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,7 @@ class RefreshSummary:
     retries: int = 0  # HTTP retries made
     elapsed: float = 0.0  # seconds
     kinds: dict[str, list[str]] = field(default_factory=dict)  # ticker -> kinds fetched
+    stopped: str | None = None  # why the run stopped asking Yahoo early, if it did
 
     @property
     def ok(self) -> bool:
@@ -283,6 +291,8 @@ class AdaptiveGate:
         self._paused_until = 0.0
         self._epoch = 0
         self._throttle_streak = 0
+        self._throttled_since: float | None = None  # first 429 since the last success
+        self.blocked: str | None = None  # why the gate stopped sending, once it has
         self.throttled = 0
         self.retries = 0
         self.min_seen = self.limit
@@ -292,6 +302,8 @@ class AdaptiveGate:
     def _acquire(self) -> int:
         with self._cond:
             while True:
+                if self.blocked:
+                    raise RateLimitedError(self.blocked)
                 now = time.monotonic()
                 if now < self._paused_until:
                     self._cond.wait(self._paused_until - now)
@@ -310,6 +322,7 @@ class AdaptiveGate:
     def _on_success(self) -> None:
         with self._cond:
             self._throttle_streak = 0
+            self._throttled_since = None
             if self.limit < self.max_limit:
                 self.limit = min(float(self.max_limit), self.limit + 1.0 / self.limit)
                 self.max_seen = max(self.max_seen, self.limit)
@@ -319,6 +332,15 @@ class AdaptiveGate:
         """Shrink at once (first 429 of this round only) and pause everyone; return the pause."""
         with self._cond:
             self.throttled += 1
+            now = time.monotonic()
+            if self._throttled_since is None:
+                self._throttled_since = now
+            elif now - self._throttled_since >= self.retry.breaker_after and not self.blocked:
+                self.blocked = (
+                    f"Yahoo is rate-limiting this IP (only 429 answers for "
+                    f"{now - self._throttled_since:.0f} s); stopped asking, try again later"
+                )
+                self._cond.notify_all()
             if epoch == self._epoch:
                 self._epoch += 1
                 self.limit = max(1.0, self.limit / 2)
@@ -558,6 +580,7 @@ def refresh(
             provider.gate = None
     summary.requests = getattr(provider, "requests_made", 0) - requests_before
     summary.throttled = active_gate.throttled
+    summary.stopped = active_gate.blocked
     summary.retries = active_gate.retries
     summary.elapsed = time.monotonic() - started
     emit("done")
