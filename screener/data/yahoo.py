@@ -23,6 +23,7 @@ Two things about Yahoo shape this module:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import warnings
@@ -699,7 +700,10 @@ class YahooProvider:
             tz = info.get("exchangeTimezoneName") or info.get("timeZoneFullName")
             if isinstance(tz, str) and tz:
                 # Seed yfinance's timezone cache so history() skips its one-bar probe request.
-                self._yf.cache.get_tz_cache().store(ticker.upper(), tz)
+                # Only an optimisation: its own SQLite file can be locked by another
+                # thread or run, and that must never fail the ticker.
+                with contextlib.suppress(Exception):
+                    self._yf.cache.get_tz_cache().store(ticker.upper(), tz)
             if KIND_FUNDAMENTALS in wanted:
                 try:
                     eps_trend = t.eps_trend
