@@ -241,16 +241,38 @@ def _run_refresh(store: Any, tickers: list[str], *, force: bool) -> Any:
 
 
 def _summary_lines(summary: Any) -> list[str]:
+    """The refresh summary: one line of counts, then what went wrong, ticker by ticker."""
+    import re
+
+    def short(reason: str) -> str:
+        text = re.sub(r"https?://\S+", "<url>", " ".join(reason.split()))
+        return text if len(text) <= 160 else text[:157] + "..."
+
+    def listed(tickers: list[str]) -> str:
+        return ", ".join(tickers[:12]) + (
+            f" and {len(tickers) - 12} more" if len(tickers) > 12 else ""
+        )
+
     lines = [
         f"refresh: {len(summary.fetched)} fetched, {len(summary.skipped_fresh)} skipped as fresh,"
-        f" {len(summary.not_found_recently)} skipped as not found recently,"
+        f" {len(summary.not_found) + len(summary.not_found_recently)} not found on Yahoo,"
         f" {len(summary.failed)} failed ({summary.requests} requests, {summary.elapsed:.1f}s"
         + (f", {summary.throttled} rate-limited answers" if summary.throttled else "")
         + ")"
     ]
     if summary.stopped:
         lines.append(f"  stopped early: {summary.stopped}")
-    lines += [f"  failed {ticker}: {reason}" for ticker, reason in sorted(summary.failed.items())]
+    if summary.not_found:
+        lines.append(
+            "  not found now (asked again in a day, or with --force): "
+            + listed(sorted(summary.not_found))
+        )
+    if summary.not_found_recently:
+        lines.append(
+            "  not found earlier today, not asked again (--force asks now): "
+            + listed(sorted(summary.not_found_recently))
+        )
+    lines += [f"  failed {t}: {short(reason)}" for t, reason in sorted(summary.failed.items())]
     return lines
 
 
@@ -435,9 +457,13 @@ def _refresh_before_screen(
     if not reachable:
         return why
     summary = _run_refresh(store, tickers, force=False)
-    if summary.fetched or summary.failed:
-        for line in _summary_lines(summary)[:1]:
-            _stderr(line + ("; run `screener refresh --all` for details" if summary.failed else ""))
+    if summary.fetched or summary.failed or summary.not_found:
+        lines = _summary_lines(summary)
+        _stderr(lines[0])
+        for line in lines[1:6]:
+            _stderr(line)
+        if len(lines) > 6:
+            _stderr(f"  ... {len(lines) - 6} more lines: run `screener refresh --all` to see them")
     return None
 
 

@@ -107,3 +107,14 @@ def test_universe_discover_through_the_cli(run_cli, wired: FakeYahoo) -> None:
     assert "already in the universe" in result.err
     offline = run_cli("universe", "discover", "--region", "xx")
     assert offline.status == 2
+
+
+def test_unknown_symbols_are_reported_apart_and_consistently(run_cli, wired: FakeYahoo) -> None:
+    first = run_cli("refresh", "ANET", "301999.SZ")
+    assert first.status == 0, first.out
+    assert "1 not found on Yahoo, 0 failed" in first.out
+    assert "not found now" in first.out and "301999.SZ" in first.out
+    second = run_cli("refresh", "ANET", "301999.SZ")
+    assert second.status == 0
+    assert "1 not found on Yahoo, 0 failed" in second.out
+    assert "--force asks now" in second.out

@@ -181,13 +181,13 @@ def test_not_found_is_believed_for_a_day(
     fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
 ) -> None:
     first = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET", "999999.SZ"])
-    assert "not found" in first.failed["999999.SZ"]
+    assert "not found" in first.not_found["999999.SZ"] and not first.failed
     fake_yahoo.reset_counts()
     second = run(store, fake_yahoo, yf_cache_dir, tickers=["ANET", "999999.SZ"])
     assert second.not_found_recently == ["999999.SZ"] and fake_yahoo.total == 0
     later = datetime.now(UTC) + timedelta(days=2)
     third = run(store, fake_yahoo, yf_cache_dir, tickers=["999999.SZ"], now=later)
-    assert "999999.SZ" in third.failed and fake_yahoo.total > 0
+    assert "999999.SZ" in third.not_found and fake_yahoo.total > 0
 
 
 def test_progress_reports_every_ticker(

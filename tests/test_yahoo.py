@@ -100,7 +100,7 @@ def test_unknown_symbol_is_not_found(fake_yahoo: FakeYahoo, yf_cache_dir: Path) 
 
 def test_empty_price_frame_is_a_failure(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
     fake_yahoo.add_fault(Fault("empty", endpoint="chart", symbol="300308.SZ"))
-    with pytest.raises(NotFoundError, match="prices"):
+    with pytest.raises(BadResponseError, match="prices"):
         provider(fake_yahoo, yf_cache_dir).fetch_one("300308.SZ")
 
 

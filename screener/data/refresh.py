@@ -141,6 +141,7 @@ class RefreshSummary:
     skipped_fresh: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # ticker -> reason
     not_found_recently: list[str] = field(default_factory=list)  # skipped: believed for a day
+    not_found: dict[str, str] = field(default_factory=dict)  # Yahoo does not know them (now)
     requests: int = 0  # HTTP requests made (retries included)
     throttled: int = 0  # 429 answers seen
     retries: int = 0  # HTTP retries made
@@ -629,5 +630,8 @@ def _record(
         }
     )
     store.log_fetches(rows)
-    summary.failed[ticker] = reason
+    if outcome == NOT_FOUND:  # Yahoo's answer, not a failure of the run
+        summary.not_found[ticker] = reason
+    else:
+        summary.failed[ticker] = reason
     return outcome

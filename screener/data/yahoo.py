@@ -410,8 +410,10 @@ def classify(exc: BaseException, what: str) -> YahooError:
     status = getattr(response, "status_code", None)
     if name == "YFRateLimitError" or status == 429:
         return TransientError(f"{what}: rate limited by Yahoo (HTTP 429)")
-    if status == 404 or name in ("YFPricesMissingError", "YFTzMissingError"):
+    if status == 404 or name == "YFTzMissingError":
         return NotFoundError(f"{what}: not found on Yahoo ({text})")
+    if name == "YFPricesMissingError":  # an empty answer is a failure, not "no such company"
+        return BadResponseError(f"{what}: Yahoo sent no price data ({text})")
     if status is not None and status >= 500:
         return TransientError(f"{what}: Yahoo server error (HTTP {status})")
     if status is not None and status >= 400:
@@ -723,7 +725,7 @@ class YahooProvider:
                 raise classify(exc, "prices") from exc
             bars = bars_from_frame(frame)
             if not bars:
-                raise NotFoundError("prices: Yahoo returned no daily prices (empty frame)")
+                raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
             price = metrics.get("price")
             metrics.update(price_metrics(bars, price))
             if "price" not in metrics:
