@@ -23,6 +23,7 @@ class Metric:
     kind: Kind
     description: str
     history_key: str | None = None  # name of the same multiple in the valuation history
+    decimals: int | None = None  # shown decimals where the kind's default would mislead
 
 
 _METRICS: tuple[Metric, ...] = (
@@ -48,7 +49,7 @@ _METRICS: tuple[Metric, ...] = (
     ),
     Metric("pe_ttm", "P/E", "ratio", "price / trailing twelve months EPS", history_key="pe_ttm"),
     Metric("pe_fwd", "Fwd P/E", "ratio", "price / consensus EPS for the next fiscal year"),
-    Metric("peg", "PEG", "ratio", "P/E divided by expected EPS growth (in percent)"),
+    Metric("peg", "PEG", "ratio", "P/E divided by expected EPS growth (in percent)", decimals=2),
     Metric(
         "ps_ttm",
         "P/S",

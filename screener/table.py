@@ -36,6 +36,9 @@ def format_value(metric: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     kind = METRICS[metric].kind if metric in METRICS else "number"
+    decimals = METRICS[metric].decimals if metric in METRICS else None
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
     if kind == "fraction":
         return f"{value:+.1%}"
     if kind == "percentile":
@@ -312,7 +315,12 @@ def header_text(result: ScreenResult, frame: pd.DataFrame) -> Text:
     else:
         source = "Yahoo Finance"
     dates = frame["as_of"].dropna()
-    as_of = f"{dates.min()} … {dates.max()}" if not dates.empty else "n/a"
+    if dates.empty:
+        as_of = "n/a"
+    elif dates.min() == dates.max():
+        as_of = str(dates.min())
+    else:
+        as_of = f"{dates.min()} … {dates.max()}"
     text = Text()
     text.append("screener", style="bold")
     total = sum(result.universe_counts.values())

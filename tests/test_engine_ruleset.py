@@ -180,3 +180,13 @@ def test_flag_label_is_optional_and_validated(tmp_path: Path) -> None:
     long.write_text(good.read_text().replace('"PEG<1"', '"way-too-long-label"'), encoding="utf-8")
     with pytest.raises(InputError, match="invalid flag label"):
         load_ruleset([long])
+
+
+def test_a_flag_label_cannot_pose_as_a_penalty(tmp_path: Path) -> None:
+    path = tmp_path / "f.toml"
+    path.write_text(
+        '[[rule]]\nid = "a"\nflag = "-neg"\ntitle = "A"\nwhen = "peg < 1"\nscore = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="f.toml:3.*must not start with '-'"):
+        load_ruleset([path])

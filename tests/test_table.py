@@ -93,3 +93,8 @@ def test_sparkline() -> None:
     assert len(table.sparkline(list(range(300)), width=12)) == 12
     assert table.sparkline([5.0]) == ""
     assert table.sparkline([2.0, 2.0, 2.0]) == "▄▄▄"
+
+
+def test_peg_shows_two_decimals_so_it_agrees_with_its_flag() -> None:
+    assert table.format_value("peg", 0.98) == "0.98"
+    assert table.format_value("pe_fwd", 30.69) == "30.7"

@@ -327,6 +327,12 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         tags = tuple(raw)
 
     flag = text("flag").strip() if "flag" in table else ""
+    if flag.startswith("-"):
+        raise source.error(
+            index,
+            "flag",
+            f"flag label {flag[:40]!r} must not start with '-': the table marks penalties so",
+        )
     if flag and not FLAG_RE.fullmatch(flag):
         raise source.error(
             index,
