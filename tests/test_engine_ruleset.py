@@ -190,3 +190,36 @@ def test_a_flag_label_cannot_pose_as_a_penalty(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="f.toml:3.*must not start with '-'"):
         load_ruleset([path])
+
+
+@pytest.mark.parametrize(
+    "when, fragment",
+    [
+        ('market == "cn"', "did you mean 'CN'"),
+        ('sector == "datacenter"', "did you mean 'data_center'"),
+        ('sub_segment in ["optical_modul"]', "did you mean 'optical_module'"),
+        ('currency == "rmb"', "three capital letters"),
+        ('"HKK" == market', "market is never 'HKK'"),
+    ],
+)
+def test_text_literals_that_can_never_match_are_errors(
+    tmp_path: Path, when: str, fragment: str
+) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        f'[[rule]]\nid = "t"\ntitle = "T"\nwhen = \'{when}\'\nscore = 1\n', encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="t.toml:4:") as err:
+        load_ruleset([path])
+    assert fragment in str(err.value)
+
+
+def test_valid_text_literals_and_adjacent_sector_filters_load(tmp_path: Path) -> None:
+    path = tmp_path / "ok.toml"
+    path.write_text(
+        '[[rule]]\nid = "ok"\ntitle = "OK"\nsectors = ["adjacent"]\n'
+        'when = \'market in ["CN", "HK"] and currency == "CNY" and sector != "adjacent"\'\n'
+        "score = 1\n",
+        encoding="utf-8",
+    )
+    assert load_ruleset([path]).rules[0].sectors == ("adjacent",)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.catalog import SECTORS
+from screener.engine.literals import check_literals
 from screener.engine.nodes import Node
 from screener.engine.parser import parse_condition, suggest
 from screener.engine.template import Template, parse_template
@@ -296,7 +297,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
             raise source.error(index, "sectors", "'sectors' must be a non-empty list of sector ids")
         for sector in raw:
-            if sector not in SECTORS:
+            if sector not in (*SECTORS, "adjacent"):
                 raise source.error(
                     index,
                     "sectors",
@@ -343,6 +344,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
     when_text = text("when", printable=False)  # the tokenizer rejects such characters itself
     try:
         when = parse_condition(when_text)
+        check_literals(when)
     except ExprError as err:
         raise source.value_error(index, "when", when_text, err) from None
 
