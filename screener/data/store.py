@@ -42,6 +42,24 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _enable_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch to WAL; two runs creating the same new file can race here.
+
+    Changing the journal mode needs an exclusive lock and SQLite may answer BUSY
+    without waiting for the busy handler, so retry for a few seconds.
+    """
+    import time
+
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+
+
 class Store:
     """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file."""
 
@@ -55,7 +73,7 @@ class Store:
                 self.path = target
                 target.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
-                conn.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(conn)
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA synchronous=NORMAL")
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
