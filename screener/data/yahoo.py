@@ -258,7 +258,7 @@ def dividend_yield_fraction(info: Mapping[str, Any]) -> float | None:
         implied = rate / price
         if abs(value - implied) < abs(value / 100 - implied):
             return value
-    return value / 100
+    return round(value / 100, 12)  # no binary noise such as 0.0060999999999999995
 
 
 def eps_revision_30d(eps_trend: Any) -> float | None:
@@ -326,7 +326,7 @@ def metrics_from_info(info: Mapping[str, Any], eps_trend: Any = None) -> dict[st
         out["price"] = price
     d2e = finite_float(info.get("debtToEquity"))
     if d2e is not None:
-        out["debt_to_equity"] = d2e / 100
+        out["debt_to_equity"] = round(d2e / 100, 12)
     dy = dividend_yield_fraction(info)
     if dy is not None:
         out["dividend_yield"] = dy
