@@ -398,3 +398,29 @@ def test_a_persistent_429_stops_the_run_soon_with_the_reason(
     assert summary.stopped and "rate-limiting" in summary.stopped
     assert set(summary.failed) == set(TICKERS) and not summary.fetched
     assert all("rate-limiting" in reason for reason in summary.failed.values())
+
+
+def test_a_stopped_gate_refuses_every_further_request() -> None:
+    from screener.data.refresh import AdaptiveGate, RateLimitedError
+
+    gate = AdaptiveGate(retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001))
+    sent: list[int] = []
+    assert gate.call(lambda: sent.append(1) or type("R", (), {"status_code": 200})()) is not None
+    gate.stop("the refresh was interrupted")
+    with pytest.raises(RateLimitedError, match="interrupted"):
+        gate.call(lambda: sent.append(2))
+    assert sent == [1]  # nothing was sent after the stop
+
+
+def test_an_interrupted_refresh_leaves_a_sound_store(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    def interrupt(event: ProgressEvent) -> None:
+        if event.stage == "ticker":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(store, fake_yahoo, yf_cache_dir, progress=interrupt)
+    assert store.integrity_check() == "ok"
+    saved = {row["ticker"] for row in store.latest_snapshots("yahoo")}
+    assert saved <= set(TICKERS)

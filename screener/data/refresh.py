@@ -299,6 +299,12 @@ class AdaptiveGate:
         self.min_seen = self.limit
         self.max_seen = self.limit
 
+    def stop(self, why: str) -> None:
+        """Refuse every further request (each raises at once), e.g. after Ctrl-C."""
+        with self._cond:
+            self.blocked = self.blocked or why
+            self._cond.notify_all()
+
     # slots ---------------------------------------------------------------------------------
     def _acquire(self) -> int:
         with self._cond:
@@ -568,6 +574,9 @@ def refresh(
                                     detail=summary.failed.get(result.ticker, ""),
                                 )
                 except BaseException:
+                    # Ctrl-C or a crash: queued tickers are dropped and workers in flight
+                    # stop at their next request, so the run ends in seconds, not minutes.
+                    active_gate.stop("the refresh was interrupted")
                     for f in futures:
                         f.cancel()
                     raise
