@@ -213,13 +213,25 @@ def column_widths(
     """Every column at its floor, then the room left shared among the text columns."""
     widths = {col.key: _floor(col, cells) for col in columns}
     room = width - _table_width(columns, cells)
-    for col in sorted(columns, key=lambda c: c.priority):
-        if room <= 0 or col.min_width is None:
-            continue
-        natural = max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])])
-        grow = min(room, max(0, min(natural, col.max_width or natural) - widths[col.key]))
-        widths[col.key] += grow
-        room -= grow
+    targets = {
+        col.key: min(
+            max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])]),
+            col.max_width or width,
+        )
+        for col in columns
+        if col.min_width is not None
+    }
+    # Share the room a character at a time, so names and flags both get some of it.
+    growing = [c.key for c in sorted(columns, key=lambda c: c.priority) if c.key in targets]
+    while room > 0 and growing:
+        for key in list(growing):
+            if room <= 0:
+                break
+            if widths[key] >= targets[key]:
+                growing.remove(key)
+                continue
+            widths[key] += 1
+            room -= 1
     return widths
 
 
