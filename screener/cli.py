@@ -951,7 +951,7 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
 def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) -> None:
     """What changed in a watchlist: names that entered, left, or changed flags or score."""
     from screener.errors import InputError
-    from screener.watchlist import diff_runs
+    from screener.watchlist import DIFF_COLUMNS, diff_lines, diff_rows, diff_runs
 
     store = _open_store(state)
     try:
@@ -972,79 +972,14 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
     finally:
         store.close()
     if fmt != "table":
-        rows = [
-            {
-                "change": "entered",
-                "ticker": r["ticker"],
-                "name": r.get("name"),
-                "old_score": None,
-                "new_score": r.get("score"),
-                "added_flags": r.get("flags"),
-                "removed_flags": [],
-            }
-            for r in diff.entered
-        ]
-        rows += [
-            {
-                "change": "left",
-                "ticker": r["ticker"],
-                "name": r.get("name"),
-                "old_score": r.get("score"),
-                "new_score": None,
-                "added_flags": [],
-                "removed_flags": r.get("flags"),
-            }
-            for r in diff.left
-        ]
-        rows += [
-            {
-                "change": "changed",
-                "ticker": c.ticker,
-                "name": c.name,
-                "old_score": c.old_score,
-                "new_score": c.new_score,
-                "added_flags": list(c.added_flags),
-                "removed_flags": list(c.removed_flags),
-            }
-            for c in diff.changed
-        ]
-        print_rows(
-            rows,
-            fmt,
-            ["change", "ticker", "name", "old_score", "new_score", "added_flags", "removed_flags"],
-        )
+        print_rows(diff_rows(diff), fmt, list(DIFF_COLUMNS))
         return
-    lines = [
+    title = (
         f"watchlist '{name}': run #{latest['id']} ({latest['saved_at']}) "
         f"vs run #{base['id']} ({base['saved_at']})"
-    ]
-    if diff.rules_changed:
-        lines.append("note: the rule set changed between the two runs")
-    if (base.get("filters") or "{}") != (latest.get("filters") or "{}"):
-        lines.append(
-            f"note: the filters changed between the two runs ({base.get('filters') or '{}'} -> "
-            f"{latest.get('filters') or '{}'}), so some names may have left or entered because "
-            "of them"
-        )
-    lines.append(f"entered ({len(diff.entered)}):")
-    lines += [
-        f"  + {r['ticker']:<10} {r.get('name') or ''}  score {r.get('score', 0):+g}"
-        for r in diff.entered
-    ]
-    lines.append(f"left ({len(diff.left)}):")
-    lines += [
-        f"  - {r['ticker']:<10} {r.get('name') or ''}  score was {r.get('score', 0):+g}"
-        for r in diff.left
-    ]
-    lines.append(f"changed ({len(diff.changed)}):")
-    for c in diff.changed:
-        flags = [f"+{f}" for f in c.added_flags] + [f"-{f}" for f in c.removed_flags]
-        lines.append(
-            f"  ~ {c.ticker:<10} {c.name}  score {c.old_score:+g} -> {c.new_score:+g}"
-            + (f"  ({', '.join(flags)})" if flags else "")
-        )
-    lines.append(f"unchanged: {diff.unchanged}")
-    click.echo("\n".join(lines))
+    )
+    filters = (base.get("filters") or "{}", latest.get("filters") or "{}")
+    click.echo("\n".join(diff_lines(diff, title, filters)))
 
 
 @watchlist.command("export")

@@ -98,3 +98,86 @@ def diff_runs(
         unchanged=unchanged,
         rules_changed=old_rules is not None and new_rules is not None and old_rules != new_rules,
     )
+
+
+DIFF_COLUMNS: tuple[str, ...] = (
+    "change",
+    "ticker",
+    "name",
+    "old_score",
+    "new_score",
+    "added_flags",
+    "removed_flags",
+)
+
+
+def diff_rows(diff: WatchlistDiff) -> list[dict[str, Any]]:
+    """The diff as rows (for JSON/CSV): one per company that entered, left or changed."""
+    rows: list[dict[str, Any]] = [
+        {
+            "change": "entered",
+            "ticker": r["ticker"],
+            "name": r.get("name"),
+            "old_score": None,
+            "new_score": r.get("score"),
+            "added_flags": list(r.get("flags") or ()),
+            "removed_flags": [],
+        }
+        for r in diff.entered
+    ]
+    rows += [
+        {
+            "change": "left",
+            "ticker": r["ticker"],
+            "name": r.get("name"),
+            "old_score": r.get("score"),
+            "new_score": None,
+            "added_flags": [],
+            "removed_flags": list(r.get("flags") or ()),
+        }
+        for r in diff.left
+    ]
+    rows += [
+        {
+            "change": "changed",
+            "ticker": c.ticker,
+            "name": c.name,
+            "old_score": c.old_score,
+            "new_score": c.new_score,
+            "added_flags": list(c.added_flags),
+            "removed_flags": list(c.removed_flags),
+        }
+        for c in diff.changed
+    ]
+    return rows
+
+
+def diff_lines(diff: WatchlistDiff, title: str, filters: tuple[str, str]) -> list[str]:
+    """The diff as text: what entered, left and changed, and whether rules or filters moved."""
+    lines = [title]
+    if diff.rules_changed:
+        lines.append("note: the rule set changed between the two runs")
+    if filters[0] != filters[1]:
+        lines.append(
+            f"note: the filters changed between the two runs ({filters[0]} -> {filters[1]}),"
+            " so some names may have left or entered because of them"
+        )
+    lines.append(f"entered ({len(diff.entered)}):")
+    lines += [
+        f"  + {r['ticker']:<10} {r.get('name') or ''}  score {r.get('score', 0):+g}"
+        for r in diff.entered
+    ]
+    lines.append(f"left ({len(diff.left)}):")
+    lines += [
+        f"  - {r['ticker']:<10} {r.get('name') or ''}  score was {r.get('score', 0):+g}"
+        for r in diff.left
+    ]
+    lines.append(f"changed ({len(diff.changed)}):")
+    for c in diff.changed:
+        flags = [f"+{f}" for f in c.added_flags] + [f"-{f}" for f in c.removed_flags]
+        lines.append(
+            f"  ~ {c.ticker:<10} {c.name}  score {c.old_score:+g} -> {c.new_score:+g}"
+            + (f"  ({', '.join(flags)})" if flags else "")
+        )
+    lines.append(f"unchanged: {diff.unchanged}")
+    return lines

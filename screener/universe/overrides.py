@@ -60,6 +60,7 @@ from typing import Any
 
 from screener.errors import InputError
 from screener.universe.companies import (
+    CSV_FIELDS,
     Company,
     check_placement,
     check_primary_listing,
@@ -73,19 +74,7 @@ ACTIONS: tuple[str, ...] = ("add", "set", "remove")
 CLEAR = "-"  # ``primary_listing = "-"`` in a set: this line is (now) a primary line
 
 # Fields a user may give for add/set; listing facts are derived from the ticker if absent.
-EDITABLE_FIELDS: tuple[str, ...] = (
-    "name_en",
-    "name_zh",
-    "exchange",
-    "market",
-    "currency",
-    "sector",
-    "sub_segment",
-    "secondary_sector",
-    "rationale",
-    "source",
-    "primary_listing",
-)
+EDITABLE_FIELDS: tuple[str, ...] = tuple(f for f in CSV_FIELDS if f != "ticker")
 
 
 @dataclass(frozen=True, slots=True)
