@@ -296,8 +296,6 @@ class AdaptiveGate:
         self.blocked: str | None = None  # why the gate stopped sending, once it has
         self.throttled = 0
         self.retries = 0
-        self.min_seen = self.limit
-        self.max_seen = self.limit
 
     def stop(self, why: str) -> None:
         """Refuse every further request (each raises at once), e.g. after Ctrl-C."""
@@ -332,7 +330,6 @@ class AdaptiveGate:
             self._throttled_since = None
             if self.limit < self.max_limit:
                 self.limit = min(float(self.max_limit), self.limit + 1.0 / self.limit)
-                self.max_seen = max(self.max_seen, self.limit)
             self._cond.notify_all()
 
     def _on_throttle(self, epoch: int, retry_after: float | None) -> float:
@@ -351,7 +348,6 @@ class AdaptiveGate:
             if epoch == self._epoch:
                 self._epoch += 1
                 self.limit = max(1.0, self.limit / 2)
-                self.min_seen = min(self.min_seen, self.limit)
                 self._throttle_streak += 1
             if retry_after is not None:
                 pause = min(retry_after, self.retry.max_delay)

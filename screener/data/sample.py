@@ -100,13 +100,6 @@ class SampleProvider:
             )
         return digest.hexdigest()[:16]
 
-    def tickers(self) -> list[str]:
-        return list(self._snapshot)
-
-    def rows(self) -> dict[str, dict[str, str]]:
-        """The raw snapshot rows, keyed by ticker (for tests and provenance display)."""
-        return dict(self._snapshot)
-
     def fetch(self, tickers: Iterable[str] | None = None) -> Iterator[FetchBundle]:
         wanted = list(self._snapshot) if tickers is None else list(tickers)
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")

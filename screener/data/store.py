@@ -292,22 +292,6 @@ class Store:
                 pk=("currency", "date"),
             )
 
-    def log_fetch(
-        self, ticker: str, kind: str, outcome: str, detail: str = "", requests: int = 0
-    ) -> None:
-        with self.transaction() as db:
-            db["fetch_log"].insert(
-                {
-                    "ticker": ticker,
-                    "kind": kind,
-                    "at": _now(),
-                    "outcome": outcome,
-                    "detail": detail,
-                    "requests": requests,
-                }
-            )
-
-    # -- reads ----------------------------------------------------------------
     def has_snapshots(self, source: str | None = None) -> bool:
         sql = "select 1 from snapshots" + (" where source = ?" if source else "") + " limit 1"
         return self.db.execute(sql, [source] if source else []).fetchone() is not None

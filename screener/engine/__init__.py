@@ -10,7 +10,7 @@ See docs/rules.md for the language.
 from screener.engine.evaluate import Evaluation, Evaluator, evaluate
 from screener.engine.explain import RuleExplanation, explain
 from screener.engine.parser import parse_condition, parse_expression
-from screener.engine.ruleset import Rule, RuleSet, load_ruleset, shipped_rules_path
+from screener.engine.ruleset import Rule, RuleSet, load_ruleset
 from screener.engine.tokens import ExprError
 
 __all__ = [
@@ -25,5 +25,4 @@ __all__ = [
     "load_ruleset",
     "parse_condition",
     "parse_expression",
-    "shipped_rules_path",
 ]

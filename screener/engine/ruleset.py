@@ -86,11 +86,6 @@ class RuleSet:
         raise InputError(f"unknown rule '{clip(rule_id)}'" + suggest(rule_id, self.ids))
 
 
-def shipped_rules_path() -> Path:
-    """The shipped rule packs: package data when installed, `rules/` in a checkout."""
-    return shipped_rules_dir()
-
-
 def clip(text: str, limit: int = 60) -> str:
     """User text quoted in a message, cut so a hostile file cannot flood the terminal."""
     shown = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
@@ -452,7 +447,7 @@ def load_ruleset(paths: Sequence[Path | str] | None = None) -> RuleSet:
     anything written in the files.
     """
     if paths is None or len(paths) == 0:
-        paths = [shipped_rules_path()]
+        paths = [shipped_rules_dir()]
     files = _expand(paths)
     rules: list[Rule] = []
     first_seen: dict[str, Rule] = {}
