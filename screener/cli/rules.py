@@ -1,0 +1,48 @@
+"""`screener rules`: list and check rule files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from screener.cli.app import cli
+from screener.cli.common import output_format, print_rows, rules_option
+
+
+@cli.group()
+def rules() -> None:
+    """List and check rule files."""
+
+
+@rules.command("list")
+@rules_option
+@output_format()
+def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
+    """List the rules of a rule set (default: the shipped packs)."""
+    from screener.pipeline import load_rules
+
+    ruleset = load_rules(rule_paths or None)
+    rows = [
+        {
+            "id": rule.id,
+            "title": rule.title,
+            "score": rule.score,
+            "sectors": list(rule.sectors) or ["all"],
+            "when": rule.when_text,
+            "tags": list(rule.tags),
+            "file": f"{rule.path.name}:{rule.line}",
+        }
+        for rule in ruleset.rules
+    ]
+    print_rows(rows, fmt, ["id", "title", "score", "sectors", "when", "file"], "Rules")
+
+
+@rules.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def rules_check(files: tuple[Path, ...]) -> None:
+    """Check rule files without loading any data; exit 2 on the first error."""
+    from screener.engine import load_ruleset
+
+    ruleset = load_ruleset(list(files))
+    click.echo(f"ok: {len(ruleset.rules)} rules in {len(ruleset.paths)} file(s)")

@@ -1,0 +1,268 @@
+"""`screener screen`, `explain` and `plot`: one screening run, shown three ways."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from screener.catalog import SECTORS
+from screener.cli.app import cli
+from screener.cli.common import (
+    AppState,
+    echo_err,
+    open_store,
+    output_format,
+    require_finite,
+    rules_option,
+    screen_result,
+    source_option,
+    stdout_console,
+    universe_option,
+)
+from screener.cli.data import run_refresh, summary_lines
+
+
+@cli.command()
+@source_option
+@rules_option
+@click.option(
+    "--sector",
+    "sectors",
+    type=click.Choice(SECTORS),
+    multiple=True,
+    help="Keep only this sector (repeatable).",
+)
+@output_format()
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the rows to this CSV file (UTF-8).",
+)
+@click.option("--excel", is_flag=True, help="Write the CSV with a BOM so Excel reads UTF-8.")
+@universe_option
+@click.option(
+    "--sort",
+    "sort_key",
+    default="score:desc",
+    show_default=True,
+    metavar="COLUMN[:asc|:desc]",
+    help="Sort rows within each sector by a metric (e.g. pe_fwd, revenue_growth:desc).",
+)
+@click.option(
+    "--columns",
+    "columns",
+    metavar="LIST",
+    help="Comma-separated table columns to show, in order (see `screener screen --help`).",
+)
+@click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
+@click.option(
+    "--min-score",
+    type=float,
+    callback=lambda ctx, param, value: require_finite(value, "--min-score"),
+    help="Only companies scoring at least this.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
+@click.option("--offline", is_flag=True, help="Do not refresh from Yahoo; use what is stored.")
+@click.pass_obj
+def screen(
+    state: AppState,
+    source: str,
+    rule_paths: tuple[Path, ...],
+    sectors: tuple[str, ...],
+    fmt: str,
+    export_path: Path | None,
+    excel: bool,
+    universe_file: Path | None,
+    sort_key: str,
+    columns: str | None,
+    flagged: bool,
+    min_score: float | None,
+    limit: int | None,
+    offline: bool,
+) -> None:
+    """Run the universe through the data and the rules and print the result.
+
+    With --source auto (the default) stale data is refreshed from Yahoo first, unless
+    --offline; when Yahoo cannot be reached and the store has no live data, the run uses
+    the bundled sample snapshot and says so.
+
+    Table columns (for --columns): ticker, name, segment, price, spark, market_cap_usd,
+    pe_ttm, pe_fwd, peg, ev_ebitda, revenue_growth, net_margin, pe_hist_pct, flags,
+    score, as_of. On a narrow terminal the least important columns are hidden whole.
+    """
+    from screener import export, report, table
+    from screener.pipeline import run_screen
+    from screener.select import parse_sort, select_rows
+
+    column_keys = _parse_columns(columns, table.COLUMN_KEYS)
+    parse_sort(sort_key)  # a bad --sort fails before any work
+    if excel and export_path is None:
+        raise click.UsageError("--excel applies to --export FILE.csv; add --export")
+    store = open_store(state)
+    try:
+        offline_reason = None
+        if source == "auto" and not offline:
+            offline_reason = _refresh_before_screen(store, rule_paths, universe_file)
+        result = run_screen(
+            store=store,
+            source=source,  # type: ignore[arg-type]
+            rule_paths=rule_paths or None,
+            universe_file=universe_file,
+            offline_reason=offline_reason,
+        )
+    finally:
+        store.close()
+    frame = select_rows(
+        result.frame,
+        sectors=sectors,
+        sort=sort_key,
+        flagged=flagged,
+        min_score=min_score,
+        limit=limit,
+    )
+    if export_path is not None:
+        rows = report.to_rows(result, frame)
+        export.write_atomic(export_path, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
+        echo_err(f"exported {len(rows)} rows to {export_path}")
+    if fmt != "table" and result.banner:
+        echo_err(result.banner)  # machine formats carry `source` per row; people get the why
+    if fmt == "json":
+        rows = report.json_rows(result, frame)
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(export.csv_text(report.to_rows(result, frame), report.ROW_FIELDS), nl=False)
+    else:
+        console = stdout_console()
+        console.print(table.render_table(result, frame, width=console.width, columns=column_keys))
+
+
+def _refresh_before_screen(
+    store: Any, rule_paths: tuple[Path, ...], universe_file: Path | None
+) -> str | None:
+    """Refresh stale data of the universe; return why Yahoo could not be used, if it could not."""
+    from screener.data.yahoo import yahoo_reachable
+    from screener.pipeline import load_companies, load_rules
+
+    load_rules(rule_paths or None)  # bad rule files fail before any network traffic
+    tickers = [c.ticker for c in load_companies(universe_file)]
+    reachable, why = yahoo_reachable()
+    if not reachable:
+        return why
+    summary = run_refresh(store, tickers, force=False)
+    if summary.fetched or summary.failed or summary.not_found:
+        lines = summary_lines(summary)
+        echo_err(lines[0])
+        for line in lines[1:6]:
+            echo_err(line)
+        if len(lines) > 6:
+            echo_err(f"  ... {len(lines) - 6} more lines: run `screener refresh --all` to see them")
+    return None
+
+
+def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    keys = list(dict.fromkeys(part for part in parts if part))
+    unknown = [key for key in keys if key not in known]
+    if "" in parts:
+        raise click.BadParameter("empty column name in the list", param_hint="--columns")
+    if unknown or not keys:
+        raise click.BadParameter(
+            f"unknown column {', '.join(map(repr, unknown)) or '(none)'}; "
+            f"choose from {', '.join(known)}",
+            param_hint="--columns",
+        )
+    return keys
+
+
+@cli.command()
+@click.argument("ticker")
+@source_option
+@rules_option
+@universe_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.pass_obj
+def explain(
+    state: AppState,
+    ticker: str,
+    source: str,
+    rule_paths: tuple[Path, ...],
+    universe_file: Path | None,
+    fmt: str,
+) -> None:
+    """Show every rule for one company: fired or not, each input, what was missing."""
+    from screener.explain_view import explanation_rows, render_explanation
+    from screener.universe import normalize_ticker
+
+    symbol = normalize_ticker(ticker)
+    result = screen_result(state, source, rule_paths, universe_file)
+    if fmt == "json":
+        click.echo(json.dumps(explanation_rows(result, symbol), ensure_ascii=False, indent=2))
+    else:
+        stdout_console().print(render_explanation(result, symbol))
+
+
+@cli.command()
+@click.option("--sector", type=click.Choice(SECTORS), required=True, help="The sector to draw.")
+@source_option
+@rules_option
+@universe_option
+@click.option(
+    "--png",
+    "png_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the chart as a PNG file (needs matplotlib).",
+)
+@click.pass_obj
+def plot(
+    state: AppState,
+    sector: str,
+    source: str,
+    rule_paths: tuple[Path, ...],
+    universe_file: Path | None,
+    png_path: Path | None,
+) -> None:
+    """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
+    import os
+
+    from screener.plot import chart_key, points_for, save_png, terminal_chart
+    from screener.universe import sector_label
+
+    result = screen_result(state, source, rule_paths, universe_file)
+    points = points_for(result.frame, sector)
+    label = "SAMPLE data" if result.source == "sample" else "Yahoo data"
+    dates = result.frame.loc[result.frame["sector"] == sector, "as_of"].dropna()
+    span = f", as of {dates.min()} … {dates.max()}" if not dates.empty else ""
+    title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label}{span})"
+    console = stdout_console()
+    color = console.is_terminal and not os.environ.get("NO_COLOR")
+    height = min(30, max(15, (console.height or 30) - 6))
+    click.echo(terminal_chart(points, width=console.width, height=height, color=color, title=title))
+    names = {
+        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in result.frame.iterrows()
+    }
+    for line in chart_key(points, names):
+        click.echo(line)
+    flagged = sum(points.flagged)
+    summary = (
+        f"{len(points.tickers)} plotted: flagged names are numbered ({flagged}, key above),"
+        " • = not flagged"
+    )
+    if points.left_out:
+        summary += f"; left out (no forward P/E or growth): {', '.join(points.left_out)}"
+    click.echo(summary)
+    if png_path is not None:
+        save_png(points, png_path, title)
+        click.echo(f"wrote {png_path}")

@@ -1,0 +1,190 @@
+"""`screener universe`: the companies of the four sectors, and how to extend them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from screener.catalog import SECTORS
+from screener.cli.app import cli
+from screener.cli.common import (
+    AppState,
+    echo_err,
+    open_store,
+    output_format,
+    print_rows,
+    universe_option,
+)
+
+
+@cli.group()
+def universe() -> None:
+    """The companies of the four sectors: list, show, classify, check overrides."""
+
+
+@universe.command("list")
+@click.option(
+    "--sector",
+    "sectors",
+    type=click.Choice([*SECTORS, "adjacent"]),
+    multiple=True,
+    help="Keep only this sector (repeatable).",
+)
+@output_format()
+@universe_option
+def universe_list(sectors: tuple[str, ...], fmt: str, universe_file: Path | None) -> None:
+    """List the universe (built-in list merged with your overrides)."""
+    from screener.pipeline import load_companies
+
+    companies = load_companies(universe_file)
+    if sectors:
+        companies = [c for c in companies if c.sector in sectors]
+    rows = [c.to_dict() for c in companies]
+    columns = ["ticker", "name_en", "name_zh", "sector", "sub_segment", "market", "rationale"]
+    if fmt != "table":
+        columns = list(rows[0]) if rows else columns
+    print_rows(rows, fmt, columns, f"Universe: {len(rows)} companies")
+
+
+@universe.command("show")
+@click.argument("ticker")
+@universe_option
+def universe_show(ticker: str, universe_file: Path | None) -> None:
+    """Show one company of the universe and why it is there."""
+    from screener.errors import InputError
+    from screener.pipeline import load_companies
+    from screener.universe import normalize_ticker, sector_label, sub_segment_label
+
+    symbol = normalize_ticker(ticker)
+    company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
+    if company is None:
+        raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
+    lines = [
+        f"{company.ticker}  {company.name_en} {company.name_zh}".rstrip(),
+        f"sector:      {company.sector} ({sector_label(company.sector, 'en')} "
+        f"{sector_label(company.sector, 'zh')})",
+        f"sub-segment: {company.sub_segment} ({sub_segment_label(company.sub_segment, 'en')} "
+        f"{sub_segment_label(company.sub_segment, 'zh')})",
+        f"secondary:   {company.secondary_sector or '–'}",
+        f"listing:     {company.exchange}, {company.market}, {company.currency}",
+        f"why:         {company.rationale}",
+        f"source:      {company.source}",
+        f"origin:      {company.origin}",
+    ]
+    click.echo("\n".join(lines))
+
+
+@universe.command("classify")
+@click.argument("tickers", nargs=-1, required=True)
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Classify this Yahoo-shaped profile JSON instead of the stored one.",
+)
+@output_format()
+@click.pass_obj
+def universe_classify(
+    state: AppState, tickers: tuple[str, ...], profile_file: Path | None, fmt: str
+) -> None:
+    """Place tickers in a sector from their Yahoo profile, with the evidence used."""
+    from screener.errors import DataError, InputError
+    from screener.universe import classify, normalize_ticker
+
+    if profile_file is not None and len(tickers) > 1:
+        raise click.UsageError("--profile describes one company: give exactly one TICKER")
+    rows = []
+    store = None
+    try:
+        for raw in tickers:
+            symbol = normalize_ticker(raw)
+            if profile_file is not None:
+                try:
+                    profile = json.loads(profile_file.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise InputError(f"{profile_file}: cannot read profile: {exc}") from exc
+                if not isinstance(profile, dict):
+                    raise InputError(f"{profile_file}: a profile must be a JSON object")
+            else:
+                store = store or open_store(state)
+                profile = store.profile(symbol)
+                if profile is None:
+                    raise DataError(
+                        f"{symbol}: no stored Yahoo profile; run `screener refresh {symbol}` "
+                        "or pass --profile FILE"
+                    )
+            verdict = classify(profile)
+            rows.append(
+                {
+                    "ticker": symbol,
+                    "sector": verdict.sector,
+                    "sub_segment": verdict.sub_segment,
+                    "confidence": round(verdict.confidence, 2),
+                    "evidence": list(verdict.evidence),
+                    "reason": verdict.reason,
+                }
+            )
+    finally:
+        if store is not None:
+            store.close()
+    print_rows(rows, fmt, ["ticker", "sector", "sub_segment", "confidence", "evidence", "reason"])
+
+
+@universe.command("discover")
+@click.option(
+    "--region",
+    type=click.Choice(["cn", "hk", "us", "tw"]),
+    required=True,
+    help="Which market to scan.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many proposals.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    help="Read at most this many screener rows from Yahoo (bounds the requests).",
+)
+@output_format()
+@universe_option
+def universe_discover(
+    region: str, limit: int | None, max_rows: int | None, fmt: str, universe_file: Path | None
+) -> None:
+    """Scan Yahoo's screener for candidates not yet in the universe and propose a sector.
+
+    Nothing is added: copy what you agree with into your universe override file.
+    """
+    from screener.data.yahoo import YahooProvider, yahoo_reachable
+    from screener.errors import DataError
+    from screener.pipeline import load_companies
+    from screener.universe.discover import PROPOSAL_COLUMNS, discover
+
+    companies = load_companies(universe_file)
+    reachable, why = yahoo_reachable()
+    if not reachable:
+        raise DataError(f"Yahoo cannot be reached: {why}")
+    result = discover(region, provider=YahooProvider(), universe=companies, max_results=max_rows)
+    rows = [p.to_row() for p in result.proposals][: limit or None]
+    print_rows(rows, fmt, list(PROPOSAL_COLUMNS), f"Discovery proposals ({region})")
+    echo_err(
+        f"discover {region}: {result.scanned} rows scanned in {result.pages} pages over "
+        f"{len(result.industries)} industries; {result.skipped_known} already in the universe; "
+        f"{len(result.proposals)} proposals ({len(result.classified)} classified)"
+        + ("; scan truncated" if result.truncated else "")
+    )
+
+
+@universe.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def universe_check(file: Path) -> None:
+    """Validate an override file and show the merged universe's counts per sector."""
+    from screener.universe import load_universe, summarize
+
+    companies = load_universe(file)
+    counts = summarize(companies)
+    click.echo(f"ok: {file} merges into {len(companies)} companies")
+    for sector, row in counts.items():
+        click.echo(
+            f"  {sector:<24} {row['total']:>4} ({row['cn']} A-share, {row['other']} other, "
+            f"{row['override']} from overrides)"
+        )

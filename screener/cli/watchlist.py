@@ -1,0 +1,265 @@
+"""`screener watchlist`: saved runs, their diffs and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from screener.catalog import SECTORS
+from screener.cli.app import cli
+from screener.cli.common import (
+    AppState,
+    open_store,
+    output_format,
+    print_rows,
+    require_finite,
+    rules_option,
+    source_option,
+    universe_option,
+)
+
+
+@cli.group()
+def watchlist() -> None:
+    """Saved runs: save, list, show, diff, export, rm."""
+
+
+@watchlist.command("save")
+@click.argument("name")
+@source_option
+@rules_option
+@click.option(
+    "--sector",
+    "sectors",
+    type=click.Choice(SECTORS),
+    multiple=True,
+    help="Keep only this sector (repeatable).",
+)
+@click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
+@click.option(
+    "--min-score",
+    type=float,
+    callback=lambda ctx, param, value: require_finite(value, "--min-score"),
+    help="Only companies scoring at least this.",
+)
+@universe_option
+@click.pass_obj
+def watchlist_save(
+    state: AppState,
+    name: str,
+    source: str,
+    rule_paths: tuple[Path, ...],
+    sectors: tuple[str, ...],
+    flagged: bool,
+    min_score: float | None,
+    universe_file: Path | None,
+) -> None:
+    """Run the screen and save its rows as a new run of watchlist NAME."""
+    from screener import report
+    from screener.pipeline import run_screen
+    from screener.select import select_rows
+    from screener.watchlist import rules_fingerprint, validate_name
+
+    validate_name(name)
+    store = open_store(state)
+    try:
+        result = run_screen(
+            store=store,
+            source=source,  # type: ignore[arg-type]
+            rule_paths=rule_paths or None,
+            universe_file=universe_file,
+        )
+        frame = select_rows(result.frame, sectors=sectors, flagged=flagged, min_score=min_score)
+        rows = report.to_rows(result, frame)
+        dates = frame["as_of"].dropna()
+        run_id = store.save_watchlist_run(
+            name,
+            {
+                "source": result.source,
+                "as_of_min": str(dates.min()) if not dates.empty else None,
+                "as_of_max": str(dates.max()) if not dates.empty else None,
+                "rules_hash": rules_fingerprint(result.ruleset.rules),
+                "rules": [rule.id for rule in result.ruleset.rules],
+                "filters": {
+                    "source": source,
+                    "sectors": sorted(sectors),
+                    "flagged": flagged,
+                    "min_score": min_score,
+                },
+            },
+            rows,
+        )
+    finally:
+        store.close()
+    label = " (SAMPLE data)" if result.source == "sample" else ""
+    click.echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
+
+
+@watchlist.command("list")
+@output_format()
+@click.pass_obj
+def watchlist_list(state: AppState, fmt: str) -> None:
+    """List saved watchlists with their number of runs."""
+    store = open_store(state)
+    try:
+        runs = store.watchlist_runs()
+    finally:
+        store.close()
+    by_name: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        entry = by_name.setdefault(run["name"], {"name": run["name"], "runs": 0})
+        entry.update(
+            runs=entry["runs"] + 1,
+            last_run=run["id"],
+            saved_at=run["saved_at"],
+            companies=run["row_count"],
+            source=run["source"],
+        )
+    rows = list(by_name.values())
+    print_rows(
+        rows, fmt, ["name", "runs", "last_run", "saved_at", "companies", "source"], "Watchlists"
+    )
+
+
+def _watchlist_run(store: Any, name: str, run_id: int | None) -> dict[str, Any]:
+    from screener.errors import InputError
+    from screener.watchlist import validate_name
+
+    validate_name(name)
+    runs = store.watchlist_runs(name)
+    if not runs:
+        raise InputError(f"no watchlist named '{name}' (see `screener watchlist list`)")
+    if run_id is None:
+        return runs[-1]
+    for run in runs:
+        if run["id"] == run_id:
+            return run
+    raise InputError(
+        f"watchlist '{name}' has no run #{run_id} (runs: "
+        + ", ".join(f"#{r['id']}" for r in runs)
+        + ")"
+    )
+
+
+@watchlist.command("show")
+@click.argument("name")
+@click.option("--run", "run_id", type=int, help="Show this run instead of the latest.")
+@output_format()
+@click.pass_obj
+def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> None:
+    """Show the rows of a watchlist's latest run (or --run ID)."""
+    from screener import report
+
+    store = open_store(state)
+    try:
+        run = _watchlist_run(store, name, run_id)
+        rows = store.watchlist_rows(run["id"])
+    finally:
+        store.close()
+    if fmt == "table":
+        columns = [
+            "ticker",
+            "name",
+            "name_zh",
+            "pe_fwd",
+            "revenue_growth",
+            "flags",
+            "score",
+            "as_of",
+        ]
+        title = (
+            f"Watchlist '{name}' run #{run['id']} saved {run['saved_at']} "
+            f"(source: {run['source']}, data as of {run['as_of_min']} … {run['as_of_max']})"
+        )
+        print_rows(rows, fmt, columns, title)
+    else:
+        print_rows(rows, fmt, list(report.ROW_FIELDS))
+
+
+@watchlist.command("diff")
+@click.argument("name")
+@click.option(
+    "--against",
+    "against",
+    type=int,
+    help="Compare the latest run with this run id (default: the previous run).",
+)
+@output_format()
+@click.pass_obj
+def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) -> None:
+    """What changed in a watchlist: names that entered, left, or changed flags or score."""
+    from screener.errors import InputError
+    from screener.watchlist import DIFF_COLUMNS, diff_lines, diff_rows, diff_runs
+
+    store = open_store(state)
+    try:
+        latest = _watchlist_run(store, name, None)
+        if against is None:
+            runs = store.watchlist_runs(name)
+            if len(runs) < 2:
+                raise InputError(f"watchlist '{name}' has one run; save another to diff")
+            base = runs[-2]
+        else:
+            base = _watchlist_run(store, name, against)
+        diff = diff_runs(
+            store.watchlist_rows(base["id"]),
+            store.watchlist_rows(latest["id"]),
+            old_rules=base["rules_hash"],
+            new_rules=latest["rules_hash"],
+        )
+    finally:
+        store.close()
+    if fmt != "table":
+        print_rows(diff_rows(diff), fmt, list(DIFF_COLUMNS))
+        return
+    title = (
+        f"watchlist '{name}': run #{latest['id']} ({latest['saved_at']}) "
+        f"vs run #{base['id']} ({base['saved_at']})"
+    )
+    filters = (base.get("filters") or "{}", latest.get("filters") or "{}")
+    click.echo("\n".join(diff_lines(diff, title, filters)))
+
+
+@watchlist.command("export")
+@click.argument("name")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--run", "run_id", type=int, help="Export this run instead of the latest.")
+@click.option("--excel", is_flag=True, help="Write the CSV with a BOM so Excel reads UTF-8.")
+@click.pass_obj
+def watchlist_export(
+    state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
+) -> None:
+    """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
+    from screener import export, report
+    from screener.resources import default_watchlist_dir
+
+    store = open_store(state)
+    try:
+        run = _watchlist_run(store, name, run_id)
+        rows = store.watchlist_rows(run["id"])
+    finally:
+        store.close()
+    target = path or default_watchlist_dir() / f"{name}.csv"
+    export.write_atomic(target, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
+    click.echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
+
+
+@watchlist.command("rm")
+@click.argument("name")
+@click.pass_obj
+def watchlist_rm(state: AppState, name: str) -> None:
+    """Delete a watchlist and all its saved runs."""
+    from screener.errors import InputError
+    from screener.watchlist import validate_name
+
+    validate_name(name)
+    store = open_store(state)
+    try:
+        removed = store.delete_watchlist(name)
+    finally:
+        store.close()
+    if not removed:
+        raise InputError(f"no watchlist named '{name}'")
+    click.echo(f"removed watchlist '{name}' ({removed} runs)")
