@@ -307,7 +307,14 @@ def render_table(
         rows = frame[frame["sector"] == sector]
         parts.append(_sector_block(result, sector, rows, kept, ctx, widths))
     if frame.empty:
-        parts.append(Text("No company matches.", style="bold"))
+        message = "No company matches."
+        total = sum(result.universe_counts.values())
+        if result.source != "sample" and len(result.frame) < total:
+            message += (
+                f" The store has data for {len(result.frame)} of {total} universe companies:"
+                " `screener refresh --all` (or `--sector S`) fetches the rest."
+            )
+        parts.append(Text(message, style="bold"))
     return Group(*parts)
 
 
