@@ -75,6 +75,10 @@ def summary_lines(summary: Any) -> list[str]:
             "  not found earlier today, not asked again (--force asks now): "
             + listed(sorted(summary.not_found_recently))
         )
+    lines += [
+        f"  partly {t}: saved, but {short(reason)} (asked again next run)"
+        for t, reason in sorted(summary.partial.items())
+    ]
     lines += [f"  failed {t}: {short(reason)}" for t, reason in sorted(summary.failed.items())]
     return lines
 

@@ -142,6 +142,7 @@ class RefreshSummary:
     failed: dict[str, str] = field(default_factory=dict)  # ticker -> reason
     not_found_recently: list[str] = field(default_factory=list)  # skipped: believed for a day
     not_found: dict[str, str] = field(default_factory=dict)  # Yahoo does not know them (now)
+    partial: dict[str, str] = field(default_factory=dict)  # saved, but one kind failed
     requests: int = 0  # HTTP requests made (retries included)
     throttled: int = 0  # 429 answers seen
     retries: int = 0  # HTTP retries made
@@ -608,7 +609,15 @@ def _record(
         previous = store.latest_snapshot(ticker, bundle.source or YAHOO_SOURCE)
         bundle = merge_with_previous(bundle, previous, result.kinds)
         empty = set(bundle.extra.get("empty", ()))
-        logs = [(kind, EMPTY if kind in empty else OK, "", 0) for kind in sorted(result.kinds)]
+        failed_kinds: dict[str, str] = dict(bundle.extra.get("failed", {}))
+        logs = [
+            (kind, FAILED, failed_kinds[kind], 0)
+            if kind in failed_kinds
+            else (kind, EMPTY if kind in empty else OK, "", 0)
+            for kind in sorted(result.kinds)
+        ]
+        if failed_kinds:
+            summary.partial[ticker] = "; ".join(failed_kinds.values())
         logs.append(("ticker", OK, ",".join(sorted(result.kinds)), result.requests))
         store.save_refresh(bundle, logs)
         summary.fetched.append(ticker)

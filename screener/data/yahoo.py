@@ -740,10 +740,16 @@ class YahooProvider:
             try:
                 frame = t.get_valuation_measures(freq="quarterly", periods=None)
             except Exception as exc:
-                raise classify(exc, "valuation history") from exc
-            history = history_points(frame)
-            if not history:
-                empty.append(KIND_HISTORY)
+                error = classify(exc, "valuation history")
+                if not (info or bars) or isinstance(error, NotFoundError):
+                    raise error from exc
+                # The quote and prices came through: keep them, and let the refresh log
+                # the history alone as failed so the next run asks for it again.
+                extra["failed"] = {KIND_HISTORY: str(error)}
+            else:
+                history = history_points(frame)
+                if not history:
+                    empty.append(KIND_HISTORY)
         if empty:
             extra["empty"] = empty
 
