@@ -77,6 +77,28 @@ def _input_value(expr: str, value: Any) -> str:
     return _value(value)
 
 
+def _missing_inputs(item: Any) -> list[str]:
+    """What made a rule undecidable: missing metrics, or statistics that could not be made."""
+    def absent(value: Any) -> bool:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+
+    missing = list(item.missing)
+    values = dict(item.inputs)
+    for expr, value in item.inputs:
+        if not absent(value) or "(" not in expr:
+            continue
+        argument = expr[expr.index("(") + 1 : -1]
+        if argument in values and absent(values[argument]):
+            continue  # its input is missing, already said
+        if expr.startswith("hist_median("):
+            missing.append(f"{expr} (fewer than 3 past points of the company's own history)")
+        elif expr.startswith("hist_pct("):
+            missing.append(f"{expr} (fewer than 3 usable past points, or a non-positive value)")
+        else:
+            missing.append(f"{expr} (not enough values in its group)")
+    return missing or ["an input"]
+
+
 def _require_data(result: ScreenResult, ticker: str) -> None:
     """A clear error for a ticker with no data in this run (or not in the universe at all)."""
     if ticker in result.frame.index:
@@ -148,7 +170,7 @@ def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
             total += rule.score
         elif item.result is None:
             mark, style = "unknown", "yellow"
-            verdict = "cannot tell: missing " + ", ".join(item.missing or ("an input",))
+            verdict = "cannot tell: missing " + ", ".join(_missing_inputs(item))
         else:
             mark, style = "no", "dim"
             failed = [text for text, ok in item.conditions if ok is False]

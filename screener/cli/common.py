@@ -128,8 +128,12 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: 
     from rich.text import Text
 
     table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
-    for column, floor in zip(columns, floors, strict=True):
-        table.add_column(column, overflow="fold", min_width=floor)
+    for i, (column, floor) in enumerate(zip(columns, floors, strict=True)):
+        numeric = any(row.get(column) is not None for row in rows) and all(
+            isinstance(row.get(column), int | float) or row.get(column) is None for row in rows
+        )
+        justify = "right" if numeric and cells and cells[0][i] != "" else "left"
+        table.add_column(column, overflow="fold", min_width=floor, justify=justify)
     for line in cells:
         table.add_row(*(Text(cell) for cell in line))  # literal: never rich markup
     console.print(table)
