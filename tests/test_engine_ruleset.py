@@ -69,13 +69,13 @@ def test_caret_in_a_multiline_when(tmp_path: Path) -> None:
     )
 
 
-def test_escaped_string_falls_back_to_quoting_the_value(tmp_path: Path) -> None:
+def test_escaped_string_points_into_the_file_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('"pe_fwd < 20"', '"market == \\"CN\\" and pe_fw < 3"'))
     message = error_of(path)
     assert message.startswith(f"{path}:6:")
     assert "unknown metric 'pe_fw'" in message
     lines = message.split("\n")
-    assert lines[1] == '  market == "CN" and pe_fw < 3'
+    assert lines[1] == '  when = "market == \\"CN\\" and pe_fw < 3"'
     assert lines[2].index("^") == lines[1].index("pe_fw")
 
 
@@ -223,3 +223,17 @@ def test_valid_text_literals_and_adjacent_sector_filters_load(tmp_path: Path) ->
         encoding="utf-8",
     )
     assert load_ruleset([path]).rules[0].sectors == ("adjacent",)
+
+
+def test_the_caret_lands_right_after_toml_escapes(tmp_path: Path) -> None:
+    path = tmp_path / "e.toml"
+    path.write_text(
+        '[[rule]]\nid = "x"\ntitle = "X"\nwhen = "market == \\"CN\\" and pe_fw < 1"\nscore = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_ruleset([path])
+    first, source, caret = str(err.value).splitlines()
+    assert first.startswith(f"{path}:4:30: unknown metric 'pe_fw'")
+    assert source.strip().startswith("when = ")
+    assert source[caret.index("^") :].startswith("pe_fw")

@@ -187,12 +187,39 @@ class _Source:
         if len(delim) == 3 and self.text[content : content + 1] == "\n":
             content += 1
         raw = self.text[content : content + len(value)]
-        if raw != value or "\\" in raw:
+        if raw == value and "\\" not in raw:
+            absolute = content + offset
+        elif delim == '"':
+            found = _raw_offset(self.text, content, offset)
+            if found is None:
+                return None
+            absolute = found
+        else:
             return None
-        absolute = content + offset
         lno = self.text.count("\n", 0, absolute)
         col = absolute - (self.text.rfind("\n", 0, absolute) + 1)
         return lno, col
+
+
+_ESCAPE_LENGTHS = {"u": 6, "U": 10}
+
+
+def _raw_offset(text: str, start: int, offset: int) -> int | None:
+    """File offset of the `offset`-th decoded character of a one-line basic TOML string.
+
+    Escapes (`\\"`, `\\\\`, `\\n`, `\\u00e9` ...) take several characters in the file and one
+    in the value, so a caret must skip over them to land under the right token.
+    """
+    i, decoded = start, 0
+    while decoded < offset:
+        if i >= len(text) or text[i] in '"\n':
+            return None
+        if text[i] == "\\" and i + 1 < len(text):
+            i += _ESCAPE_LENGTHS.get(text[i + 1], 2)
+        else:
+            i += 1
+        decoded += 1
+    return i
 
 
 def _read(path: Path) -> str:
