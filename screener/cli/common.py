@@ -119,24 +119,61 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: 
 
     console = stdout_console()
     cells = [[_cell(column, row.get(column)) for column in columns] for row in rows]
-    floors = [
-        min(40, max([cell_len(column), *(cell_len(w) for line in cells for w in line[i].split())]))
+    naturals = [
+        max([cell_len(column), *(cell_len(part) for line in cells for part in line[i].split("\n"))])
         for i, column in enumerate(columns)
     ]
-    if sum(floors) + 3 * len(floors) + 1 > console.width:
-        floors = [None] * len(columns)  # too narrow for whole words: let rich fold
+    words = [
+        max([cell_len(column), *(cell_len(w) for line in cells for w in line[i].split())])
+        for i, column in enumerate(columns)
+    ]
+    widths = fit_widths(naturals, words, console.width)
     from rich.text import Text
 
     table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
-    for i, (column, floor) in enumerate(zip(columns, floors, strict=True)):
+    for column, width in zip(columns, widths, strict=True):
         numeric = any(row.get(column) is not None for row in rows) and all(
             isinstance(row.get(column), int | float) or row.get(column) is None for row in rows
         )
-        justify = "right" if numeric and cells and cells[0][i] != "" else "left"
-        table.add_column(column, overflow="fold", min_width=floor, justify=justify)
+        table.add_column(
+            column,
+            overflow="fold",
+            width=width,
+            min_width=width,
+            max_width=width,
+            justify="right" if numeric else "left",
+        )
     for line in cells:
         table.add_row(*(Text(cell) for cell in line))  # literal: never rich markup
     console.print(table)
+
+
+def fit_widths(naturals: list[int], words: list[int], width: int) -> list[int]:
+    """Column widths that fill at most `width` (with borders and padding), never more.
+
+    Each column starts at its longest word (capped at 40), so identifiers stay whole;
+    if even that is too wide, the widest columns give way first (words then fold);
+    room left over goes, a character at a time, to columns that would wrap.
+    """
+    n = len(naturals)
+    budget = max(n * 3, width - 3 * n - 1)
+    widths = [min(w, nat, 40) for w, nat in zip(words, naturals, strict=True)]
+    while sum(widths) > budget:
+        widest = max(range(n), key=lambda i: widths[i])
+        if widths[widest] <= 3:
+            break
+        widths[widest] -= 1
+    room = budget - sum(widths)
+    while room > 0:
+        grew = False
+        for i in range(n):
+            if room > 0 and widths[i] < naturals[i]:
+                widths[i] += 1
+                room -= 1
+                grew = True
+        if not grew:
+            break
+    return widths
 
 
 def _cell(column: str, value: Any) -> str:
@@ -150,6 +187,8 @@ def _cell(column: str, value: Any) -> str:
         from screener.table import format_value
 
         return format_value(column, float(value))
+    if column == "score" and isinstance(value, int | float):
+        return f"{value:+g}" if value else "0"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
