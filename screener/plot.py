@@ -81,9 +81,9 @@ def terminal_chart(points: PlotPoints, *, width: int, height: int, color: bool, 
 def chart_key(points: PlotPoints, names: dict[str, str]) -> list[str]:
     """Lines naming each numbered (flagged) point of the terminal chart."""
     marked = [i for i, f in enumerate(points.flagged) if f]
-    return [
-        f"{number:>3}  {points.tickers[i]:<10} {names.get(points.tickers[i], '')}"
-        f"  growth {points.growth_pct[i]:+.0f}%  fwd P/E {points.pe_fwd[i]:.1f}"
+    return [  # the numbers first: a narrow terminal cuts the name, not the figures
+        f"{number:>3}  {points.tickers[i]:<10} growth {points.growth_pct[i]:+.0f}%"
+        f"  fwd P/E {points.pe_fwd[i]:.1f}  {names.get(points.tickers[i], '')}"
         for number, i in enumerate(marked, start=1)
     ]
 

@@ -29,12 +29,12 @@ def test_points_leave_out_what_cannot_be_placed() -> None:
     assert chart_key(points, {"A": "Alpha"})[0].split() == [
         "1",
         "A",
-        "Alpha",
         "growth",
         "+50%",
         "fwd",
         "P/E",
         "20.0",
+        "Alpha",
     ]
     text = terminal_chart(points, width=60, height=15, color=False, title="t")
     assert "\x1b[" not in text and "forward P/E" in text
@@ -62,9 +62,18 @@ def test_plot_command_offline(run_cli, tmp_path: Path) -> None:
         assert ticker in result.out
 
 
+def test_narrow_plots_still_say_sample_and_fit(run_cli, monkeypatch) -> None:
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "60")
+    result = run_cli("plot", "--sector", "data_center", "--source", "sample")
+    assert result.status == 0 and "SAMPLE" in result.out
+    assert all(cell_len(line) <= 60 for line in result.out.splitlines()[:-1])
+
+
 def test_plot_errors(run_cli, tmp_path: Path) -> None:
     assert run_cli("plot", "--sector", "nope", "--source", "sample").status == 2
     bad = run_cli(
         "plot", "--sector", "switching", "--source", "sample", "--png", str(tmp_path / "x.jpg")
     )
-    assert bad.status == 2 and "x.jpg" in bad.err
+    assert bad.status == 2 and "x.jpg" in bad.err and bad.out == ""  # rejected before drawing

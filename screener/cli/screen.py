@@ -214,6 +214,13 @@ def explain(
         stdout_console().print(render_explanation(result, symbol))
 
 
+def _clip(line: str, width: int) -> str:
+    """One line cut to the terminal width (display cells, so Chinese names count double)."""
+    from rich.cells import cell_len, set_cell_size
+
+    return line if cell_len(line) <= width else set_cell_size(line, width - 1) + "…"
+
+
 @cli.command()
 @click.option("--sector", type=click.Choice(SECTORS), required=True, help="The sector to draw.")
 @source_option
@@ -236,10 +243,14 @@ def plot(
 ) -> None:
     """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
     import os
+    import textwrap
 
+    from screener.errors import InputError
     from screener.plot import chart_key, points_for, save_png, terminal_chart
     from screener.universe import sector_label
 
+    if png_path is not None and png_path.suffix.lower() != ".png":
+        raise InputError(f"{png_path}: the --png path must end in .png")
     result = screen_result(state, source, rule_paths, universe_file)
     points = points_for(result.frame, sector)
     label = "SAMPLE data" if result.source == "sample" else "Yahoo data"
@@ -249,12 +260,15 @@ def plot(
     console = stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")
     height = min(30, max(15, (console.height or 30) - 6))
-    click.echo(terminal_chart(points, width=console.width, height=height, color=color, title=title))
+    # The title (and with it the source) is printed here: plotext drops it when narrow.
+    click.echo(textwrap.fill(title, width=max(40, console.width)))
+    chart = terminal_chart(points, width=console.width, height=height, color=color, title="")
+    click.echo(chart)
     names = {
         str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in result.frame.iterrows()
     }
     for line in chart_key(points, names):
-        click.echo(line)
+        click.echo(_clip(line, console.width))
     flagged = sum(points.flagged)
     summary = (
         f"{len(points.tickers)} plotted: flagged names are numbered ({flagged}, key above),"
