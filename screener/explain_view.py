@@ -71,14 +71,20 @@ def _json_value(value: Any) -> Any:
 
 
 def _input_value(expr: str, value: Any) -> str:
-    """Percentile functions read as percentages; everything else as a plain number."""
-    if expr.startswith(("hist_pct(", "sector_pct(")) and isinstance(value, float):
-        return "missing" if math.isnan(value) else f"{value:.0%}"
+    """Inputs as a reader checks them: percentiles and fractions as percentages."""
+    from screener.catalog import METRICS
+
+    if isinstance(value, float) and not math.isnan(value):
+        if expr.startswith(("hist_pct(", "sector_pct(")):
+            return f"{value:.0%}"
+        if expr.startswith("peer_gap(") or (expr in METRICS and METRICS[expr].kind == "fraction"):
+            return f"{value:+.1%} ({value:.4g})"
     return _value(value)
 
 
 def _missing_inputs(item: Any) -> list[str]:
     """What made a rule undecidable: missing metrics, or statistics that could not be made."""
+
     def absent(value: Any) -> bool:
         return value is None or (isinstance(value, float) and math.isnan(value))
 

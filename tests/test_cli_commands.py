@@ -206,3 +206,16 @@ def test_markup_characters_in_names_and_titles_are_shown_literally(run_cli, tmp_
 def test_an_empty_plus_rules_path_is_an_error(run_cli) -> None:
     result = run_cli("rules", "list", "--rules", "+")
     assert result.status == 2 and "must follow the '+'" in result.err
+
+
+def test_small_mistakes_get_clear_messages(run_cli, tmp_path: Path) -> None:
+    empty = run_cli("screen", "--source", "sample", "--rules", "")
+    assert empty.status == 2 and "empty path" in empty.err
+    typo = tmp_path / "s.toml"
+    typo.write_text(
+        '[[rule]]\nid = "x"\ntitle = "X"\nsectors = ["Adjacent"]\nwhen = "peg < 1"\nscore = 1\n',
+        encoding="utf-8",
+    )
+    result = run_cli("rules", "check", str(typo))
+    assert result.status == 2 and "did you mean 'adjacent'" in result.err
+    assert run_cli("screen", "--source", "sample", "--sector", "adjacent").status == 0

@@ -34,9 +34,9 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
     Four sectors from the thesis: optical communication, high-speed interconnect,
     switching, and data centers. Run `screener screen` to see the table.
 
-    Only `screen` (unless --offline) and `refresh` go to Yahoo; set SCREENER_OFFLINE=1
-    to keep every command off the network. Other commands read the store, or the
-    bundled sample when the store has no live data.
+    Only `screen` (unless --offline), `refresh` and `universe discover` go to Yahoo;
+    set SCREENER_OFFLINE=1 to keep every command off the network. Other commands read
+    the store, or the bundled sample when the store has no live data.
     """
     ctx.obj = AppState(db=db, debug=debug)
 

@@ -202,11 +202,20 @@ universe_option = click.option(
     "(default: universe.toml/.csv in the config folder, if present).",
 )
 
+
+def _rule_paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+    """--rules values as paths; an empty one is a mistake, not "the current folder"."""
+    if any(not value.strip() for value in values):
+        raise click.BadParameter("an empty path was given", param_hint="--rules")
+    return tuple(Path(value) for value in values)
+
+
 rules_option = click.option(
     "--rules",
     "rule_paths",
-    type=click.Path(path_type=Path),
     multiple=True,
+    callback=_rule_paths,
+    metavar="PATH",
     help="Rule file or folder (repeatable); replaces the shipped rules. "
     "Write +PATH to add to the shipped rules instead.",
 )

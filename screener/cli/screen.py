@@ -31,7 +31,7 @@ from screener.cli.data import run_refresh, summary_lines
 @click.option(
     "--sector",
     "sectors",
-    type=click.Choice(SECTORS),
+    type=click.Choice([*SECTORS, "adjacent"]),
     multiple=True,
     help="Keep only this sector (repeatable).",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,24 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         f"watchlist '{name}': run #{latest['id']} ({latest['saved_at']}) "
         f"vs run #{base['id']} ({base['saved_at']})"
     )
-    filters = (base.get("filters") or "{}", latest.get("filters") or "{}")
+    filters = (_describe_filters(base.get("filters")), _describe_filters(latest.get("filters")))
     click.echo("\n".join(diff_lines(diff, title, filters)))
+
+
+def _describe_filters(raw: str | None) -> str:
+    """A saved run's filters in words: 'source sample, flagged only, sectors switching'."""
+    try:
+        filters = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return raw or "none"
+    parts = [f"source {filters.get('source') or 'auto'}"]
+    if filters.get("sectors"):
+        parts.append("sectors " + ", ".join(filters["sectors"]))
+    if filters.get("flagged"):
+        parts.append("flagged only")
+    if filters.get("min_score") is not None:
+        parts.append(f"min score {filters['min_score']:g}")
+    return "; ".join(parts)
 
 
 @watchlist.command("export")
@@ -262,4 +279,4 @@ def watchlist_rm(state: AppState, name: str) -> None:
         store.close()
     if not removed:
         raise InputError(f"no watchlist named '{name}'")
-    click.echo(f"removed watchlist '{name}' ({removed} runs)")
+    click.echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")

@@ -37,6 +37,7 @@ MAX_SHOWN_LINE = 100
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 KEYS = ("id", "title", "description", "sectors", "when", "score", "why", "tags", "flag")
+RULE_SECTORS: tuple[str, ...] = (*SECTORS, "adjacent")  # a rule may target the adjacent group
 FLAG_RE = re.compile(r"[A-Za-z0-9<>=/%+.-]{1,12}")
 REQUIRED = ("id", "title", "when", "score")
 _HEADER_RE = re.compile(r"^\s*\[\[\s*(?:rule|\"rule\"|'rule')\s*\]\]")
@@ -319,13 +320,13 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
             raise source.error(index, "sectors", "'sectors' must be a non-empty list of sector ids")
         for sector in raw:
-            if sector not in (*SECTORS, "adjacent"):
+            if sector not in RULE_SECTORS:
                 raise source.error(
                     index,
                     "sectors",
                     f"unknown sector '{clip(sector)}'"
-                    + suggest(sector, SECTORS)
-                    + f"; sectors are {', '.join(SECTORS)}",
+                    + suggest(sector, RULE_SECTORS)
+                    + f"; sectors are {', '.join(RULE_SECTORS)}",
                 )
         sectors = tuple(dict.fromkeys(raw))
 
@@ -354,7 +355,8 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         raise source.error(
             index,
             "flag",
-            f"flag label {flag[:40]!r} must not start with '-': the table marks penalties so",
+            f"flag label {flag[:40]!r} must not start with '-': a leading '-' marks penalties"
+            " in the table, and is added to them automatically",
         )
     if flag and not FLAG_RE.fullmatch(flag):
         raise source.error(
