@@ -12,7 +12,6 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -237,38 +236,38 @@ class Store:
                 },
                 pk=("ticker", "source", "as_of"),
             )
-            if bundle.prices:
-                db["prices"].upsert_all(
+            # Plain executemany upserts: sqlite_utils' generic upsert_all cost ~30 ms per
+            # company, which made the store the bottleneck of a 500-ticker refresh.
+            db.conn.executemany(
+                "insert into prices (ticker, date, open, high, low, close, volume, source)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
+                " open = excluded.open, high = excluded.high, low = excluded.low,"
+                " close = excluded.close, volume = excluded.volume, source = excluded.source",
+                [
                     (
-                        {
-                            "ticker": bundle.ticker,
-                            "date": bar.date,
-                            "open": bar.open,
-                            "high": bar.high,
-                            "low": bar.low,
-                            "close": bar.close,
-                            "volume": bar.volume,
-                            "source": bundle.source,
-                        }
-                        for bar in bundle.prices
-                    ),
-                    pk=("ticker", "date"),
-                )
-            if bundle.history:
-                db["valuation_history"].upsert_all(
-                    (
-                        {
-                            "ticker": bundle.ticker,
-                            "source": bundle.source,
-                            "metric": point.metric,
-                            "date": point.date,
-                            "value": point.value,
-                        }
-                        for point in bundle.history
-                        if finite_float(point.value) is not None
-                    ),
-                    pk=("ticker", "source", "metric", "date"),
-                )
+                        bundle.ticker,
+                        b.date,
+                        finite_float(b.open),
+                        finite_float(b.high),
+                        finite_float(b.low),
+                        close,
+                        finite_float(b.volume),
+                        bundle.source,
+                    )
+                    for b in bundle.prices
+                    if (close := finite_float(b.close)) is not None
+                ],
+            )
+            db.conn.executemany(
+                "insert into valuation_history (ticker, source, metric, date, value)"
+                " values (?, ?, ?, ?, ?) on conflict (ticker, source, metric, date)"
+                " do update set value = excluded.value",
+                [
+                    (bundle.ticker, bundle.source, p.metric, p.date, v)
+                    for p in bundle.history
+                    if (v := finite_float(p.value)) is not None
+                ],
+            )
 
     def save_companies(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Upsert company descriptions (names, sector) without touching their data."""
@@ -347,53 +346,20 @@ class Store:
         """Save one company's bundle and its fetch-log rows (kind, outcome, detail, requests)
         in ONE transaction: a refresh killed at any point leaves the log saying "ok" only for
         data that is really there, so the next run's staleness check can trust it."""
-        stamp = at or _now()
-        with self.transaction() as db:
-            # Prices and history go in with plain executemany upserts: sqlite_utils' generic
-            # upsert_all cost ~30 ms per company here, which made the store the bottleneck of a
-            # 500-ticker refresh. Same rows, same primary keys as save_bundle writes.
-            self.save_bundle(replace(bundle, prices=(), history=()), company)
-            conn = db.conn
-            conn.executemany(
-                "insert into prices (ticker, date, open, high, low, close, volume, source)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
-                " open = excluded.open, high = excluded.high, low = excluded.low,"
-                " close = excluded.close, volume = excluded.volume, source = excluded.source",
-                [
-                    (
-                        bundle.ticker,
-                        b.date,
-                        finite_float(b.open),
-                        finite_float(b.high),
-                        finite_float(b.low),
-                        finite_float(b.close),
-                        finite_float(b.volume),
-                        bundle.source,
-                    )
-                    for b in bundle.prices
-                    if finite_float(b.close) is not None
-                ],
-            )
-            conn.executemany(
-                "insert into valuation_history (ticker, source, metric, date, value)"
-                " values (?, ?, ?, ?, ?) on conflict (ticker, source, metric, date)"
-                " do update set value = excluded.value",
-                [
-                    (bundle.ticker, bundle.source, p.metric, p.date, v)
-                    for p in bundle.history
-                    if (v := finite_float(p.value)) is not None
-                ],
-            )
-            db["fetch_log"].insert_all(
-                {
-                    "ticker": bundle.ticker,
-                    "kind": kind,
-                    "at": stamp,
-                    "outcome": outcome,
-                    "detail": detail,
-                    "requests": requests,
-                }
-                for kind, outcome, detail, requests in logs
+        with self.transaction():
+            self.save_bundle(bundle, company)
+            self.log_fetches(
+                (
+                    {
+                        "ticker": bundle.ticker,
+                        "kind": kind,
+                        "outcome": outcome,
+                        "detail": detail,
+                        "requests": requests,
+                    }
+                    for kind, outcome, detail, requests in logs
+                ),
+                at=at,
             )
 
     def log_fetches(self, rows: Iterable[Mapping[str, Any]], at: str | None = None) -> None:
