@@ -203,6 +203,27 @@ universe_option = click.option(
 )
 
 
+def sector_option(help: str = "Keep only this sector (repeatable).") -> Any:
+    """`--sector S` (repeatable): one of the four sectors, or the adjacent group."""
+    from screener.catalog import SECTORS
+
+    return click.option(
+        "--sector", "sectors", type=click.Choice([*SECTORS, "adjacent"]), multiple=True, help=help
+    )
+
+
+flagged_option = click.option(
+    "--flagged", is_flag=True, help="Only companies with a positive score."
+)
+
+min_score_option = click.option(
+    "--min-score",
+    type=float,
+    callback=lambda ctx, param, value: require_finite(value, "--min-score"),
+    help="Only companies scoring at least this.",
+)
+
+
 def _rule_paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
     """--rules values as paths; an empty one is a mistake, not "the current folder"."""
     if any(not value.strip() for value in values):

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from screener.catalog import SECTORS
 from screener.cli.app import cli
-from screener.cli.common import AppState, open_store, universe_option
+from screener.cli.common import AppState, open_store, sector_option, universe_option
 
 
 def run_refresh(store: Any, tickers: list[str], *, force: bool) -> Any:
@@ -85,13 +84,7 @@ def summary_lines(summary: Any) -> list[str]:
 
 @cli.command("refresh")
 @click.argument("tickers", nargs=-1)
-@click.option(
-    "--sector",
-    "sectors",
-    type=click.Choice([*SECTORS, "adjacent"]),
-    multiple=True,
-    help="Refresh every company of this sector (repeatable).",
-)
+@sector_option("Refresh every company of this sector (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Refresh the whole universe.")
 @click.option("--force", is_flag=True, help="Fetch even what is still fresh.")
 @universe_option

@@ -13,11 +13,13 @@ from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
     echo_err,
+    flagged_option,
+    min_score_option,
     open_store,
     output_format,
-    require_finite,
     rules_option,
     screen_result,
+    sector_option,
     source_option,
     stdout_console,
     universe_option,
@@ -28,13 +30,7 @@ from screener.cli.data import run_refresh, summary_lines
 @cli.command()
 @source_option
 @rules_option
-@click.option(
-    "--sector",
-    "sectors",
-    type=click.Choice([*SECTORS, "adjacent"]),
-    multiple=True,
-    help="Keep only this sector (repeatable).",
-)
+@sector_option()
 @output_format()
 @click.option(
     "--export",
@@ -58,13 +54,8 @@ from screener.cli.data import run_refresh, summary_lines
     metavar="LIST",
     help="Comma-separated table columns to show, in order (see `screener screen --help`).",
 )
-@click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
-@click.option(
-    "--min-score",
-    type=float,
-    callback=lambda ctx, param, value: require_finite(value, "--min-score"),
-    help="Only companies scoring at least this.",
-)
+@flagged_option
+@min_score_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
 @click.option("--offline", is_flag=True, help="Do not refresh from Yahoo; use what is stored.")
 @click.pass_obj

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from screener.catalog import SECTORS
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
@@ -15,6 +14,7 @@ from screener.cli.common import (
     open_store,
     output_format,
     print_rows,
+    sector_option,
     universe_option,
 )
 
@@ -25,13 +25,7 @@ def universe() -> None:
 
 
 @universe.command("list")
-@click.option(
-    "--sector",
-    "sectors",
-    type=click.Choice([*SECTORS, "adjacent"]),
-    multiple=True,
-    help="Keep only this sector (repeatable).",
-)
+@sector_option()
 @output_format()
 @universe_option
 def universe_list(sectors: tuple[str, ...], fmt: str, universe_file: Path | None) -> None:

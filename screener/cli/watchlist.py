@@ -8,15 +8,16 @@ from typing import Any
 
 import click
 
-from screener.catalog import SECTORS
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    flagged_option,
+    min_score_option,
     open_store,
     output_format,
     print_rows,
-    require_finite,
     rules_option,
+    sector_option,
     source_option,
     universe_option,
 )
@@ -31,20 +32,9 @@ def watchlist() -> None:
 @click.argument("name")
 @source_option
 @rules_option
-@click.option(
-    "--sector",
-    "sectors",
-    type=click.Choice(SECTORS),
-    multiple=True,
-    help="Keep only this sector (repeatable).",
-)
-@click.option("--flagged", is_flag=True, help="Only companies with a positive score.")
-@click.option(
-    "--min-score",
-    type=float,
-    callback=lambda ctx, param, value: require_finite(value, "--min-score"),
-    help="Only companies scoring at least this.",
-)
+@sector_option()
+@flagged_option
+@min_score_option
 @universe_option
 @click.pass_obj
 def watchlist_save(
