@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from screener.catalog import METRICS, SECTORS
+from screener.universe import SECTORS as COMPANY_SECTORS
 from screener.universe import sector_label, sub_segment_label
 
 if TYPE_CHECKING:
@@ -373,7 +374,7 @@ def sector_summary(
 
 
 def _sector_title(sector: str) -> str:
-    if sector in SECTORS or sector == "adjacent":
+    if sector in COMPANY_SECTORS:
         return f"{sector_label(sector, 'en')} {sector_label(sector, 'zh')}"
     return sector
 

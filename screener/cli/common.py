@@ -205,11 +205,9 @@ universe_option = click.option(
 
 def sector_option(help: str = "Keep only this sector (repeatable).") -> Any:
     """`--sector S` (repeatable): one of the four sectors, or the adjacent group."""
-    from screener.catalog import SECTORS
+    from screener.universe.taxonomy import SECTORS
 
-    return click.option(
-        "--sector", "sectors", type=click.Choice([*SECTORS, "adjacent"]), multiple=True, help=help
-    )
+    return click.option("--sector", "sectors", type=click.Choice(SECTORS), multiple=True, help=help)
 
 
 flagged_option = click.option(

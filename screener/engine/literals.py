@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from screener.catalog import SECTORS
 from screener.engine.nodes import Compare, In, Metric, Node, Str
 from screener.engine.parser import suggest
 from screener.engine.tokens import ExprError
+from screener.universe.taxonomy import SECTORS as COMPANY_SECTORS
 from screener.universe.taxonomy import SUB_SEGMENTS
 from screener.universe.tickers import SUFFIX_MARKETS
 
@@ -22,7 +22,7 @@ from screener.universe.tickers import SUFFIX_MARKETS
 def allowed_values(metric: str) -> frozenset[str] | None:
     """The values a text metric can take, or None where the list is open."""
     if metric == "sector":
-        return frozenset((*SECTORS, "adjacent"))
+        return frozenset(COMPANY_SECTORS)
     if metric == "sub_segment":
         return frozenset(SUB_SEGMENTS)
     if metric == "market":

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from screener.catalog import SECTORS
 from screener.engine.literals import check_literals
 from screener.engine.nodes import Node
 from screener.engine.parser import parse_condition, suggest
@@ -26,6 +25,7 @@ from screener.engine.template import Template, parse_template
 from screener.engine.tokens import ExprError
 from screener.errors import InputError
 from screener.resources import shipped_rules_dir
+from screener.universe.taxonomy import SECTORS as COMPANY_SECTORS  # the four + adjacent
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_RULES = 1000
@@ -37,7 +37,6 @@ MAX_SHOWN_LINE = 100
 ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 KEYS = ("id", "title", "description", "sectors", "when", "score", "why", "tags", "flag")
-RULE_SECTORS: tuple[str, ...] = (*SECTORS, "adjacent")  # a rule may target the adjacent group
 FLAG_RE = re.compile(r"[A-Za-z0-9<>=/%+.-]{1,12}")
 REQUIRED = ("id", "title", "when", "score")
 _HEADER_RE = re.compile(r"^\s*\[\[\s*(?:rule|\"rule\"|'rule')\s*\]\]")
@@ -320,13 +319,13 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
         if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
             raise source.error(index, "sectors", "'sectors' must be a non-empty list of sector ids")
         for sector in raw:
-            if sector not in RULE_SECTORS:
+            if sector not in COMPANY_SECTORS:
                 raise source.error(
                     index,
                     "sectors",
                     f"unknown sector '{clip(sector)}'"
-                    + suggest(sector, RULE_SECTORS)
-                    + f"; sectors are {', '.join(RULE_SECTORS)}",
+                    + suggest(sector, COMPANY_SECTORS)
+                    + f"; sectors are {', '.join(COMPANY_SECTORS)}",
                 )
         sectors = tuple(dict.fromkeys(raw))
 
