@@ -134,6 +134,18 @@ def _watchlist_run(store: Any, name: str, run_id: int | None) -> dict[str, Any]:
     )
 
 
+def _saved_rows(
+    state: AppState, name: str, run_id: int | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One saved run of a watchlist (the latest unless `run_id`) and its rows."""
+    store = open_store(state)
+    try:
+        run = _watchlist_run(store, name, run_id)
+        return run, store.watchlist_rows(run["id"])
+    finally:
+        store.close()
+
+
 @watchlist.command("show")
 @click.argument("name")
 @click.option("--run", "run_id", type=int, help="Show this run instead of the latest.")
@@ -143,12 +155,7 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
     """Show the rows of a watchlist's latest run (or --run ID)."""
     from screener import report
 
-    store = open_store(state)
-    try:
-        run = _watchlist_run(store, name, run_id)
-        rows = store.watchlist_rows(run["id"])
-    finally:
-        store.close()
+    run, rows = _saved_rows(state, name, run_id)
     if fmt == "table":
         columns = [
             "ticker",
@@ -242,12 +249,7 @@ def watchlist_export(
     from screener import export, report
     from screener.resources import default_watchlist_dir
 
-    store = open_store(state)
-    try:
-        run = _watchlist_run(store, name, run_id)
-        rows = store.watchlist_rows(run["id"])
-    finally:
-        store.close()
+    run, rows = _saved_rows(state, name, run_id)
     target = path or default_watchlist_dir() / f"{name}.csv"
     export.write_atomic(target, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
     click.echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
