@@ -61,13 +61,18 @@ def screen_result(
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
-    offline_reason: str | None = None,
+    prepare: Any = None,
 ) -> Any:
-    """Open the store, run the pipeline, close the store."""
+    """Open the store, run the pipeline, close the store.
+
+    `prepare(store)`, when given, runs first on the open store (the refresh before a
+    screen) and returns why Yahoo could not be used, if it could not.
+    """
     from screener.pipeline import run_screen
 
     store = open_store(state)
     try:
+        offline_reason = prepare(store) if prepare is not None else None
         return run_screen(
             store=store,
             source=source,  # type: ignore[arg-type]

@@ -15,7 +15,6 @@ from screener.cli.common import (
     echo_err,
     flagged_option,
     min_score_option,
-    open_store,
     output_format,
     rules_option,
     screen_result,
@@ -86,27 +85,23 @@ def screen(
     score, as_of. On a narrow terminal the least important columns are hidden whole.
     """
     from screener import export, report, table
-    from screener.pipeline import run_screen
     from screener.select import parse_sort, select_rows
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
     parse_sort(sort_key)  # a bad --sort fails before any work
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
-    store = open_store(state)
-    try:
-        offline_reason = None
-        if source == "auto" and not offline:
-            offline_reason = _refresh_before_screen(store, rule_paths, universe_file)
-        result = run_screen(
-            store=store,
-            source=source,  # type: ignore[arg-type]
-            rule_paths=rule_paths or None,
-            universe_file=universe_file,
-            offline_reason=offline_reason,
-        )
-    finally:
-        store.close()
+
+    def refresh_first(store: Any) -> str | None:
+        return _refresh_before_screen(store, rule_paths, universe_file)
+
+    result = screen_result(
+        state,
+        source,
+        rule_paths,
+        universe_file,
+        prepare=refresh_first if source == "auto" and not offline else None,
+    )
     frame = select_rows(
         result.frame,
         sectors=sectors,
