@@ -22,7 +22,7 @@ The parser never calls Python's own parser, `eval` or `compile`.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Iterable
 from typing import Literal
 
 from screener.catalog import METRICS, NUMERIC_METRICS, TEXT_METRICS
@@ -43,6 +43,7 @@ from screener.engine.nodes import (
     Str,
 )
 from screener.engine.tokens import FOREIGN_WORDS, KEYWORDS, ExprError, Token, tokenize
+from screener.utils import did_you_mean
 
 MAX_NESTING = 32
 MAX_TREE_DEPTH = 100
@@ -54,10 +55,9 @@ _TYPE_WORDS = {"num": "a number", "text": "text", "bool": "a condition (true/fal
 _CMP_OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 
-def suggest(name: str, candidates: object) -> str:
+def suggest(name: str, candidates: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest candidate, or '' when none is close."""
-    close = difflib.get_close_matches(name[:100], list(candidates), n=1, cutoff=0.6)  # type: ignore[call-overload]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return did_you_mean(name[:100], candidates)  # long user text is clipped first
 
 
 class _Parser:
