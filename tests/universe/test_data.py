@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from screener.universe import (
     sector_label,
     sub_segment_label,
 )
+from tests.paths import ROOT
 
-_ROOT = Path(__file__).resolve().parents[1]
+_ROOT = ROOT
 SNAPSHOT_CANDIDATES = (
     _ROOT / "screener" / "data" / "snapshot" / "snapshot.csv",
     _ROOT / "screener" / "data" / "sample" / "snapshot.csv",

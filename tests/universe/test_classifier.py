@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from screener.universe import SUB_SEGMENTS, UNCLASSIFIED, classify
+from tests.paths import RECORDED
 
 FIXTURES = Path(__file__).parent / "fixtures" / "profiles"
-RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "yahoo-recorded"
+RECORDED = RECORDED
 
 
 def _fixture_names() -> list[str]:

@@ -1,6 +1,6 @@
 """Hostile and malformed rule files: each one is one clear InputError, fast, and inert.
 
-Every file in tests/rule_corpus/ must be rejected by `load_ruleset` with exactly
+Every file in tests/engine/rule_corpus/ must be rejected by `load_ruleset` with exactly
 one `InputError` (exit status 2) whose message names the file, contains the
 fragment the file's `# expect:` comment promises, and carries no traceback. While
 loading, `eval`, `exec`, `compile`, `pandas.eval` and `DataFrame.query` are

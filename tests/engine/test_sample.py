@@ -8,16 +8,15 @@ does not drift with the calendar.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from screener.engine import evaluate, explain, load_ruleset
 from screener.engine.nodes import Call, Metric
+from tests.paths import ROOT
 
-SAMPLE = Path(__file__).resolve().parent.parent / "screener" / "data" / "snapshot"
+SAMPLE = ROOT / "screener" / "data" / "snapshot"
 TODAY = pd.Timestamp("2026-11-29")
 
 

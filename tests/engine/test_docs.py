@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,8 +19,9 @@ from screener.engine.evaluate import Evaluator, render
 from screener.engine.functions import FUNCTIONS
 from screener.engine.parser import infer_type, parse_expression
 from screener.engine.template import parse_template
+from tests.paths import ROOT
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+DOC = ROOT / "docs" / "rules.md"
 TEXT = DOC.read_text(encoding="utf-8")
 
 

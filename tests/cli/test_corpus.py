@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_engine_corpus import FILES
+from tests.engine.test_corpus import FILES
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from screener.catalog import SECTORS
+from tests.paths import ROOT
 
 
 def test_rules_list_shows_every_shipped_rule(run_cli) -> None:
@@ -163,7 +164,7 @@ def test_the_readme_override_example_is_valid(run_cli, tmp_path: Path) -> None:
     import re
     import textwrap
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (block,) = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
     example = tmp_path / "universe.toml"
     example.write_text(textwrap.dedent(block), encoding="utf-8")
