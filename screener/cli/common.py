@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from screener.data.store import Store
+    from screener.run import RunInputs, ScreenRun
+    from screener.select import Selection
 
 
 @dataclass
@@ -21,7 +27,7 @@ class AppState:
     debug: bool
 
 
-def open_store(state: AppState) -> Any:
+def open_store(state: AppState) -> Store:
     """The store of this invocation, to use as `with open_store(state) as store:`."""
     from screener.data.store import Store
 
@@ -62,9 +68,9 @@ def screen_run(
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
-    selection: Any = None,
-    prepare: Any = None,
-) -> Any:
+    selection: Selection | None = None,
+    prepare: Callable[[Store, RunInputs], str | None] | None = None,
+) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
     The inputs are loaded once, first: a bad rule file fails before the store is opened
