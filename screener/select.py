@@ -8,6 +8,7 @@ Missing values always sort last, whatever the direction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -79,3 +80,31 @@ def select_rows(
     if limit is not None:
         rows = rows.groupby("sector", sort=False, group_keys=False).head(limit)
     return rows
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows a user asked to see: filters, order and limit, as one value a run carries.
+
+    The sort is checked when the selection is made, so a bad `--sort` fails before any work.
+    """
+
+    sectors: tuple[str, ...] = ()
+    sort: str = "score:desc"
+    flagged: bool = False
+    min_score: float | None = None
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        parse_sort(self.sort)
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The selected rows of `frame`, in order (see `select_rows`)."""
+        return select_rows(
+            frame,
+            sectors=self.sectors,
+            sort=self.sort,
+            flagged=self.flagged,
+            min_score=self.min_score,
+            limit=self.limit,
+        )

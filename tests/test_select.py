@@ -70,3 +70,20 @@ def test_sort_by_a_metric_orders_within_sectors(run_cli) -> None:
         present = [v for v in values if v is not None]
         assert present == sorted(present)
         assert values[: len(present)] == present  # missing values last
+
+
+def test_a_selection_applies_what_select_rows_does() -> None:
+    from screener.select import Selection
+
+    selection = Selection(sectors=("switching",), sort="pe_fwd", limit=1)
+    expected = select_rows(FRAME, sectors=("switching",), sort="pe_fwd", limit=1)
+    assert list(selection.apply(FRAME).index) == list(expected.index) == ["S2"]
+    assert list(Selection().apply(FRAME).index) == list(select_rows(FRAME).index)
+    assert list(Selection(flagged=True, min_score=2).apply(FRAME).index) == ["O1"]
+
+
+def test_a_bad_sort_fails_when_the_selection_is_made() -> None:
+    from screener.select import Selection
+
+    with pytest.raises(InputError, match="--sort: unknown column 'pe_fwdd'"):
+        Selection(sort="pe_fwdd")

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from screener import table
 from screener.data.store import Store
-from screener.pipeline import run_screen
+from screener.run import load_inputs, run_screen
 from screener.select import select_rows
 
 WIDTHS = (80, 160)
@@ -22,7 +22,8 @@ TODAY = date(2026, 3, 1)  # fixed, so data ages (and stale flags) do not move wi
 
 
 def _result(tmp: Path):
-    return run_screen(store=Store(tmp / "golden.db"), source="sample", today=TODAY)
+    inputs = load_inputs(None, None)
+    return run_screen(Store(tmp / "golden.db"), inputs, source="sample", today=TODAY)
 
 
 def render(result, frame, width: int, **kwargs) -> str:

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from screener.data.store import Store
+    from screener.run import RunInputs, ScreenRun
+    from screener.select import Selection
 
 
 @dataclass
@@ -21,7 +27,8 @@ class AppState:
     debug: bool
 
 
-def open_store(state: AppState) -> Any:
+def open_store(state: AppState) -> Store:
+    """The store of this invocation, to use as `with open_store(state) as store:`."""
     from screener.data.store import Store
 
     return Store(state.db)
@@ -56,32 +63,32 @@ def echo_err(message: str) -> None:
     click.echo(message, err=True)
 
 
-def screen_result(
+def screen_run(
     state: AppState,
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
-    prepare: Any = None,
-) -> Any:
-    """Open the store, run the pipeline, close the store.
+    selection: Selection | None = None,
+    prepare: Callable[[Store, RunInputs], str | None] | None = None,
+) -> ScreenRun:
+    """Load the run's rules and universe, open the store, run the screen, close the store.
 
-    `prepare(store)`, when given, runs first on the open store (the refresh before a
-    screen) and returns why Yahoo could not be used, if it could not.
+    The inputs are loaded once, first: a bad rule file fails before the store is opened
+    or the network used. `prepare(store, inputs)`, when given, runs next on the open store
+    (the refresh before a screen) and returns why Yahoo could not be used, if it could not.
     """
-    from screener.pipeline import run_screen
+    from screener.run import load_inputs, run_screen
 
-    store = open_store(state)
-    try:
-        offline_reason = prepare(store) if prepare is not None else None
+    inputs = load_inputs(rule_paths, universe_file)
+    with open_store(state) as store:
+        offline_reason = prepare(store, inputs) if prepare is not None else None
         return run_screen(
-            store=store,
+            store,
+            inputs,
             source=source,  # type: ignore[arg-type]
-            rule_paths=rule_paths or None,
-            universe_file=universe_file,
+            selection=selection,
             offline_reason=offline_reason,
         )
-    finally:
-        store.close()
 
 
 def require_finite(value: float | None, name: str) -> float | None:

@@ -105,7 +105,7 @@ def refresh_command(
     """
     from screener.data.yahoo import yahoo_reachable
     from screener.errors import DataError, InputError
-    from screener.pipeline import load_companies
+    from screener.run import load_companies
     from screener.universe import normalize_ticker
 
     wanted = [normalize_ticker(t) for t in tickers]
@@ -118,11 +118,8 @@ def refresh_command(
     reachable, why = yahoo_reachable()
     if not reachable:
         raise DataError(f"Yahoo cannot be reached: {why}; nothing was changed")
-    store = open_store(state)
-    try:
+    with open_store(state) as store:
         summary = run_refresh(store, wanted, force=force)
-    finally:
-        store.close()
     for line in summary_lines(summary):
         click.echo(line)
     if summary.failed:

@@ -20,7 +20,7 @@ def rules() -> None:
 @output_format()
 def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
     """List the rules of a rule set (default: the shipped packs)."""
-    from screener.pipeline import load_rules
+    from screener.run import load_rules
 
     ruleset = load_rules(rule_paths or None)
     rows = [

@@ -17,7 +17,7 @@ from screener.cli.common import (
     min_score_option,
     output_format,
     rules_option,
-    screen_result,
+    screen_run,
     sector_option,
     source_option,
     stdout_console,
@@ -85,60 +85,49 @@ def screen(
     score, as_of. On a narrow terminal the least important columns are hidden whole.
     """
     from screener import export, report, table
-    from screener.select import parse_sort, select_rows
+    from screener.select import Selection
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
-    parse_sort(sort_key)  # a bad --sort fails before any work
+    selection = Selection(  # a bad --sort fails here, before any work
+        sectors=sectors, sort=sort_key, flagged=flagged, min_score=min_score, limit=limit
+    )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
-
-    def refresh_first(store: Any) -> str | None:
-        return _refresh_before_screen(store, rule_paths, universe_file)
-
-    result = screen_result(
+    run = screen_run(
         state,
         source,
         rule_paths,
         universe_file,
-        prepare=refresh_first if source == "auto" and not offline else None,
-    )
-    frame = select_rows(
-        result.frame,
-        sectors=sectors,
-        sort=sort_key,
-        flagged=flagged,
-        min_score=min_score,
-        limit=limit,
+        selection=selection,
+        prepare=_refresh_before_screen if source == "auto" and not offline else None,
     )
     if export_path is not None:
-        rows = report.to_rows(result, frame)
+        rows = report.to_rows(run, run.rows)
         export.write_atomic(export_path, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
         echo_err(f"exported {len(rows)} rows to {export_path}")
-    if fmt != "table" and result.banner:
-        echo_err(result.banner)  # machine formats carry `source` per row; people get the why
+    if fmt != "table" and run.banner:
+        echo_err(run.banner)  # machine formats carry `source` per row; people get the why
     if fmt == "json":
-        rows = report.json_rows(result, frame)
+        rows = report.json_rows(run, run.rows)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        click.echo(export.csv_text(report.to_rows(result, frame), report.ROW_FIELDS), nl=False)
+        click.echo(export.csv_text(report.to_rows(run, run.rows), report.ROW_FIELDS), nl=False)
     else:
         console = stdout_console()
-        console.print(table.render_table(result, frame, width=console.width, columns=column_keys))
+        console.print(table.render_table(run, run.rows, width=console.width, columns=column_keys))
 
 
-def _refresh_before_screen(
-    store: Any, rule_paths: tuple[Path, ...], universe_file: Path | None
-) -> str | None:
-    """Refresh stale data of the universe; return why Yahoo could not be used, if it could not."""
+def _refresh_before_screen(store: Any, inputs: Any) -> str | None:
+    """Refresh stale data of the run's universe; return why Yahoo could not be used, if so.
+
+    `inputs` were loaded (the rules checked) once, before: nothing is loaded again here.
+    """
     from screener.data.yahoo import yahoo_reachable
-    from screener.pipeline import load_companies, load_rules
 
-    load_rules(rule_paths or None)  # bad rule files fail before any network traffic
-    tickers = [c.ticker for c in load_companies(universe_file)]
     reachable, why = yahoo_reachable()
     if not reachable:
         return why
-    summary = run_refresh(store, tickers, force=False)
+    summary = run_refresh(store, inputs.tickers, force=False)
     if summary.fetched or summary.failed or summary.not_found:
         lines = summary_lines(summary)
         echo_err(lines[0])
@@ -193,11 +182,11 @@ def explain(
     from screener.universe import normalize_ticker
 
     symbol = normalize_ticker(ticker)
-    result = screen_result(state, source, rule_paths, universe_file)
+    run = screen_run(state, source, rule_paths, universe_file)
     if fmt == "json":
-        click.echo(json.dumps(explanation_rows(result, symbol), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(explanation_rows(run, symbol), ensure_ascii=False, indent=2))
     else:
-        stdout_console().print(render_explanation(result, symbol))
+        stdout_console().print(render_explanation(run, symbol))
 
 
 def _clip(line: str, width: int) -> str:
@@ -233,15 +222,15 @@ def plot(
 
     from screener.errors import InputError
     from screener.plot import chart_key, points_for, save_png, terminal_chart
+    from screener.select import Selection
     from screener.universe import sector_label
 
     if png_path is not None and png_path.suffix.lower() != ".png":
         raise InputError(f"{png_path}: the --png path must end in .png")
-    result = screen_result(state, source, rule_paths, universe_file)
-    points = points_for(result.frame, sector)
-    label = "SAMPLE data" if result.source == "sample" else "Yahoo data"
-    dates = result.frame.loc[result.frame["sector"] == sector, "as_of"].dropna()
-    span = f", as of {dates.min()} … {dates.max()}" if not dates.empty else ""
+    run = screen_run(state, source, rule_paths, universe_file, selection=Selection((sector,)))
+    points = points_for(run.frame, sector)
+    label = "SAMPLE data" if run.source == "sample" else "Yahoo data"
+    span = f", as of {run.as_of_range[0]} … {run.as_of_range[1]}" if run.as_of_range else ""
     title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label}{span})"
     console = stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")
@@ -251,7 +240,7 @@ def plot(
     chart = terminal_chart(points, width=console.width, height=height, color=color, title="")
     click.echo(chart)
     names = {
-        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in result.frame.iterrows()
+        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in run.frame.iterrows()
     }
     for line in chart_key(points, names):
         click.echo(_clip(line, console.width))

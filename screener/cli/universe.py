@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -30,7 +31,7 @@ def universe() -> None:
 @universe_option
 def universe_list(sectors: tuple[str, ...], fmt: str, universe_file: Path | None) -> None:
     """List the universe (built-in list merged with your overrides)."""
-    from screener.pipeline import load_companies
+    from screener.run import load_companies
 
     companies = load_companies(universe_file)
     if sectors:
@@ -48,7 +49,7 @@ def universe_list(sectors: tuple[str, ...], fmt: str, universe_file: Path | None
 def universe_show(ticker: str, universe_file: Path | None) -> None:
     """Show one company of the universe and why it is there."""
     from screener.errors import InputError
-    from screener.pipeline import load_companies
+    from screener.run import load_companies
     from screener.universe import normalize_ticker, sector_label, sub_segment_label
 
     symbol = normalize_ticker(ticker)
@@ -91,7 +92,7 @@ def universe_classify(
         raise click.UsageError("--profile describes one company: give exactly one TICKER")
     rows = []
     store = None
-    try:
+    with ExitStack() as stack:
         for raw in tickers:
             symbol = normalize_ticker(raw)
             if profile_file is not None:
@@ -102,7 +103,8 @@ def universe_classify(
                 if not isinstance(profile, dict):
                     raise InputError(f"{profile_file}: a profile must be a JSON object")
             else:
-                store = store or open_store(state)
+                if store is None:  # opened only when a stored profile is needed
+                    store = stack.enter_context(open_store(state))
                 profile = store.profile(symbol)
                 if profile is None:
                     raise DataError(
@@ -120,9 +122,6 @@ def universe_classify(
                     "reason": verdict.reason,
                 }
             )
-    finally:
-        if store is not None:
-            store.close()
     print_rows(rows, fmt, ["ticker", "sector", "sub_segment", "confidence", "evidence", "reason"])
 
 
@@ -150,7 +149,7 @@ def universe_discover(
     """
     from screener.data.yahoo import YahooProvider, yahoo_reachable
     from screener.errors import DataError
-    from screener.pipeline import load_companies
+    from screener.run import load_companies
     from screener.universe.discover import PROPOSAL_COLUMNS, discover
 
     companies = load_companies(universe_file)

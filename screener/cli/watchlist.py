@@ -49,42 +49,35 @@ def watchlist_save(
 ) -> None:
     """Run the screen and save its rows as a new run of watchlist NAME."""
     from screener import report
-    from screener.pipeline import run_screen
-    from screener.select import select_rows
+    from screener.run import load_inputs, run_screen
+    from screener.select import Selection
     from screener.watchlist import rules_fingerprint, validate_name
 
     validate_name(name)
-    store = open_store(state)
-    try:
-        result = run_screen(
-            store=store,
-            source=source,  # type: ignore[arg-type]
-            rule_paths=rule_paths or None,
-            universe_file=universe_file,
-        )
-        frame = select_rows(result.frame, sectors=sectors, flagged=flagged, min_score=min_score)
-        rows = report.to_rows(result, frame)
-        dates = frame["as_of"].dropna()
+    selection = Selection(sectors=sectors, flagged=flagged, min_score=min_score)
+    inputs = load_inputs(rule_paths, universe_file)
+    with open_store(state) as store:
+        run = run_screen(store, inputs, source=source, selection=selection)  # type: ignore[arg-type]
+        rows = report.to_rows(run, run.rows)
+        as_of_min, as_of_max = run.as_of_range or (None, None)
         run_id = store.save_watchlist_run(
             name,
             {
-                "source": result.source,
-                "as_of_min": str(dates.min()) if not dates.empty else None,
-                "as_of_max": str(dates.max()) if not dates.empty else None,
-                "rules_hash": rules_fingerprint(result.ruleset.rules),
-                "rules": [rule.id for rule in result.ruleset.rules],
+                "source": run.source,
+                "as_of_min": as_of_min,
+                "as_of_max": as_of_max,
+                "rules_hash": rules_fingerprint(run.ruleset.rules),
+                "rules": [rule.id for rule in run.ruleset.rules],
                 "filters": {
-                    "source": source,
-                    "sectors": sorted(sectors),
-                    "flagged": flagged,
-                    "min_score": min_score,
+                    "source": run.requested_source,
+                    "sectors": sorted(run.selection.sectors),
+                    "flagged": run.selection.flagged,
+                    "min_score": run.selection.min_score,
                 },
             },
             rows,
         )
-    finally:
-        store.close()
-    label = " (SAMPLE data)" if result.source == "sample" else ""
+    label = " (SAMPLE data)" if run.source == "sample" else ""
     click.echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
 
 
@@ -93,11 +86,8 @@ def watchlist_save(
 @click.pass_obj
 def watchlist_list(state: AppState, fmt: str) -> None:
     """List saved watchlists with their number of runs."""
-    store = open_store(state)
-    try:
+    with open_store(state) as store:
         runs = store.watchlist_runs()
-    finally:
-        store.close()
     by_name: dict[str, dict[str, Any]] = {}
     for run in runs:
         entry = by_name.setdefault(run["name"], {"name": run["name"], "runs": 0})
@@ -138,12 +128,9 @@ def _saved_rows(
     state: AppState, name: str, run_id: int | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One saved run of a watchlist (the latest unless `run_id`) and its rows."""
-    store = open_store(state)
-    try:
+    with open_store(state) as store:
         run = _watchlist_run(store, name, run_id)
         return run, store.watchlist_rows(run["id"])
-    finally:
-        store.close()
 
 
 @watchlist.command("show")
@@ -191,8 +178,7 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
     from screener.errors import InputError
     from screener.watchlist import DIFF_COLUMNS, diff_lines, diff_rows, diff_runs
 
-    store = open_store(state)
-    try:
+    with open_store(state) as store:
         latest = _watchlist_run(store, name, None)
         if against is None:
             runs = store.watchlist_runs(name)
@@ -207,8 +193,6 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
             old_rules=base["rules_hash"],
             new_rules=latest["rules_hash"],
         )
-    finally:
-        store.close()
     if fmt != "table":
         print_rows(diff_rows(diff), fmt, list(DIFF_COLUMNS))
         return
@@ -264,11 +248,8 @@ def watchlist_rm(state: AppState, name: str) -> None:
     from screener.watchlist import validate_name
 
     validate_name(name)
-    store = open_store(state)
-    try:
+    with open_store(state) as store:
         removed = store.delete_watchlist(name)
-    finally:
-        store.close()
     if not removed:
         raise InputError(f"no watchlist named '{name}'")
     click.echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")

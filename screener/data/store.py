@@ -12,9 +12,10 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -25,6 +26,8 @@ from screener.utils import finite_float
 
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
+APPLICATION = "screener"  # the identity row: meta `application`
+SCHEMA_VERSION = 1  # SQLite's user_version; 0 (unset) in stores made before issue 9
 
 
 def default_db_path() -> Path:
@@ -59,8 +62,151 @@ def _enable_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
             time.sleep(0.1)
 
 
+@dataclass(frozen=True)
+class Table:
+    """One table of the store: its columns (in order), primary key and indexes."""
+
+    name: str
+    columns: dict[str, type]
+    pk: str | tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+
+def _snapshot_columns() -> dict[str, type]:
+    columns: dict[str, type] = {
+        "ticker": str,
+        "source": str,
+        "as_of": str,
+        "fetched_at": str,
+        "currency": str,
+        "financial_currency": str,
+        "source_url": str,
+        "notes": str,
+        "extra": str,
+    }
+    columns.update({name: float for name in sorted(NUMERIC_METRICS)})
+    return columns
+
+
+#: The whole schema. A column added here is added to older files when they are opened
+#: (a catalogue that grew, `filters` on watchlist runs); bump SCHEMA_VERSION with it.
+TABLES: tuple[Table, ...] = (
+    Table("meta", {"key": str, "value": str}, pk="key"),
+    Table(
+        "companies",
+        {
+            "ticker": str,
+            "name_en": str,
+            "name_zh": str,
+            "exchange": str,
+            "market": str,
+            "currency": str,
+            "financial_currency": str,
+            "sector": str,
+            "sub_segment": str,
+            "profile": str,
+            "profile_as_of": str,
+            "updated_at": str,
+        },
+        pk="ticker",
+    ),
+    Table("snapshots", _snapshot_columns(), pk=("ticker", "source", "as_of")),
+    Table(
+        "prices",
+        {
+            "ticker": str,
+            "date": str,
+            "open": float,
+            "high": float,
+            "low": float,
+            "close": float,
+            "volume": float,
+            "source": str,
+        },
+        pk=("ticker", "date"),
+    ),
+    Table(
+        "valuation_history",
+        {"ticker": str, "source": str, "metric": str, "date": str, "value": float},
+        pk=("ticker", "source", "metric", "date"),
+    ),
+    Table(
+        "fx_rates",
+        {"currency": str, "date": str, "units_per_usd": float, "source": str, "note": str},
+        pk=("currency", "date"),
+    ),
+    Table(
+        "fetch_log",
+        {
+            "id": int,
+            "ticker": str,
+            "kind": str,
+            "at": str,
+            "outcome": str,
+            "detail": str,
+            "requests": int,
+        },
+        pk="id",
+        indexes=(("ticker", "kind", "at"),),
+    ),
+    Table(
+        "watchlist_runs",
+        {
+            "id": int,
+            "name": str,
+            "saved_at": str,
+            "source": str,
+            "as_of_min": str,
+            "as_of_max": str,
+            "rules_hash": str,
+            "rules": str,
+            "row_count": int,
+            "filters": str,
+        },
+        pk="id",
+        indexes=(("name", "id"),),
+    ),
+    Table(
+        "watchlist_rows",
+        {"run_id": int, "ticker": str, "score": float, "flags": str, "data": str},
+        pk=("run_id", "ticker"),
+    ),
+)
+TABLE_NAMES: frozenset[str] = frozenset(t.name for t in TABLES)
+
+Layout = Literal["new", "screener", "legacy", "foreign"]
+
+
+def store_layout(tables: Iterable[str], application: str | None) -> Layout:
+    """What kind of SQLite file this is, from its table names and its identity row.
+
+    new: no tables yet; screener: says it is ours; legacy: made by screener before the
+    identity row (only screener's tables); foreign: someone else's tables and no identity.
+    """
+    names = {t for t in tables if not t.startswith("sqlite_")}
+    if application == APPLICATION:
+        return "screener"
+    if not names:
+        return "new"
+    if application is None and names <= TABLE_NAMES:
+        return "legacy"
+    return "foreign"
+
+
+def _is_read_only(exc: BaseException) -> bool:
+    """True for SQLite's "attempt to write a readonly database" (file, mount or query_only)."""
+    cause = exc.__cause__ if isinstance(exc, DataError) else exc
+    return (
+        isinstance(cause, sqlite3.Error)
+        and cause.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY
+    )
+
+
 class Store:
-    """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file."""
+    """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file.
+
+    Use it as `with Store(path) as store:`; it closes on the way out.
+    """
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path not in (None, ":memory:") else path
@@ -80,87 +226,79 @@ class Store:
         except (sqlite3.DatabaseError, OSError) as exc:
             raise DataError(f"{self.path}: cannot open the store: {exc}") from exc
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.db.close()
 
     # -- schema ---------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        """SQLite's `user_version` of the file: SCHEMA_VERSION once screener has opened it."""
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def application(self) -> str | None:
+        """The identity row (`application` in meta): "screener" for a store of ours."""
+        return self.get_meta("application")
+
+    @property
+    def layout(self) -> Layout:
+        return store_layout(self.db.table_names(), self.application)
+
     def _create_schema(self) -> None:
-        with self.transaction():
-            self.db["companies"].create(
-                {
-                    "ticker": str,
-                    "name_en": str,
-                    "name_zh": str,
-                    "exchange": str,
-                    "market": str,
-                    "currency": str,
-                    "financial_currency": str,
-                    "sector": str,
-                    "sub_segment": str,
-                    "profile": str,
-                    "profile_as_of": str,
-                    "updated_at": str,
-                },
-                pk="ticker",
-                if_not_exists=True,
-            )
-            snapshot_columns: dict[str, Any] = {
-                "ticker": str,
-                "source": str,
-                "as_of": str,
-                "fetched_at": str,
-                "currency": str,
-                "financial_currency": str,
-                "source_url": str,
-                "notes": str,
-                "extra": str,
-            }
-            snapshot_columns.update({name: float for name in sorted(NUMERIC_METRICS)})
-            self.db["snapshots"].create(
-                snapshot_columns, pk=("ticker", "source", "as_of"), if_not_exists=True
-            )
-            # A catalogue that grew since the file was made: add the new columns.
-            existing = set(self.db["snapshots"].columns_dict)
-            for name in sorted(NUMERIC_METRICS - existing):
-                self.db["snapshots"].add_column(name, float)
-            self.db["prices"].create(
-                {
-                    "ticker": str,
-                    "date": str,
-                    "open": float,
-                    "high": float,
-                    "low": float,
-                    "close": float,
-                    "volume": float,
-                    "source": str,
-                },
-                pk=("ticker", "date"),
-                if_not_exists=True,
-            )
-            self.db["valuation_history"].create(
-                {"ticker": str, "source": str, "metric": str, "date": str, "value": float},
-                pk=("ticker", "source", "metric", "date"),
-                if_not_exists=True,
-            )
-            self.db["fx_rates"].create(
-                {"currency": str, "date": str, "units_per_usd": float, "source": str, "note": str},
-                pk=("currency", "date"),
-                if_not_exists=True,
-            )
-            self.db["fetch_log"].create(
-                {
-                    "id": int,
-                    "ticker": str,
-                    "kind": str,
-                    "at": str,
-                    "outcome": str,
-                    "detail": str,
-                    "requests": int,
-                },
-                pk="id",
-                if_not_exists=True,
-            )
-            self.db["fetch_log"].create_index(["ticker", "kind", "at"], if_not_exists=True)
+        """Bring the file to the schema in TABLES, writing only when something is missing.
+
+        A new file, or one made by an older screener, gets the identity row and the schema
+        version; a foreign file gets screener's tables but no identity (so it can still be
+        told apart). A file that is already current is only read, and a read-only one that
+        is not is used as it is: reading still works.
+        """
+        layout = self.layout
+        stamp = layout in ("new", "legacy") or (
+            layout == "screener" and self.schema_version < SCHEMA_VERSION
+        )
+        if not stamp and not self._missing_schema():
+            return
+        try:
+            with self.transaction() as db:
+                for table in TABLES:
+                    db[table.name].create(table.columns, pk=table.pk, if_not_exists=True)
+                    existing = set(db[table.name].columns_dict)
+                    for name, kind in table.columns.items():
+                        if name not in existing:  # a column newer than the file
+                            db[table.name].add_column(name, kind)
+                    for columns in table.indexes:
+                        db[table.name].create_index(list(columns), if_not_exists=True)
+                if stamp:
+                    db["meta"].upsert({"key": "application", "value": APPLICATION}, pk="key")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except DataError as exc:
+            if not _is_read_only(exc) or layout in ("new", "foreign"):
+                raise
+            # A read-only store of ours that an older screener made: read it as it is.
+
+    def _has_table(self, name: str) -> bool:
+        """False only in a read-only store an older screener made (before `name` existed)."""
+        return name in self.db.table_names()
+
+    def _missing_schema(self) -> bool:
+        """True when a table, column or index of TABLES is not in the file."""
+        present = set(self.db.table_names())
+        for table in TABLES:
+            if table.name not in present:
+                return True
+            handle = self.db[table.name]
+            if set(table.columns) - set(handle.columns_dict):  # type: ignore[union-attr]
+                return True
+            indexed = {tuple(index.columns) for index in handle.indexes}  # type: ignore[union-attr]
+            if any(columns not in indexed for columns in table.indexes):
+                return True
+        return False
 
     # -- transactions ---------------------------------------------------------
     @contextmanager
@@ -191,7 +329,7 @@ class Store:
 
     # -- small key/value facts about the store ---------------------------------
     def get_meta(self, key: str) -> str | None:
-        if "meta" not in self.db.table_names():
+        if not self._has_table("meta"):
             return None
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
         return None if row is None else str(row[0])
@@ -413,37 +551,10 @@ class Store:
         return value if isinstance(value, dict) else None
 
     # -- watchlists: saved runs -------------------------------------------------
-    def _ensure_watchlist_tables(self) -> None:
-        with self.transaction() as db:
-            db["watchlist_runs"].create(
-                {
-                    "id": int,
-                    "name": str,
-                    "saved_at": str,
-                    "source": str,
-                    "as_of_min": str,
-                    "as_of_max": str,
-                    "rules_hash": str,
-                    "rules": str,
-                    "row_count": int,
-                },
-                pk="id",
-                if_not_exists=True,
-            )
-            db["watchlist_runs"].create_index(["name", "id"], if_not_exists=True)
-            if "filters" not in db["watchlist_runs"].columns_dict:  # files made before filters
-                db["watchlist_runs"].add_column("filters", str)
-            db["watchlist_rows"].create(
-                {"run_id": int, "ticker": str, "score": float, "flags": str, "data": str},
-                pk=("run_id", "ticker"),
-                if_not_exists=True,
-            )
-
     def save_watchlist_run(
         self, name: str, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
     ) -> int:
         """Save one run of a watchlist (its rows and how they were made), all or nothing."""
-        self._ensure_watchlist_tables()
         rows = list(rows)
         with self.transaction() as db:
             table = db["watchlist_runs"]
@@ -475,12 +586,14 @@ class Store:
 
     def watchlist_runs(self, name: str | None = None) -> list[dict[str, Any]]:
         """Saved runs, oldest first (of one watchlist when `name` is given)."""
-        self._ensure_watchlist_tables()
+        if not self._has_table("watchlist_runs"):
+            return []
         sql = "select * from watchlist_runs" + (" where name = ?" if name else "") + " order by id"
         return list(self.db.query(sql, [name] if name else []))
 
     def watchlist_rows(self, run_id: int) -> list[dict[str, Any]]:
-        self._ensure_watchlist_tables()
+        if not self._has_table("watchlist_rows"):
+            return []
         return [
             json.loads(row["data"])
             for row in self.db.query(
@@ -490,7 +603,6 @@ class Store:
 
     def delete_watchlist(self, name: str) -> int:
         """Delete every saved run of a watchlist; returns how many runs went."""
-        self._ensure_watchlist_tables()
         with self.transaction() as db:
             ids = [
                 r["id"] for r in db.query("select id from watchlist_runs where name = ?", [name])

@@ -7,7 +7,7 @@
 See docs/rules.md for the language.
 """
 
-from screener.engine.evaluate import Evaluation, Evaluator, evaluate
+from screener.engine.evaluate import Evaluation, Evaluator, evaluate, history_percentile
 from screener.engine.explain import RuleExplanation, explain
 from screener.engine.parser import parse_condition, parse_expression
 from screener.engine.ruleset import Rule, RuleSet, load_ruleset
@@ -22,6 +22,7 @@ __all__ = [
     "RuleSet",
     "evaluate",
     "explain",
+    "history_percentile",
     "load_ruleset",
     "parse_condition",
     "parse_expression",

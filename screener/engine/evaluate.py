@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from screener.catalog import POSITIVE_MULTIPLES, TEXT_METRICS
-from screener.engine.functions import MIN_HISTORY_POINTS
+from screener.engine.functions import HISTORY_ARG_METRICS, MIN_HISTORY_POINTS
 from screener.engine.nodes import (
     Between,
     BinOp,
@@ -509,3 +509,17 @@ def evaluate(
         matrix=pd.DataFrame(matrix, index=index, columns=list(ruleset.ids), dtype=bool),
         unknown=pd.DataFrame(unknown, index=index, columns=list(ruleset.ids), dtype=bool),
     )
+
+
+def history_percentile(
+    frame: pd.DataFrame, history: pd.DataFrame | None, metric: str
+) -> pd.Series:
+    """`hist_pct(metric)` for every row, as a rule computes it; no expression is parsed.
+
+    The table's `P/E pct` column is this over `pe_ttm`, so what the table shows and what
+    a rule such as `hist_pct(pe_ttm) < 0.2` tests are the same number. Pure.
+    """
+    if metric not in HISTORY_ARG_METRICS:
+        raise ValueError(f"hist_pct takes a metric with a history, not {metric!r}")
+    values = Evaluator(frame, history).value(Call("hist_pct", (Metric(metric),)))
+    return pd.Series(values, index=frame.index, dtype="float64")

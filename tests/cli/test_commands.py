@@ -12,7 +12,7 @@ from tests.paths import ROOT
 
 
 def test_rules_list_shows_every_shipped_rule(run_cli) -> None:
-    from screener.pipeline import load_rules
+    from screener.run import load_rules
 
     ids = [rule.id for rule in load_rules(None).rules]
     result = run_cli("rules", "list", "--format", "json")
@@ -41,7 +41,7 @@ def test_rules_check_accepts_good_and_rejects_bad(run_cli, tmp_path: Path) -> No
 
 
 def test_explain_shows_every_rule_with_its_inputs(run_cli) -> None:
-    from screener.pipeline import load_rules
+    from screener.run import load_rules
 
     result = run_cli("explain", "300308.SZ", "--source", "sample")
     assert result.status == 0, result.err
@@ -147,7 +147,7 @@ def test_a_group_alone_prints_its_help(run_cli, cmd: list[str]) -> None:
 
 
 def test_rules_can_be_added_to_the_shipped_packs(run_cli, tmp_path: Path) -> None:
-    from screener.pipeline import load_rules
+    from screener.run import load_rules
 
     mine = tmp_path / "mine.toml"
     mine.write_text(

@@ -13,13 +13,13 @@ from tests.engine.test_corpus import FILES
 @pytest.fixture
 def no_data(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rule files are checked before any data is touched: reading data fails the test."""
-    import screener.pipeline as pipeline
+    import screener.run as run
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("data was loaded before the rules were checked")
 
-    monkeypatch.setattr(pipeline, "load_sample_into", refuse)
-    monkeypatch.setattr(pipeline, "build_frame", refuse)
+    monkeypatch.setattr(run, "load_sample_into", refuse)
+    monkeypatch.setattr(run, "build_frame", refuse)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

@@ -1,0 +1,268 @@
+"""One screening run -> one `ScreenRun`, the object every view of a screen takes as it is.
+
+Two steps, so the CLI can refresh in between without loading anything twice:
+
+    inputs = load_inputs(rule_paths, universe_file)   # a bad rule file fails here, before any I/O
+    ...refresh the store for inputs.tickers, learn why Yahoo could not be used, if it could not...
+    run = run_screen(store, inputs, source="auto", selection=Selection(...), offline_reason=why)
+
+The source and the banner are decided in one place (`decide_source`, pure), the company
+table is built once from the universe, and the run carries the user's selection and the
+as-of range of the rows it shows. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from screener.data.provider import SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.data.sample import SampleProvider
+from screener.data.store import Store
+from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
+from screener.errors import InputError
+from screener.frame import build_frame, history_frame
+from screener.metrics import fx_quotes
+from screener.resources import shipped_rules_dir
+from screener.select import Selection
+from screener.universe import Company, find_config_overrides, load_universe
+
+SourceChoice = Literal["auto", "sample", "store"]
+
+CLOSES_DAYS = 365  # the sparkline's year of daily closes
+
+
+# -- the inputs: loaded once -------------------------------------------------------
+
+
+def load_companies(universe_file: Path | None) -> list[Company]:
+    """The universe: built-in list merged with `universe_file`, else the config-folder file."""
+    return load_universe(universe_file or find_config_overrides())
+
+
+def load_rules(paths: Sequence[Path] | None) -> RuleSet:
+    """The rule set: the given files/folders, or the shipped packs.
+
+    A path written `+PATH` adds to the shipped packs instead of replacing them.
+    """
+    if not paths:
+        return load_ruleset([shipped_rules_dir()])
+    extra = [str(p)[1:].strip() for p in paths if str(p).startswith("+")]
+    if not all(extra):
+        raise InputError("--rules +PATH: a rule file or folder must follow the '+'")
+    added = [Path(text) for text in extra]
+    given = [p for p in paths if not str(p).startswith("+")]
+    if added:
+        return load_ruleset([shipped_rules_dir(), *given, *added])
+    return load_ruleset(list(given))
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run is made from besides the store: the checked rules and the universe."""
+
+    ruleset: RuleSet
+    universe: Mapping[str, Company]  # by ticker, in the universe's order
+
+    @property
+    def tickers(self) -> list[str]:
+        return list(self.universe)
+
+
+def load_inputs(rule_paths: Sequence[Path] | None, universe_file: Path | None) -> RunInputs:
+    """Load and check the rules, then the universe; touches neither the store nor the network."""
+    ruleset = load_rules(rule_paths or None)
+    universe = {c.ticker: c for c in load_companies(universe_file)}
+    return RunInputs(ruleset=ruleset, universe=universe)
+
+
+# -- where the figures come from, and what the banner says about it ------------------
+
+
+@dataclass(frozen=True)
+class SourceDecision:
+    """The source a run reads (YAHOO_SOURCE or SAMPLE_SOURCE) and the banner that says why."""
+
+    source: str
+    banner: str | None
+
+
+def decide_source(
+    requested: SourceChoice, has_live_data: bool, offline_reason: str | None
+) -> SourceDecision:
+    """Pick the source and write its banner, from what was asked and what the store holds.
+
+    `offline_reason` says why Yahoo could not be used for a refresh (None: it was, or
+    nobody tried). Pure, so every combination is tested in one table.
+    """
+    if requested != "sample" and has_live_data:
+        if not offline_reason:
+            return SourceDecision(YAHOO_SOURCE, None)
+        return SourceDecision(
+            YAHOO_SOURCE,
+            f"OFFLINE: Yahoo could not be reached ({offline_reason}); showing the data "
+            "already in the store, as of the dates shown.",
+        )
+    if requested == "store":  # empty: the run shows an empty table and says why
+        return SourceDecision(
+            YAHOO_SOURCE, "The store holds no live data yet: run `screener refresh` first."
+        )
+    if requested == "sample":
+        return SourceDecision(
+            SAMPLE_SOURCE,
+            "SAMPLE DATA (--source sample): the bundled snapshot of real figures read from "
+            "public pages, dated per row; not current market data.",
+        )
+    why = (
+        f"Yahoo could not be reached ({offline_reason}) and the store holds no live data"
+        if offline_reason
+        else "no live data in the store"
+    )
+    return SourceDecision(
+        SAMPLE_SOURCE,
+        f"SAMPLE DATA: {why}, so this run uses the bundled sample snapshot (real "
+        "figures read from public pages, dated per row; not current market data and "
+        "not Yahoo's numbers).",
+    )
+
+
+def load_sample_into(store: Store) -> None:
+    """Put the bundled sample through the store, as any provider's data would go.
+
+    Done once per version of the bundled files (a fingerprint in the store says which),
+    so later sample runs only read, and work on a read-only store. Only the figures go
+    in: company descriptions come from the universe at run time.
+    """
+    fingerprint = SampleProvider.fingerprint()
+    if store.get_meta("sample_fingerprint") == fingerprint:
+        return
+    provider = SampleProvider()
+    with store.transaction():
+        store.save_fx_rates(provider.fx_rates())
+        for bundle in provider.fetch():
+            store.save_bundle(bundle)
+        store.set_meta("sample_fingerprint", fingerprint)
+
+
+# -- the run ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ScreenRun:
+    """One evaluated screening run: what `screen`, `explain`, `plot` and `watchlist save` show.
+
+    `frame` holds every universe company with data (metrics, flags, score, reasons);
+    `rows` is the part the selection keeps, in its order; `as_of_range` is that of `rows`.
+    """
+
+    frame: pd.DataFrame
+    history: pd.DataFrame
+    ruleset: RuleSet
+    evaluation: Evaluation
+    universe: Mapping[str, Company]
+    source: str  # the source read: SAMPLE_SOURCE or YAHOO_SOURCE
+    banner: str | None
+    requested_source: SourceChoice = "auto"
+    selection: Selection = field(default_factory=Selection)
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    closes: dict[str, list[float]] = field(default_factory=dict)  # last year's daily closes
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The selected rows, in the selection's order."""
+        return self.selection.apply(self.frame)
+
+    @property
+    def as_of_range(self) -> tuple[str, str] | None:
+        """Oldest and newest as-of date of the rows shown; None when none has a date."""
+        dates = self.rows["as_of"].dropna()
+        if dates.empty:
+            return None
+        return str(dates.min()), str(dates.max())
+
+    @property
+    def universe_counts(self) -> dict[str, int]:
+        """Companies per sector in the universe (with data or not)."""
+        counts: dict[str, int] = {}
+        for company in self.universe.values():
+            counts[company.sector] = counts.get(company.sector, 0) + 1
+        return counts
+
+    @property
+    def universe_names(self) -> dict[str, str]:
+        """Every universe ticker -> its English name."""
+        return {t: c.name_en for t, c in self.universe.items()}
+
+
+def describe(company: Company) -> dict[str, Any]:
+    """The universe's description of a company, as the frame's descriptive columns take it."""
+    return {
+        "ticker": company.ticker,
+        "name_en": company.name_en,
+        "name_zh": company.name_zh,
+        "exchange": company.exchange,
+        "market": company.market,
+        "currency": company.currency,
+        "sector": company.sector,
+        "sub_segment": company.sub_segment,
+    }
+
+
+def run_screen(
+    store: Store,
+    inputs: RunInputs,
+    *,
+    source: SourceChoice = "auto",
+    selection: Selection | None = None,
+    offline_reason: str | None = None,
+    today: date | None = None,
+) -> ScreenRun:
+    """Run the universe through the stored data and the rules; nothing is loaded twice."""
+    today = today or date.today()
+    universe = inputs.universe
+    decision = decide_source(
+        source, source != "sample" and store.has_snapshots(YAHOO_SOURCE), offline_reason
+    )
+    if decision.source == SAMPLE_SOURCE:
+        load_sample_into(store)
+    companies = {ticker: describe(company) for ticker, company in universe.items()}
+    frame, provenance = build_frame(
+        store.latest_snapshots(decision.source), companies, fx_quotes(store.fx_rates()), today
+    )
+    frame["source"] = decision.source
+    # Only companies of the universe are screened (a stored ticker the user removed drops out).
+    frame = frame[frame.index.isin(list(universe))]
+    # Each company counts once in sector statistics: secondary listings and the adjacent
+    # group are evaluated but left out of medians, ranks and peer groups.
+    frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
+    history = history_frame(store.valuation_history(decision.source), frame["as_of"].to_dict())
+    frame = frame.assign(pe_hist_pct=history_percentile(frame, history, "pe_ttm"))
+    evaluation = evaluate(inputs.ruleset, frame, history)
+    frame = frame.assign(
+        flags=evaluation.fired.reindex(frame.index),
+        score=evaluation.score.reindex(frame.index).astype("float64"),
+        reasons=evaluation.reasons.reindex(frame.index),
+    )
+    closes: dict[str, list[float]] = {}
+    if decision.source == YAHOO_SOURCE:
+        since = (pd.Timestamp(today) - pd.Timedelta(days=CLOSES_DAYS)).date().isoformat()
+        closes = {t: c for t, c in store.recent_closes(since).items() if t in universe}
+    return ScreenRun(
+        frame=frame,
+        history=history,
+        ruleset=inputs.ruleset,
+        evaluation=evaluation,
+        universe=universe,
+        source=decision.source,
+        banner=decision.banner,
+        requested_source=source,
+        selection=selection or Selection(),
+        provenance=provenance,
+        closes=closes,
+    )

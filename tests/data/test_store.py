@@ -1,0 +1,161 @@
+"""The store's own contract: a context manager, one schema with a version and an identity."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from screener.data import store as store_module
+from screener.data.store import APPLICATION, SCHEMA_VERSION, TABLES, Store, store_layout
+
+OLD_SCHEMA = Path(__file__).with_name("store_v0.sql")
+
+
+def _old_store(path: Path) -> None:
+    """A store as screener made it before issue 9: its tables, no identity, no version."""
+    conn = sqlite3.connect(path)
+    conn.executescript(OLD_SCHEMA.read_text(encoding="utf-8"))
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("insert into meta values ('sample_fingerprint', 'abc')")
+    conn.execute("insert into companies (ticker, name_en) values ('LITE', 'Lumentum')")
+    conn.commit()
+    conn.close()
+
+
+def _tables(path: Path) -> dict[str, set[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+        return {n: {r[1] for r in conn.execute(f"pragma table_info('{n}')")} for n in names}
+    finally:
+        conn.close()
+
+
+def _open_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on the store opens every file read-only, as on a read-only mount.
+
+    (Tests may run as root, where file permissions would not stop a write.)
+    """
+    real = sqlite3.connect
+
+    def connect(database: str, **kwargs: object) -> sqlite3.Connection:
+        return real(f"file:{database}?mode=ro", uri=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+
+
+def test_the_context_manager_closes_the_store(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        assert store.has_snapshots() is False
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        store.db.execute("select 1")
+
+
+def test_the_context_manager_closes_on_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), Store(tmp_path / "s.db") as store:
+        raise RuntimeError("boom")
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.db.execute("select 1")
+
+
+def test_a_new_store_has_the_whole_schema_a_version_and_an_identity(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        assert store.application == APPLICATION == "screener"
+        assert store.schema_version == SCHEMA_VERSION >= 1
+        assert store.layout == "screener"
+    tables = _tables(tmp_path / "s.db")
+    for table in TABLES:  # meta and the watchlist tables too, before any watchlist is saved
+        assert set(table.columns) == tables[table.name], table.name
+
+
+def test_an_old_layout_store_opens_and_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_store(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("alter table watchlist_runs drop column filters")  # older still
+    with Store(path) as store:
+        assert store.application == "screener" and store.schema_version == SCHEMA_VERSION
+        assert store.get_meta("sample_fingerprint") == "abc"  # what it held is kept
+        assert [c["ticker"] for c in store.companies()] == ["LITE"]
+        assert store.watchlist_runs() == []
+    assert "filters" in _tables(path)["watchlist_runs"]
+
+
+def test_a_current_store_is_only_read_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store(path).close()
+    before = path.stat().st_mtime_ns
+    with Store(path) as store:
+        assert store.db.conn.total_changes == 0
+    assert path.stat().st_mtime_ns == before
+
+
+def test_a_read_only_old_store_still_reads(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "old.db"
+    _old_store(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("drop table watchlist_rows")  # made before watchlists existed
+        conn.execute("drop table watchlist_runs")
+    _open_read_only(monkeypatch)
+    with Store(path) as store:
+        assert store.application is None and store.schema_version == 0  # nothing written
+        assert store.layout == "legacy"
+        assert store.get_meta("sample_fingerprint") == "abc"
+        assert [c["ticker"] for c in store.companies()] == ["LITE"]
+        assert store.watchlist_runs() == [] and store.watchlist_rows(1) == []
+
+
+def test_a_read_only_current_store_reads_and_refuses_writes(tmp_path: Path, monkeypatch) -> None:
+    from screener.data.provider import FetchBundle
+    from screener.errors import DataError
+
+    path = tmp_path / "s.db"
+    bundle = FetchBundle(
+        ticker="LITE", source="yahoo", as_of="2026-01-02", fetched_at="x", currency="USD"
+    )
+    with Store(path) as store:
+        store.save_bundle(bundle)
+    _open_read_only(monkeypatch)
+    with Store(path) as store:
+        assert [s["ticker"] for s in store.latest_snapshots("yahoo")] == ["LITE"]
+        with pytest.raises(DataError, match="cannot write to the store"):
+            store.set_meta("k", "v")
+
+
+def test_a_new_store_cannot_be_made_read_only(tmp_path: Path, monkeypatch) -> None:
+    from screener.errors import DataError
+
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()  # an empty file: nothing to read
+    _open_read_only(monkeypatch)
+    with pytest.raises(DataError, match="empty.db: cannot .* readonly database"):
+        Store(path)
+
+
+@pytest.mark.parametrize(
+    ("tables", "application", "layout"),
+    [
+        ([], None, "new"),
+        (["sqlite_sequence"], None, "new"),
+        (["companies", "snapshots"], None, "legacy"),
+        (["companies", "snapshots", "meta"], "screener", "screener"),
+        (["invoices"], None, "foreign"),
+        (["invoices", "companies"], None, "foreign"),
+        (["companies"], "someone-else", "foreign"),
+    ],
+)
+def test_store_layout(tables: list[str], application: str | None, layout: str) -> None:
+    assert store_layout(tables, application) == layout
+
+
+def test_a_foreign_file_gets_no_identity(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table invoices (id integer primary key)")
+    with Store(path) as store:
+        assert store.layout == "foreign" and store.application is None
+        assert store.schema_version == 0
+    with Store(path) as store:  # and stays foreign: a later issue can refuse it
+        assert store.layout == "foreign"
