@@ -23,6 +23,13 @@ rate (at most 40 % of its log), so two readings a rate apart can never both fit.
 whose reading is found is kept, converted or rebuilt, in the listing currency; one with no
 reading is dropped, and every outcome carries a one-line reason for provenance. Pure: no
 yfinance, no network, no pandas. Figures of single-currency answers pass through unchanged.
+
+In the Yahoo provider, after `metrics_from_info` (and in place of `align_currencies`):
+
+    eps, eps_ccy = next_year_eps_from_trend(eps_trend)
+    fx = fx_from_units_per_usd(lambda c: (r := self.fx_rate(c)) and r.units_per_usd)
+    proofs = prove(info, fx, next_year_eps=eps, next_year_eps_currency=eps_ccy)
+    metrics = apply_proofs(metrics, proofs)  # reasons: {n: p.reason for n, p in proofs.items()}
 """
 
 from __future__ import annotations
