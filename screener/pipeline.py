@@ -23,7 +23,6 @@ from screener.engine import Evaluation, Evaluator, RuleSet, evaluate, load_rules
 from screener.engine.parser import parse_expression
 from screener.errors import InputError
 from screener.frame import build_frame, history_frame
-from screener.metrics import fx_quotes
 from screener.resources import shipped_rules_dir
 from screener.universe import Company, find_config_overrides, load_universe
 
@@ -165,7 +164,7 @@ def run_screen(
     companies = {t: {**known.get(t, {}), **company_row(c)} for t, c in universe.items()}
     for ticker, row in known.items():
         companies.setdefault(ticker, row)
-    frame, provenance = build_frame(snapshots, companies, fx_quotes(store.fx_rates()), today)
+    frame, provenance = build_frame(snapshots, companies, store.fx_rates(), today)
     frame["source"] = chosen_source
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
     frame = frame[frame.index.isin(list(universe))]
