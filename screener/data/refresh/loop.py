@@ -165,9 +165,13 @@ def refresh(
                         finished, futures = wait(futures, return_when=FIRST_COMPLETED)
                         for future in finished:
                             result = future.result()
-                            status = _record(store, result, summary, passes, policy, retry_later)
-                            if status == OK:
-                                _save_new_rates(store, provider, saved_rates)
+                            # The company with the FX rates its USD figures need, all or nothing.
+                            with store.transaction():
+                                status = _record(
+                                    store, result, summary, passes, policy, retry_later
+                                )
+                                if status == OK:
+                                    _save_new_rates(store, provider, saved_rates)
                             if status is not None:
                                 done += 1
                                 emit(
@@ -254,8 +258,8 @@ def _record(
 
 
 def _save_new_rates(store: Store, provider: Provider, saved: set[FxRate]) -> None:
-    """Store the FX rates the provider learnt since the last call (USD figures are derived
-    from them), right after the company that needed them rather than at the end of the run."""
+    """Store the FX rates the provider learnt since the last call: `derived` makes the USD
+    figures from them, so they are saved with the company that needed them."""
     new = [rate for rate in provider.fx_rates() if rate not in saved]
     if new:
         store.save_fx_rates(new)

@@ -33,7 +33,7 @@ from screener.data.provider import (
     RequestGate,
 )
 from screener.data.yahoo.currency import align_currencies
-from screener.data.yahoo.equity_screen import SCREEN_PAGE_SIZE, EquityScan, screen_equities
+from screener.data.yahoo.equity_screen import EquityScan, screen_equities
 from screener.data.yahoo.errors import classify_error
 from screener.data.yahoo.fields import (
     analyst_view,
@@ -119,25 +119,14 @@ class YahooProvider:
 
     # -- the equity screener ------------------------------------------------------------------
     def screen_equities(
-        self,
-        region: str,
-        industry: str | None = None,
-        *,
-        max_results: int | None = None,
-        page_size: int = SCREEN_PAGE_SIZE,
-        sort_field: str = "intradaymarketcap",
-        sort_asc: bool = False,
+        self, region: str, industry: str | None = None, *, max_results: int | None = None
     ) -> EquityScan:
-        """Every equity Yahoo's screener lists for `region` (and `industry`); see equity_screen."""
-        return screen_equities(
-            self.session,
-            region,
-            industry,
-            max_results=max_results,
-            page_size=page_size,
-            sort_field=sort_field,
-            sort_asc=sort_asc,
-        )
+        """Every equity Yahoo's screener lists for `region` (and `industry`), largest first.
+
+        Through this provider's session, so the requests are counted and gated; the
+        paging itself (and its options) is `equity_screen.screen_equities`.
+        """
+        return screen_equities(self.session, region, industry, max_results=max_results)
 
     # -- the Provider protocol ----------------------------------------------------------------
     def fetch(self, tickers: Iterable[str]) -> Iterator[FetchBundle]:
