@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from screener.catalog import METRICS, NUMERIC_METRICS
-from screener.metrics import FxQuote, add_derived
+from screener.data.provider import FxRate
+from screener.derived import add_derived
 from screener.universe.tickers import market_of
 
 #: descriptive columns every frame carries, in display order
@@ -43,7 +44,7 @@ NUMERIC_COLUMNS: tuple[str, ...] = tuple(
 def build_frame(
     snapshots: Iterable[Mapping[str, Any]],
     companies: Mapping[str, Mapping[str, Any]],
-    fx: Iterable[FxQuote],
+    fx: Iterable[FxRate],
     today: date,
 ) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     """One row per snapshot, described by the universe entry of the same ticker.

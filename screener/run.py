@@ -28,7 +28,6 @@ from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
 from screener.errors import InputError
 from screener.frame import build_frame, history_frame
-from screener.metrics import fx_quotes
 from screener.resources import shipped_rules_dir
 from screener.select import Selection
 from screener.universe import Company, find_config_overrides, load_universe
@@ -233,7 +232,7 @@ def run_screen(
         load_sample_into(store)
     companies = {ticker: describe(company) for ticker, company in universe.items()}
     frame, provenance = build_frame(
-        store.latest_snapshots(decision.source), companies, fx_quotes(store.fx_rates()), today
+        store.latest_snapshots(decision.source), companies, store.fx_rates(), today
     )
     frame["source"] = decision.source
     # Only companies of the universe are screened (a stored ticker the user removed drops out).

@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 
-from screener.frame import DESCRIPTIVE_COLUMNS, NUMERIC_COLUMNS, build_frame
+from screener.frame import DESCRIPTIVE_COLUMNS, NUMERIC_COLUMNS, build_frame, history_frame
 
 TODAY = date(2026, 3, 1)
 
@@ -58,3 +58,17 @@ def test_provenance_keeps_extra_figures_and_says_what_was_derived() -> None:
     assert frame.at["300308.SZ", "implied_eps_growth"] == 1.0
     assert provenance["LITE"] == {}
     assert frame.at["LITE", "data_age_days"] == 10.0
+
+
+def test_history_after_the_snapshot_date_is_not_history() -> None:
+    rows = [
+        {"ticker": "APH", "metric": "pe_ttm", "date": "2024-12", "value": 30.0},
+        {"ticker": "APH", "metric": "pe_ttm", "date": "2025-12", "value": 38.74},
+        {"ticker": "APH", "metric": "pe_ttm", "date": "2025-10-31", "value": 35.0},
+        {"ticker": "APH", "metric": "pe_ttm", "date": "2025-11", "value": 36.0},
+        {"ticker": "X", "metric": "pe_ttm", "date": "2030-01", "value": 1.0},
+    ]
+    kept = history_frame(rows, {"APH": "2025-11-06"})
+    assert sorted(kept[kept.ticker == "APH"]["date"]) == ["2024-12", "2025-10-31"]
+    assert list(kept[kept.ticker == "X"]["value"]) == [1.0]  # no as-of known: kept
+    assert len(history_frame(rows)) == 5

@@ -3,39 +3,41 @@
 A provider turns one ticker into a `FetchBundle`; the store saves a bundle in one
 transaction. Keeping every source (the bundled sample, Yahoo) behind this shape
 means the frame, the rules and the report never know which one they are reading.
+
+`Provider` declares everything the refresh uses (per-ticker fetch by kind, request
+counts, the gate it attaches, FX rates, errors), so a second source is one new
+module that satisfies it, and nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from screener.errors import DataError
 
 SAMPLE_SOURCE = "sample"
 YAHOO_SOURCE = "yahoo"
 
-#: the kinds of data a fetch can ask for (each has its own staleness rule)
-KIND_PRICES = "prices"
-KIND_FUNDAMENTALS = "fundamentals"
-KIND_HISTORY = "history"
-KIND_PROFILE = "profile"
-ALL_KINDS: frozenset[str] = frozenset({KIND_PRICES, KIND_FUNDAMENTALS, KIND_HISTORY, KIND_PROFILE})
 
-#: exception type names (requests, urllib3, curl_cffi, the stdlib) that mean the
-#: network failed, not that Yahoo answered badly: worth a retry
-TRANSIENT_ERROR_NAMES: frozenset[str] = frozenset(
-    {
-        "Timeout",
-        "ReadTimeout",
-        "ConnectTimeout",
-        "ConnectionError",
-        "TimeoutError",
-        "ChunkedEncodingError",
-        "RemoteDisconnected",
-        "ProtocolError",
-        "RateLimitedError",
-    }
-)
+class DataKind(StrEnum):
+    """The kinds of data a fetch can ask for; each has its own staleness rule.
+
+    Members are strings, so they read and store as their plain value ("prices").
+    """
+
+    PRICES = "prices"
+    FUNDAMENTALS = "fundamentals"
+    HISTORY = "history"  # the company's own multiple history, not the price history
+    PROFILE = "profile"
+
+
+ALL_KINDS: frozenset[DataKind] = frozenset(DataKind)
+
+
+# -- what a fetch produces ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,13 @@ class PriceBar:
     low: float | None
     close: float
     volume: float | None = None
+
+
+#: `FetchBundle.extra` keys through which a fetch reports kinds it asked for but did
+#: not get: "empty" lists kinds the source answered with nothing, "failed" maps a kind
+#: to why it failed while the rest of the bundle came through
+EXTRA_EMPTY = "empty"
+EXTRA_FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,16 @@ class FetchBundle:
     history: tuple[HistoryPoint, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def empty_kinds(self) -> frozenset[DataKind]:
+        """Kinds the source answered with nothing (believed for a while, then asked again)."""
+        return frozenset(DataKind(kind) for kind in self.extra.get(EXTRA_EMPTY, ()))
+
+    @property
+    def failed_kinds(self) -> dict[DataKind, str]:
+        """Kinds that failed while the rest came through -> why (asked again next run)."""
+        return {DataKind(k): str(why) for k, why in self.extra.get(EXTRA_FAILED, {}).items()}
+
 
 @dataclass(frozen=True, slots=True)
 class FxRate:
@@ -95,15 +114,114 @@ class FxRate:
     note: str = ""
 
 
+# -- what a fetch raises ----------------------------------------------------------------------
+
+
+class FetchError(DataError):
+    """A ticker could not be fetched; `transient` says whether trying later may help."""
+
+    transient: bool = False
+
+
+class NotFoundError(FetchError):
+    """The source does not know the symbol (404, or an empty answer where a quote should be)."""
+
+
+class BadResponseError(FetchError):
+    """The source answered, but with something unusable: malformed JSON, an empty frame."""
+
+
+class TransientError(FetchError):
+    """A server error or a timeout: worth another try, after `retry_after` seconds if known."""
+
+    transient = True
+
+    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ThrottledError(TransientError):
+    """The source asks us to slow down (HTTP 429): every request backs off, not just this one."""
+
+
+#: exception type names (requests, urllib3, curl_cffi, the stdlib) that mean the
+#: network failed, not that the source answered badly: worth a retry
+TRANSIENT_ERROR_NAMES: frozenset[str] = frozenset(
+    {
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ConnectionError",
+        "TimeoutError",
+        "ChunkedEncodingError",
+        "RemoteDisconnected",
+        "ProtocolError",
+    }
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """May trying again help? The one place that decides, for the gate and for providers.
+
+    Our own errors say so themselves; an HTTP library's are judged by type: a network
+    failure (by name, since requests, urllib3 and curl_cffi each define their own) or
+    any OS-level error.
+    """
+    if isinstance(exc, FetchError):
+        return exc.transient
+    return type(exc).__name__ in TRANSIENT_ERROR_NAMES or isinstance(exc, OSError)
+
+
+# -- the protocol -------------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+class RequestGate(Protocol):
+    """Where every HTTP request passes: concurrency limit, retries, backoff (see refresh).
+
+    `send` performs one request and returns its response, or raises: `ThrottledError`
+    or `TransientError` (with `retry_after` when the source said how long to wait) for
+    answers worth retrying, anything else for answers that are not.
+    """
+
+    def call(self, send: Callable[[], R]) -> R:
+        """Run `send` under the gate's rules and return its response, or raise its last error."""
+        ...
+
+
+@runtime_checkable
 class Provider(Protocol):
-    """A source of company data."""
+    """A source of company data: everything a refresh (or a sample load) asks of one.
+
+    `fetch_one` raises `NotFoundError` for a symbol the source does not know and other
+    `FetchError`s for failures (`transient` ones are tried again); it reports kinds it
+    could not get through `FetchBundle.empty_kinds` / `failed_kinds`. A refresh sets
+    `gate` for its duration, so every request the provider makes passes it, and reads
+    the request counts to log requests per ticker.
+    """
 
     name: str
+    gate: RequestGate | None
+
+    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+        """Fetch the requested kinds of data for one ticker, or raise a FetchError."""
+        ...
 
     def fetch(self, tickers: Iterable[str]) -> Iterable[FetchBundle]:
-        """Yield one bundle per ticker that the source knows."""
+        """Yield one bundle per ticker that the source knows (all kinds); skip the others."""
         ...
 
     def fx_rates(self) -> Iterable[FxRate]:
         """The FX rates this source uses to put money figures in USD."""
+        ...
+
+    @property
+    def requests_made(self) -> int:
+        """Requests made through this provider so far (retries included)."""
+        ...
+
+    def thread_requests(self) -> int:
+        """Requests made by the calling thread so far (a refresh worker's running count)."""
         ...

@@ -18,7 +18,16 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from screener.data.provider import SAMPLE_SOURCE, FetchBundle, FxRate, HistoryPoint
+from screener.data.provider import (
+    ALL_KINDS,
+    SAMPLE_SOURCE,
+    DataKind,
+    FetchBundle,
+    FxRate,
+    HistoryPoint,
+    NotFoundError,
+    RequestGate,
+)
 
 #: snapshot.csv column -> catalogue metric (identity where the names agree)
 SNAPSHOT_COLUMNS: dict[str, str] = {
@@ -77,11 +86,17 @@ def _number(text: str) -> float | None:
 
 
 class SampleProvider:
-    """Serves the bundled snapshot as if it were a data source."""
+    """Serves the bundled snapshot as if it were a data source (the full `Provider` protocol).
+
+    It makes no requests, so its counts stay 0 and a gate attached to it is never
+    consulted; every fetch returns every kind the snapshot has.
+    """
 
     name = SAMPLE_SOURCE
+    requests_made = 0
 
     def __init__(self) -> None:
+        self.gate: RequestGate | None = None
         self._snapshot = {row["ticker"]: row for row in _read_csv("snapshot.csv")}
         self._statements = {row["ticker"]: row for row in _read_csv("growth_margins.csv")}
         self._history: dict[str, list[dict[str, str]]] = {}
@@ -101,12 +116,25 @@ class SampleProvider:
         return digest.hexdigest()[:16]
 
     def fetch(self, tickers: Iterable[str] | None = None) -> Iterator[FetchBundle]:
+        """One bundle per ticker the snapshot has (all of them when `tickers` is None)."""
         wanted = list(self._snapshot) if tickers is None else list(tickers)
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         for ticker in wanted:
             row = self._snapshot.get(ticker)
             if row is not None:
                 yield self._bundle(row, fetched_at)
+
+    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+        """The snapshot's bundle for `ticker` (whatever `kinds` asks: it is one file), or
+        NotFoundError for a ticker the sample does not hold."""
+        row = self._snapshot.get(ticker)
+        if row is None:
+            raise NotFoundError(f"{ticker}: not in the bundled sample")
+        return self._bundle(row, datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def thread_requests(self) -> int:
+        """Always 0: the sample is read from package files, never over the network."""
+        return 0
 
     def _bundle(self, row: dict[str, str], fetched_at: str) -> FetchBundle:
         ticker = row["ticker"]

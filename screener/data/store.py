@@ -457,8 +457,18 @@ class Store:
             )
         )
 
-    def fx_rates(self) -> list[dict[str, Any]]:
-        return list(self.db.query("select * from fx_rates order by currency, date"))
+    def fx_rates(self) -> list[FxRate]:
+        """Every stored FX rate, as the one FX type the rest of the tool reads."""
+        return [
+            FxRate(
+                currency=str(r["currency"]),
+                date=str(r["date"]),
+                units_per_usd=float(r["units_per_usd"]),
+                source=str(r["source"]),
+                note=str(r["note"] or ""),
+            )
+            for r in self.db.query("select * from fx_rates order by currency, date")
+        ]
 
     def prices(self, ticker: str) -> list[dict[str, Any]]:
         return list(self.db.query("select * from prices where ticker = ? order by date", [ticker]))

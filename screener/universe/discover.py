@@ -125,7 +125,7 @@ PROPOSAL_COLUMNS: tuple[str, ...] = (
 
 
 class ScreenResultLike(Protocol):
-    """What a provider's screen returns (see :class:`screener.data.yahoo.ScreenResult`)."""
+    """What a provider's screen returns (see :class:`screener.data.yahoo.EquityScan`)."""
 
     rows: list[dict[str, Any]]
     total: int | None
@@ -342,7 +342,7 @@ def discover(
     ``max_results`` caps the screener rows read over all industries (industries are
     scanned in :data:`REGION_INDUSTRIES` order, largest market cap first within each),
     which bounds the number of requests; ``industries`` overrides the region's list.
-    Provider errors (``YahooError`` and subclasses) propagate unchanged: a discovery
+    Provider errors (``FetchError`` and subclasses) propagate unchanged: a discovery
     that silently lost an industry would look complete when it is not.
     """
     key = region.strip().lower()

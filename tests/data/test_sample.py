@@ -1,16 +1,16 @@
-"""The bundled sample goes through the store unaltered; store writes are all-or-nothing."""
+"""The bundled sample: every figure unaltered, through the same protocol and store as live data."""
 
 from __future__ import annotations
 
 import csv
 import io
-import sqlite3
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from screener.data.provider import FetchBundle, HistoryPoint
+from screener.data.provider import NotFoundError, Provider
 from screener.data.sample import HISTORY_COLUMNS, SNAPSHOT_COLUMNS, SampleProvider
 from screener.data.store import Store
 
@@ -21,7 +21,7 @@ def _csv(name: str) -> list[dict[str, str]]:
 
 
 def test_bundled_files_are_the_shared_snapshot_byte_for_byte() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "sample-snapshot"
+    shared = Path(__file__).resolve().parents[3] / "shared" / "sample-snapshot"
     if not shared.is_dir():
         pytest.skip("../shared/sample-snapshot is absent")
     for name in ("snapshot.csv", "valuation_history.csv", "growth_margins.csv"):
@@ -70,58 +70,6 @@ def test_history_points_are_fiscal_years_only() -> None:
     assert sum(len(b.history) for b in bundles.values()) == expected
 
 
-def test_store_round_trip_and_latest_snapshot(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
-    for as_of, pe in (("2025-01-01", 10.0), ("2025-06-01", 12.5)):
-        store.save_bundle(
-            FetchBundle(
-                ticker="300308.SZ",
-                source="sample",
-                as_of=as_of,
-                fetched_at="2025-06-02T00:00:00+00:00",
-                currency="CNY",
-                metrics={"pe_ttm": pe, "pb": float("nan")},
-                history=(HistoryPoint("pe_ttm", "2024-12", 40.0),),
-            )
-        )
-    (latest,) = store.latest_snapshots("sample")
-    assert latest["as_of"] == "2025-06-01" and latest["pe_ttm"] == 12.5
-    assert latest["pb"] is None  # NaN is stored as missing, never as a number
-    assert store.valuation_history("sample") == [
-        {"ticker": "300308.SZ", "metric": "pe_ttm", "date": "2024-12", "value": 40.0}
-    ]
-    journal = store.db.execute("pragma journal_mode").fetchone()[0]
-    assert journal.lower() == "wal"
-
-
-def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
-    bundle = FetchBundle(
-        ticker="A",
-        source="sample",
-        as_of="2025-01-01",
-        fetched_at="x",
-        currency="USD",
-        metrics={"pe_ttm": 1.0},
-    )
-    with pytest.raises(RuntimeError), store.transaction():
-        store.save_bundle(bundle)
-        raise RuntimeError("killed half-way")
-    assert store.latest_snapshots("sample") == []
-    store.save_bundle(bundle)
-    assert len(store.latest_snapshots("sample")) == 1
-
-
-def test_a_corrupt_store_is_a_clean_error(tmp_path: Path) -> None:
-    from screener.errors import DataError
-
-    path = tmp_path / "bad.db"
-    path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(DataError, match="bad.db"):
-        Store(path)
-    assert sqlite3  # the error is ours, not sqlite3's
-
-
 def test_sample_runs_work_on_a_read_only_store(tmp_path: Path, run_cli, monkeypatch) -> None:
     import json
 
@@ -138,10 +86,13 @@ def test_sample_runs_work_on_a_read_only_store(tmp_path: Path, run_cli, monkeypa
     assert db.stat().st_mtime_ns == first  # nothing rewritten the second time
 
 
-def test_a_write_to_a_read_only_store_is_a_clean_error(tmp_path: Path) -> None:
-    from screener.errors import DataError
-
-    store = Store(tmp_path / "s.db")
-    store.db.conn.execute("PRAGMA query_only = ON")
-    with pytest.raises(DataError, match="cannot write to the store"):
-        store.set_meta("k", "v")
+def test_the_sample_is_a_provider_like_any_other() -> None:
+    sample = SampleProvider()
+    assert isinstance(sample, Provider)
+    declared: Provider = sample  # the static check
+    one = declared.fetch_one("300308.SZ", kinds={"prices"})  # one file: every kind it has
+    (same,) = sample.fetch(["300308.SZ"])
+    assert replace(one, fetched_at="") == replace(same, fetched_at="")
+    with pytest.raises(NotFoundError):
+        declared.fetch_one("NOPE")
+    assert declared.requests_made == declared.thread_requests() == 0

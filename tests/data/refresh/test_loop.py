@@ -7,29 +7,24 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from screener.data.refresh import (
-    AdaptiveGate,
-    ProgressEvent,
-    RefreshPolicy,
-    RetryPolicy,
-    last_close,
-    refresh,
-)
+from screener.data.refresh import ProgressEvent, RefreshPolicy, RetryPolicy, refresh
+from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.data.yahoo import YahooProvider
+from screener.frame import build_frame
 from tests.fake_yahoo import FakeYahoo, Fault, load_spec
 from tests.fake_yahoo.builder import FX_RATES
 from tests.fake_yahoo.testing import fake_yahoo, no_network, yf_cache_dir
 
 _FIXTURES = (fake_yahoo, no_network, yf_cache_dir)  # pytest fixtures, used by name below
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]  # the repository (tests/data/refresh/this file)
 FAST = RefreshPolicy(
     max_concurrency=8,
     initial_concurrency=4,
@@ -68,18 +63,49 @@ def test_stored_numbers_equal_the_fixture_values(
     assert row["ps_ttm"] == spec.ps
     assert row["gross_margin"] == spec.gross_margins
     assert row["debt_to_equity"] == pytest.approx(spec.debt_to_equity_pct / 100)
-    assert row["market_cap_usd"] == pytest.approx(spec.market_cap / FX_RATES["CNY"])
+    assert row["market_cap"] == spec.market_cap
+    assert row["market_cap_usd"] is None  # derived when the frame is built, never stored
     assert row["target_upside"] == pytest.approx(spec.target_mean / spec.price - 1)
     assert snapshot(store, "688702.SS")["pe_ttm"] is None  # missing stays missing
     prices = store.prices("300308.SZ")
     assert len(prices) == 262 and prices[-1]["close"] == spec.price
     history = [h for h in store.valuation_history("yahoo") if h["ticker"] == "300308.SZ"]
     assert {h["metric"] for h in history} >= {"pe_ttm", "pe_fwd", "ps_ttm", "pb", "ev_ebitda"}
-    fx = {r["currency"]: r["units_per_usd"] for r in store.fx_rates()}
+    fx = {r.currency: r.units_per_usd for r in store.fx_rates()}
     assert fx["CNY"] == FX_RATES["CNY"] and fx["TWD"] == FX_RATES["TWD"]
     company = next(c for c in store.companies() if c["ticker"] == "2345.TW")
     assert company["currency"] == "TWD" and '"industry"' in company["profile"]
     assert summary.requests == fake_yahoo.total
+
+
+def test_usd_market_caps_are_derived_from_the_stored_rates(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
+) -> None:
+    run(store, fake_yahoo, yf_cache_dir, tickers=["300308.SZ", "GDS"])
+    frame, provenance = build_frame(
+        store.latest_snapshots("yahoo"), {}, store.fx_rates(), date(2026, 2, 14)
+    )
+    spec = load_spec("300308.SZ")
+    assert frame.at["300308.SZ", "market_cap_usd"] == pytest.approx(
+        spec.market_cap / FX_RATES["CNY"]
+    )
+    # One provenance format for every source (the sample's reads the same way).
+    day = next(r.date for r in store.fx_rates() if r.currency == "CNY")
+    assert provenance["300308.SZ"]["derived"]["market_cap_usd"] == (
+        f"derived: market_cap / {FX_RATES['CNY']:g} CNY per USD ({day}, yahoo)"
+    )
+    # GDS lists in USD (and reports in CNY): its USD market cap is its market cap.
+    assert frame.at["GDS", "market_cap_usd"] == load_spec("GDS").market_cap
+    assert "market_cap_usd" not in provenance["GDS"].get("derived", {})
+
+
+def test_any_provider_of_the_protocol_refreshes_the_store(store: Store) -> None:
+    sample = SampleProvider()
+    summary = refresh(store, ["300308.SZ", "NOPE"], provider=sample, policy=FAST)
+    assert summary.fetched == ["300308.SZ"] and "NOPE" in summary.not_found
+    assert summary.requests == 0 and sample.gate is None  # the run's gate was detached
+    assert store.latest_snapshot("300308.SZ", "sample") is not None
+    assert {r.currency for r in store.fx_rates()} >= {"CNY"}  # saved with the company
 
 
 def test_second_refresh_within_ttl_makes_no_request(
@@ -203,42 +229,6 @@ def test_progress_reports_every_ticker(
     assert events[-1].done == events[-1].total == 2
 
 
-# -- the gate on its own -----------------------------------------------------------------------
-
-
-class _Resp:
-    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
-        self.status_code = status
-        self.headers = headers or {}
-
-
-def test_gate_shrinks_at_once_and_grows_back_gradually() -> None:
-    gate = AdaptiveGate(
-        max_limit=16, initial=8, retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001)
-    )
-    answers = iter([_Resp(429), _Resp(200)])
-    assert gate.call(lambda: next(answers)).status_code == 200
-    assert gate.limit == pytest.approx(4 + 1 / 4)  # halved by the 429, then one success
-    for _ in range(40):
-        gate.call(lambda: _Resp(200))
-    assert 8 < gate.limit <= 16  # about +1 per round of `limit` successes
-
-
-def test_gate_gives_up_after_its_attempts() -> None:
-    gate = AdaptiveGate(retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001))
-    calls = []
-    resp = gate.call(lambda: calls.append(1) or _Resp(503))
-    assert resp.status_code == 503 and len(calls) == 3 and gate.retries == 2
-
-
-def test_last_close_skips_the_weekend_and_waits_for_the_settle() -> None:
-    saturday = datetime(2026, 2, 14, 12, 0, tzinfo=UTC)
-    assert last_close("300308.SZ", saturday) == datetime(2026, 2, 13, 7, 0, tzinfo=UTC)
-    friday_close = datetime(2026, 2, 13, 7, 10, tzinfo=UTC)  # 15:10 in Shanghai
-    assert last_close("300308.SZ", friday_close, timedelta(minutes=30)).day == 12
-    assert last_close("ANET", saturday) == datetime(2026, 2, 13, 21, 0, tzinfo=UTC)
-
-
 # -- crash safety and concurrency (real processes) ------------------------------------------------
 
 
@@ -305,83 +295,6 @@ def test_two_concurrent_refreshes_both_finish(tmp_path: Path) -> None:
         store.close()
 
 
-def _bundle(metrics: dict[str, float], as_of: str = "2026-02-13") -> Any:
-    from screener.data.provider import FetchBundle
-
-    return FetchBundle(
-        ticker="X", source="yahoo", as_of=as_of, fetched_at="t", currency="CNY", metrics=metrics
-    )
-
-
-PREVIOUS = {
-    "as_of": "2026-02-06",
-    "price": 10.0,
-    "pe_ttm": 20.0,
-    "pe_fwd": 15.0,
-    "roe": 0.1,
-    "ret_6m": 0.2,
-    "target_upside": 0.5,
-}
-
-
-def test_a_figure_yahoo_stopped_sending_is_missing_not_carried() -> None:
-    from screener.data.refresh import merge_with_previous
-
-    fresh = merge_with_previous(
-        _bundle({"price": 8.0, "roe": -0.05, "pe_fwd": 30.0}), PREVIOUS, {"fundamentals"}
-    )
-    assert "pe_ttm" not in fresh.metrics  # a loss-maker's P/E vanished: missing now
-    assert fresh.metrics["roe"] == -0.05
-    assert fresh.metrics["ret_6m"] == 0.2  # prices were not fetched: carried
-    assert fresh.extra["carried_from"]["metrics"] == ["ret_6m"]
-
-
-def test_a_prices_only_refresh_rescales_carried_multiples() -> None:
-    from screener.data.refresh import merge_with_previous
-
-    fresh = merge_with_previous(_bundle({"price": 8.0, "ret_6m": 0.1}), PREVIOUS, {"prices"})
-    assert fresh.metrics["pe_ttm"] == pytest.approx(16.0)  # same EPS, lower price
-    assert fresh.metrics["pe_fwd"] == pytest.approx(12.0)
-    assert fresh.metrics["target_upside"] == pytest.approx(1.5 / 0.8 - 1)
-    assert fresh.metrics["roe"] == 0.1 and fresh.metrics["ret_6m"] == 0.1
-
-
-def test_a_history_only_refresh_keeps_the_snapshot_date() -> None:
-    from screener.data.refresh import merge_with_previous
-
-    fresh = merge_with_previous(_bundle({}, as_of="2026-02-14"), PREVIOUS, {"history"})
-    assert fresh.as_of == "2026-02-06"
-    assert fresh.metrics["pe_ttm"] == 20.0
-
-
-def test_saving_the_same_snapshot_again_replaces_it_whole(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
-    store.save_bundle(_bundle({"price": 10.0, "pe_ttm": 20.0}))
-    store.save_bundle(_bundle({"price": 9.0}))
-    (row,) = store.latest_snapshots("yahoo")
-    assert row["price"] == 9.0 and row["pe_ttm"] is None
-
-
-def test_prices_fetched_before_the_settle_are_fetched_again_after_it(tmp_path: Path) -> None:
-    from screener.data.refresh import RefreshPolicy, plan
-
-    store = Store(tmp_path / "s.db")
-    # Shenzhen closes at 15:00 CST = 07:00 UTC; 15:10 is inside the 30-minute settle.
-    fetched = datetime(2026, 2, 13, 7, 10, tzinfo=UTC)
-    rows = [
-        {"ticker": "300308.SZ", "kind": k, "outcome": "ok", "at": fetched.isoformat()}
-        for k in ("prices", "fundamentals", "history", "profile")
-    ]
-    store.log_fetches(rows)
-    policy = RefreshPolicy()
-    soon = datetime(2026, 2, 13, 7, 20, tzinfo=UTC)  # 15:20: the bar is not final yet
-    later = datetime(2026, 2, 13, 7, 40, tzinfo=UTC)  # 15:40: final now
-    todo, fresh, _ = plan(store, ["300308.SZ"], soon, policy)
-    assert fresh == ["300308.SZ"] and not todo
-    todo, fresh, _ = plan(store, ["300308.SZ"], later, policy)
-    assert todo == {"300308.SZ": {"prices"}}
-
-
 def test_a_persistent_429_stops_the_run_soon_with_the_reason(
     fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
 ) -> None:
@@ -398,18 +311,6 @@ def test_a_persistent_429_stops_the_run_soon_with_the_reason(
     assert summary.stopped and "rate-limiting" in summary.stopped
     assert set(summary.failed) == set(TICKERS) and not summary.fetched
     assert all("rate-limiting" in reason for reason in summary.failed.values())
-
-
-def test_a_stopped_gate_refuses_every_further_request() -> None:
-    from screener.data.refresh import AdaptiveGate, RateLimitedError
-
-    gate = AdaptiveGate(retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.001))
-    sent: list[int] = []
-    assert gate.call(lambda: sent.append(1) or type("R", (), {"status_code": 200})()) is not None
-    gate.stop("the refresh was interrupted")
-    with pytest.raises(RateLimitedError, match="interrupted"):
-        gate.call(lambda: sent.append(2))
-    assert sent == [1]  # nothing was sent after the stop
 
 
 def test_an_interrupted_refresh_leaves_a_sound_store(

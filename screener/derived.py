@@ -1,6 +1,8 @@
-"""Derived metrics: figures the tool computes from stored ones, always labelled as derived.
+"""Every derived metric: figures the tool computes from stored ones, always labelled as derived.
 
-Pure functions over a frame; no I/O. The one rule that matters here: money is
+Pure functions over a frame; no I/O. Providers store source figures only; what is
+computed from them (implied EPS growth, USD market cap, data age) is computed here,
+once, with one provenance note per figure. The one rule that matters here: money is
 only ever divided by money in the same currency, so USD market cap uses the FX
 rate of the listing currency (the currency market cap is quoted in), never the
 currency of the financial statements.
@@ -8,44 +10,37 @@ currency of the financial statements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True, slots=True)
-class FxQuote:
-    currency: str
-    date: str
-    units_per_usd: float
-    source: str
+from screener.data.provider import FxRate
 
 
-def pick_fx(quotes: Iterable[FxQuote], currency: str | None, as_of: str | None) -> FxQuote | None:
-    """The quote for `currency` dated closest to `as_of` (earlier dates win ties)."""
+def pick_fx(rates: Iterable[FxRate], currency: str | None, as_of: str | None) -> FxRate | None:
+    """The rate for `currency` dated closest to `as_of` (earlier dates win ties)."""
     if not currency:
         return None
     if currency == "USD":
-        return FxQuote("USD", as_of or "", 1.0, "identity")
-    candidates = [q for q in quotes if q.currency == currency and q.units_per_usd > 0]
+        return FxRate("USD", as_of or "", 1.0, "identity")
+    candidates = [r for r in rates if r.currency == currency and r.units_per_usd > 0]
     if not candidates:
         return None
     if not as_of:
-        return max(candidates, key=lambda q: q.date)
+        return max(candidates, key=lambda r: r.date)
     target = pd.Timestamp(as_of)
 
-    def distance(q: FxQuote) -> tuple[float, int]:
-        gap = (pd.Timestamp(q.date) - target).days
+    def distance(r: FxRate) -> tuple[float, int]:
+        gap = (pd.Timestamp(r.date) - target).days
         return (abs(gap), 0 if gap <= 0 else 1)
 
     return min(candidates, key=distance)
 
 
 def add_derived(
-    frame: pd.DataFrame, fx: Iterable[FxQuote], today: date
+    frame: pd.DataFrame, fx: Iterable[FxRate], today: date
 ) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     """Add `implied_eps_growth`, `market_cap_usd` (if absent) and `data_age_days`.
 
@@ -54,7 +49,7 @@ def add_derived(
     source figure.
     """
     out = frame.copy()
-    quotes = list(fx)
+    rates = list(fx)
     provenance: dict[str, dict[str, str]] = {ticker: {} for ticker in out.index}
 
     pe_ttm = _col(out, "pe_ttm")
@@ -72,20 +67,25 @@ def add_derived(
     for ticker in out.index:
         if not np.isnan(usd[ticker]) or np.isnan(market_cap[ticker]):
             continue
-        quote = pick_fx(quotes, _text(out, ticker, "currency"), _text(out, ticker, "as_of"))
-        if quote is None:
+        rate = pick_fx(rates, _text(out, ticker, "currency"), _text(out, ticker, "as_of"))
+        if rate is None:
             continue
-        usd[ticker] = market_cap[ticker] / quote.units_per_usd
-        if quote.currency != "USD":
-            provenance[ticker]["market_cap_usd"] = (
-                f"derived: market_cap / {quote.units_per_usd:g} {quote.currency} per USD"
-                f" ({quote.date}, {quote.source})"
-            )
+        usd[ticker] = market_cap[ticker] / rate.units_per_usd
+        if rate.currency != "USD":
+            provenance[ticker]["market_cap_usd"] = market_cap_usd_note(rate)
     out["market_cap_usd"] = usd
 
     as_of = pd.to_datetime(out.get("as_of"), errors="coerce")
     out["data_age_days"] = (pd.Timestamp(today) - as_of).dt.days.astype("float64")
     return out, provenance
+
+
+def market_cap_usd_note(rate: FxRate) -> str:
+    """How `market_cap_usd` was made from `market_cap`: the one format, whatever the source."""
+    return (
+        f"derived: market_cap / {rate.units_per_usd:g} {rate.currency} per USD"
+        f" ({rate.date}, {rate.source})"
+    )
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -99,11 +99,3 @@ def _text(frame: pd.DataFrame, ticker: str, column: str) -> str | None:
         return None
     value = frame.at[ticker, column]
     return value if isinstance(value, str) and value else None
-
-
-def fx_quotes(rows: Iterable[Mapping[str, object]]) -> list[FxQuote]:
-    """FX rows as stored -> quotes."""
-    return [
-        FxQuote(str(r["currency"]), str(r["date"]), float(r["units_per_usd"]), str(r["source"]))  # type: ignore[arg-type]
-        for r in rows
-    ]

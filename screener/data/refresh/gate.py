@@ -1,0 +1,180 @@
+"""The adaptive gate every HTTP request of a refresh passes: AIMD concurrency, retries, a breaker.
+
+Sources limit requests per IP, so a throttle answer seen by any worker halves the
+gate's concurrency limit for all of them at once and pauses new requests (for
+Retry-After when the source sends it, otherwise an exponential backoff with
+jitter); each success then grows the limit back by about one per round trip (AIMD,
+as TCP does). Server errors and timeouts are retried per request with exponential
+backoff and jitter. The gate never reads a response: the provider's `send` raises
+`ThrottledError` / `TransientError` for answers worth retrying (see `RequestGate`).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from screener.data.provider import ThrottledError, TransientError, is_transient
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Per-request retries: how often, how long to wait, how long in all."""
+
+    attempts: int = 6  # tries per HTTP request, the first included
+    base_delay: float = 0.25  # first backoff, seconds; doubles each time
+    max_delay: float = 8.0  # cap of one backoff (and of an honoured Retry-After)
+    budget: float = 90.0  # seconds one request may spend retrying in all
+    # Yahoo blocks an IP for minutes to hours: after this long with nothing but 429s,
+    # the gate stops sending (the run ends with every remaining ticker failed, saying why)
+    breaker_after: float = 60.0
+
+
+class RateLimitedError(TransientError):
+    """The gate stopped sending: only throttle answers for a long while, or the run was stopped."""
+
+
+class AdaptiveGate:
+    """A concurrency limit shared by every worker, AIMD-tuned by the source's answers.
+
+    `call(send)` waits for a slot and for any global pause, runs `send()` (one HTTP
+    request) and looks at how it ended: `ThrottledError` halves the limit (once per
+    round of in-flight requests, so one burst does not collapse it to 1), pauses
+    everyone for its Retry-After or a jittered backoff, and retries; other transient
+    errors back off this request alone and retry; success grows the limit by 1/limit.
+    When the retries or the budget run out the last error is raised and the caller
+    decides what it means.
+    """
+
+    def __init__(
+        self,
+        max_limit: int = 32,
+        initial: int = 8,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.max_limit = max(1, max_limit)
+        self.limit = float(min(max(1, initial), self.max_limit))
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._paused_until = 0.0
+        self._epoch = 0
+        self._throttle_streak = 0
+        self._throttled_since: float | None = None  # first throttle since the last success
+        self.blocked: str | None = None  # why the gate stopped sending, once it has
+        self.throttled = 0
+        self.retries = 0
+
+    def stop(self, why: str) -> None:
+        """Refuse every further request (each raises at once), e.g. after Ctrl-C."""
+        with self._cond:
+            self.blocked = self.blocked or why
+            self._cond.notify_all()
+
+    # slots ---------------------------------------------------------------------------------
+    def _acquire(self) -> int:
+        with self._cond:
+            while True:
+                if self.blocked:
+                    raise RateLimitedError(self.blocked)
+                now = time.monotonic()
+                if now < self._paused_until:
+                    self._cond.wait(self._paused_until - now)
+                    continue
+                if self._in_flight < max(1, int(self.limit)):
+                    self._in_flight += 1
+                    return self._epoch
+                self._cond.wait(0.5)
+
+    def _release(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+
+    # feedback ------------------------------------------------------------------------------
+    def _on_success(self) -> None:
+        with self._cond:
+            self._throttle_streak = 0
+            self._throttled_since = None
+            if self.limit < self.max_limit:
+                self.limit = min(float(self.max_limit), self.limit + 1.0 / self.limit)
+            self._cond.notify_all()
+
+    def _on_throttle(self, epoch: int, retry_after: float | None) -> float:
+        """Shrink at once (first throttle of this round only), pause everyone; return the pause."""
+        with self._cond:
+            self.throttled += 1
+            now = time.monotonic()
+            if self._throttled_since is None:
+                self._throttled_since = now
+            elif now - self._throttled_since >= self.retry.breaker_after and not self.blocked:
+                self.blocked = (
+                    f"Yahoo is rate-limiting this IP (only 429 answers for "
+                    f"{now - self._throttled_since:.0f} s); stopped asking, try again later"
+                )
+                self._cond.notify_all()
+            if epoch == self._epoch:
+                self._epoch += 1
+                self.limit = max(1.0, self.limit / 2)
+                self._throttle_streak += 1
+            if retry_after is not None:
+                pause = min(retry_after, self.retry.max_delay)
+            else:
+                pause = self._backoff(self._throttle_streak)
+            self._paused_until = max(self._paused_until, time.monotonic() + pause)
+            self._cond.notify_all()
+            return pause
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with 'equal jitter': half fixed, half random."""
+        ceiling = min(self.retry.max_delay, self.retry.base_delay * (2 ** max(0, attempt - 1)))
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    # the call ------------------------------------------------------------------------------
+    def call(self, send: Callable[[], R]) -> R:
+        """Run `send` (one request) under the limit, retrying what is worth it; see the class."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            epoch = self._acquire()
+            try:
+                response = send()
+            except ThrottledError as exc:
+                self._release()
+                pause = self._on_throttle(epoch, exc.retry_after)
+                if not self._may_retry(attempt, started, pause):
+                    raise
+                self._count_retry()
+                continue  # _acquire() waits out the global pause
+            except Exception as exc:
+                self._release()
+                if not is_transient(exc) or not self._may_retry(attempt, started):
+                    raise
+                self._count_retry()
+                delay = exc.retry_after if isinstance(exc, TransientError) else None
+                if delay is None:
+                    delay = self._backoff(attempt)
+                self._sleep(min(delay, self.retry.max_delay))
+                continue
+            self._release()
+            self._on_success()
+            return response
+
+    def _may_retry(self, attempt: int, started: float, wait: float = 0.0) -> bool:
+        spent = time.monotonic() - started + wait
+        return attempt < self.retry.attempts and spent < self.retry.budget
+
+    def _count_retry(self) -> None:
+        with self._cond:
+            self.retries += 1

@@ -1,0 +1,69 @@
+"""Yahoo's field names and units onto the catalogue: the pure mapping, no network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from screener.data.yahoo.fields import (
+    dividend_yield_fraction,
+    eps_revision_30d,
+    is_empty_quote,
+    metrics_from_info,
+)
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        ({"dividendYield": 0.41, "dividendRate": 1.0, "regularMarketPrice": 244.0}, 0.0041),
+        ({"dividendYield": 0.0041, "dividendRate": 1.0, "regularMarketPrice": 244.0}, 0.0041),
+        ({"dividendYield": 2.69}, 0.0269),
+        ({}, None),
+    ],
+)
+def test_dividend_yield_units(info: dict[str, Any], expected: float | None) -> None:
+    got = dividend_yield_fraction(info)
+    assert got == (pytest.approx(expected, rel=0.01) if expected is not None else None)
+
+
+def test_eps_revision_without_plus_one_year_row() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"current": [1.0], "30daysAgo": [0.8]}, index=["0y"])
+    assert eps_revision_30d(frame) is None
+    frame = pd.DataFrame({"current": [1.0], "30daysAgo": [0.8]}, index=["+1y"])
+    assert eps_revision_30d(frame) == pytest.approx(0.25)
+
+
+def test_info_units_become_catalogue_units() -> None:
+    info = {
+        "regularMarketPrice": 50.0,
+        "currentPrice": 50.0,
+        "debtToEquity": 39.0,  # percent
+        "targetMeanPrice": 60.0,
+        "fiftyTwoWeekHigh": 80.0,
+        "trailingPE": 25.0,
+        "pegRatio": None,
+        "trailingPegRatio": 1.5,
+    }
+    m = metrics_from_info(info)
+    assert m["debt_to_equity"] == pytest.approx(0.39)
+    assert m["target_upside"] == pytest.approx(0.2)
+    assert m["off_52w_high"] == pytest.approx(50 / 80 - 1)
+    assert m["peg"] == 1.5  # the first key that has a number
+    assert "market_cap_usd" not in m  # derived later, never a Yahoo field
+
+
+@pytest.mark.parametrize(
+    ("info", "empty"),
+    [
+        ({}, True),
+        ({"quoteType": "EQUITY"}, False),
+        ({"currentPrice": 1.0}, False),
+        ({"x": 1}, True),
+    ],
+)
+def test_an_empty_quote_means_an_unknown_symbol(info: dict[str, Any], empty: bool) -> None:
+    assert is_empty_quote(info) is empty
