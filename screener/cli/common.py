@@ -114,7 +114,7 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: 
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    from screener import export
+    from screener.output import csvfile as export
 
     if fmt == "csv":
         click.echo(export.csv_text(rows, columns), nl=False)
@@ -189,7 +189,7 @@ def _cell(column: str, value: Any) -> str:
     if isinstance(value, list | tuple):
         return "\n".join(str(v) for v in value) if value else "–"
     if column in NUMERIC_METRICS and isinstance(value, int | float):
-        from screener.table import format_value
+        from screener.output.table import format_value
 
         return format_value(column, float(value))
     if column == "score" and isinstance(value, int | float):

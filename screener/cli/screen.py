@@ -23,7 +23,7 @@ from screener.cli.common import (
     stdout_console,
     universe_option,
 )
-from screener.cli.data import run_refresh, summary_lines
+from screener.cli.refresh import run_refresh, summary_lines
 
 
 @cli.command()
@@ -84,7 +84,9 @@ def screen(
     pe_ttm, pe_fwd, peg, ev_ebitda, revenue_growth, net_margin, pe_hist_pct, flags,
     score, as_of. On a narrow terminal the least important columns are hidden whole.
     """
-    from screener import export, report, table
+    from screener.output import csvfile as export
+    from screener.output import rows as report
+    from screener.output import table
     from screener.select import parse_sort, select_rows
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
@@ -189,7 +191,7 @@ def explain(
     fmt: str,
 ) -> None:
     """Show every rule for one company: fired or not, each input, what was missing."""
-    from screener.explain_view import explanation_rows, render_explanation
+    from screener.output.explain import explanation_rows, render_explanation
     from screener.universe import normalize_ticker
 
     symbol = normalize_ticker(ticker)
@@ -232,7 +234,7 @@ def plot(
     import textwrap
 
     from screener.errors import InputError
-    from screener.plot import chart_key, points_for, save_png, terminal_chart
+    from screener.output.plot import chart_key, points_for, save_png, terminal_chart
     from screener.universe import sector_label
 
     if png_path is not None and png_path.suffix.lower() != ".png":

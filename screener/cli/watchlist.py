@@ -48,7 +48,7 @@ def watchlist_save(
     universe_file: Path | None,
 ) -> None:
     """Run the screen and save its rows as a new run of watchlist NAME."""
-    from screener import report
+    from screener.output import rows as report
     from screener.pipeline import run_screen
     from screener.select import select_rows
     from screener.watchlist import rules_fingerprint, validate_name
@@ -153,7 +153,7 @@ def _saved_rows(
 @click.pass_obj
 def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> None:
     """Show the rows of a watchlist's latest run (or --run ID)."""
-    from screener import report
+    from screener.output import rows as report
 
     run, rows = _saved_rows(state, name, run_id)
     if fmt == "table":
@@ -246,7 +246,8 @@ def watchlist_export(
     state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
 ) -> None:
     """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener import export, report
+    from screener.output import csvfile as export
+    from screener.output import rows as report
     from screener.resources import default_watchlist_dir
 
     run, rows = _saved_rows(state, name, run_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from screener.plot import chart_key, points_for, terminal_chart
+from screener.output.plot import chart_key, points_for, terminal_chart
 
 FRAME = pd.DataFrame(
     {

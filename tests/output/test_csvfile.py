@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from screener import export
 from screener.errors import DataError, InputError
+from screener.output import csvfile as export
 
 
 def test_formula_cells_are_neutralised_but_numbers_are_not() -> None:

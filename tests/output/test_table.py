@@ -11,13 +11,13 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from screener import table
 from screener.data.store import Store
+from screener.output import table
 from screener.pipeline import run_screen
 from screener.select import select_rows
 
 WIDTHS = (80, 160)
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 TODAY = date(2026, 3, 1)  # fixed, so data ages (and stale flags) do not move with the clock
 
 
