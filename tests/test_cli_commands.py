@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from screener.catalog import SECTORS
+from screener.universe.taxonomy import CORE_SECTORS
 
 
 def test_rules_list_shows_every_shipped_rule(run_cli) -> None:
@@ -62,7 +62,7 @@ def test_universe_list_json_and_sector_filter(run_cli) -> None:
     rows = json.loads(run_cli("universe", "list", "--format", "json").out)
     assert len(rows) >= 120
     assert len({row["ticker"] for row in rows}) == len(rows)
-    assert set(SECTORS) <= {row["sector"] for row in rows}
+    assert set(CORE_SECTORS) <= {row["sector"] for row in rows}
     for row in rows:
         assert row["sector"] and row["sub_segment"] and row["source"]
     only = json.loads(run_cli("universe", "list", "--sector", "switching", "--format", "json").out)

@@ -13,73 +13,11 @@ from screener.cli.common import AppState, open_store, sector_option, universe_op
 
 def run_refresh(store: Any, tickers: list[str], *, force: bool) -> Any:
     """Refresh with a progress bar on stderr (only when it is a terminal)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from screener.data.refresh import refresh
+    from screener.output.console import progress_bar
 
-    err = Console(stderr=True, highlight=False)
-    if not err.is_terminal:
-        return refresh(store, tickers, force=force)
-    with Progress(
-        TextColumn("refresh"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("refresh", total=len(tickers), last="")
-
-        def on_event(event: Any) -> None:
-            bar.update(
-                task,
-                completed=event.done,
-                total=event.total,
-                last=f"{event.ticker or ''} {event.outcome or ''}".strip(),
-            )
-
+    with progress_bar("refresh", len(tickers)) as on_event:
         return refresh(store, tickers, force=force, progress=on_event)
-
-
-def summary_lines(summary: Any) -> list[str]:
-    """The refresh summary: one line of counts, then what went wrong, ticker by ticker."""
-    import re
-
-    def short(reason: str) -> str:
-        text = re.sub(r"https?://\S+", "<url>", " ".join(reason.split()))
-        return text if len(text) <= 160 else text[:157] + "..."
-
-    def listed(tickers: list[str]) -> str:
-        return ", ".join(tickers[:12]) + (
-            f" and {len(tickers) - 12} more" if len(tickers) > 12 else ""
-        )
-
-    lines = [
-        f"refresh: {len(summary.fetched)} fetched, {len(summary.skipped_fresh)} skipped as fresh,"
-        f" {len(summary.not_found) + len(summary.not_found_recently)} not found on Yahoo,"
-        f" {len(summary.failed)} failed ({summary.requests} requests, {summary.elapsed:.1f}s"
-        + (f", {summary.throttled} rate-limited answers" if summary.throttled else "")
-        + ")"
-    ]
-    if summary.stopped:
-        lines.append(f"  stopped early: {summary.stopped}")
-    if summary.not_found:
-        lines.append(
-            "  not found now (asked again in a day, or with --force): "
-            + listed(sorted(summary.not_found))
-        )
-    if summary.not_found_recently:
-        lines.append(
-            "  not found earlier today, not asked again (--force asks now): "
-            + listed(sorted(summary.not_found_recently))
-        )
-    lines += [
-        f"  partly {t}: saved, but {short(reason)} (asked again next run)"
-        for t, reason in sorted(summary.partial.items())
-    ]
-    lines += [f"  failed {t}: {short(reason)}" for t, reason in sorted(summary.failed.items())]
-    return lines
 
 
 @cli.command("refresh")
@@ -123,6 +61,8 @@ def refresh_command(
         summary = run_refresh(store, wanted, force=force)
     finally:
         store.close()
+    from screener.output.text import summary_lines
+
     for line in summary_lines(summary):
         click.echo(line)
     if summary.failed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,8 @@ def watchlist_save(
     universe_file: Path | None,
 ) -> None:
     """Run the screen and save its rows as a new run of watchlist NAME."""
-    from screener.output import rows as report
+    from screener.output.format import source_label
+    from screener.output.rows import to_rows
     from screener.pipeline import run_screen
     from screener.select import select_rows
     from screener.watchlist import rules_fingerprint, validate_name
@@ -63,7 +63,7 @@ def watchlist_save(
             universe_file=universe_file,
         )
         frame = select_rows(result.frame, sectors=sectors, flagged=flagged, min_score=min_score)
-        rows = report.to_rows(result, frame)
+        rows = to_rows(result, frame)
         dates = frame["as_of"].dropna()
         run_id = store.save_watchlist_run(
             name,
@@ -84,7 +84,7 @@ def watchlist_save(
         )
     finally:
         store.close()
-    label = " (SAMPLE data)" if result.source == "sample" else ""
+    label = source_label(result.source, "saved")
     click.echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
 
 
@@ -153,7 +153,7 @@ def _saved_rows(
 @click.pass_obj
 def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> None:
     """Show the rows of a watchlist's latest run (or --run ID)."""
-    from screener.output import rows as report
+    from screener.output.rows import ROW_FIELDS
 
     run, rows = _saved_rows(state, name, run_id)
     if fmt == "table":
@@ -173,7 +173,7 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
         )
         print_rows(rows, fmt, columns, title)
     else:
-        print_rows(rows, fmt, list(report.ROW_FIELDS))
+        print_rows(rows, fmt, list(ROW_FIELDS))
 
 
 @watchlist.command("diff")
@@ -189,7 +189,8 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
 def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) -> None:
     """What changed in a watchlist: names that entered, left, or changed flags or score."""
     from screener.errors import InputError
-    from screener.watchlist import DIFF_COLUMNS, diff_lines, diff_rows, diff_runs
+    from screener.output.text import diff_lines, filters_text
+    from screener.watchlist import DIFF_COLUMNS, diff_rows, diff_runs
 
     store = open_store(state)
     try:
@@ -216,24 +217,8 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         f"watchlist '{name}': run #{latest['id']} ({latest['saved_at']}) "
         f"vs run #{base['id']} ({base['saved_at']})"
     )
-    filters = (_describe_filters(base.get("filters")), _describe_filters(latest.get("filters")))
+    filters = (filters_text(base.get("filters")), filters_text(latest.get("filters")))
     click.echo("\n".join(diff_lines(diff, title, filters)))
-
-
-def _describe_filters(raw: str | None) -> str:
-    """A saved run's filters in words: 'source sample, flagged only, sectors switching'."""
-    try:
-        filters = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return raw or "none"
-    parts = [f"source {filters.get('source') or 'auto'}"]
-    if filters.get("sectors"):
-        parts.append("sectors " + ", ".join(filters["sectors"]))
-    if filters.get("flagged"):
-        parts.append("flagged only")
-    if filters.get("min_score") is not None:
-        parts.append(f"min score {filters['min_score']:g}")
-    return "; ".join(parts)
 
 
 @watchlist.command("export")
@@ -246,13 +231,13 @@ def watchlist_export(
     state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
 ) -> None:
     """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener.output import csvfile as export
-    from screener.output import rows as report
+    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.rows import ROW_FIELDS
     from screener.resources import default_watchlist_dir
 
     run, rows = _saved_rows(state, name, run_id)
     target = path or default_watchlist_dir() / f"{name}.csv"
-    export.write_atomic(target, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
+    write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
     click.echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
 
 

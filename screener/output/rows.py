@@ -74,3 +74,10 @@ def json_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[d
         row["notes"] = notes if isinstance(notes, str) and notes else None
         row["provenance"] = provenance or None
     return rows
+
+
+def json_text(data: Any) -> str:
+    """Rows (or one object) as screener prints JSON: indented, non-ASCII kept as is."""
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=2)
