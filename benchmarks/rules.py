@@ -20,8 +20,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from screener.catalog import NUMERIC_METRICS, SECTORS  # noqa: E402
+from screener.catalog import NUMERIC_METRICS  # noqa: E402
 from screener.engine import evaluate, load_ruleset  # noqa: E402
+from screener.universe.taxonomy import CORE_SECTORS  # noqa: E402
 
 # Fixed order, so the synthetic data stay the same when the catalogue grows.
 BENCH_METRICS = (
@@ -60,7 +61,7 @@ def synthetic_frame(n: int, seed: int = 7) -> pd.DataFrame:
         data[metric] = values
     data["peg"] = rng.lognormal(0.0, 0.6, n)
     data["data_age_days"] = rng.integers(0, 500, n).astype(float)
-    data["sector"] = rng.choice(SECTORS, n)
+    data["sector"] = rng.choice(CORE_SECTORS, n)
     data["market"] = rng.choice(
         ["CN", "HK", "US", "TW", "JP", "AU"], n, p=[0.5, 0.1, 0.25, 0.05, 0.05, 0.05]
     )

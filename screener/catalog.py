@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["fraction", "percentile", "ratio", "money", "price", "number", "days", "text"]
+MetricKind = Literal["fraction", "percentile", "ratio", "money", "price", "number", "days", "text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,7 @@ class Metric:
 
     name: str
     label: str
-    kind: Kind
+    kind: MetricKind
     description: str
     history_key: str | None = None  # name of the same multiple in the valuation history
     decimals: int | None = None  # shown decimals where the kind's default would mislead
@@ -122,11 +122,4 @@ HISTORY_METRICS: frozenset[str] = frozenset(m.name for m in _METRICS if m.histor
 #: of these metrics use only their positive values
 POSITIVE_MULTIPLES: frozenset[str] = frozenset(
     {"pe_ttm", "pe_fwd", "peg", "ps_ttm", "pb", "ev_ebitda", "ev_revenue"}
-)
-
-SECTORS: tuple[str, ...] = (
-    "optical_communication",
-    "high_speed_interconnect",
-    "switching",
-    "data_center",
 )

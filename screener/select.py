@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from screener.catalog import NUMERIC_METRICS, SECTORS
+from screener.catalog import NUMERIC_METRICS
 from screener.errors import InputError
+from screener.universe.taxonomy import SECTORS
 from screener.utils import did_you_mean
 
 #: sortable text columns, and the names users may give them

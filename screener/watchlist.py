@@ -40,7 +40,9 @@ def rules_fingerprint(rules: Iterable[Any]) -> str:
 
 
 @dataclass(frozen=True)
-class Change:
+class RunChange:
+    """A company in both runs whose flags or score moved."""
+
     ticker: str
     name: str
     old_score: float
@@ -53,7 +55,7 @@ class Change:
 class WatchlistDiff:
     entered: tuple[Mapping[str, Any], ...]
     left: tuple[Mapping[str, Any], ...]
-    changed: tuple[Change, ...]
+    changed: tuple[RunChange, ...]
     unchanged: int
     rules_changed: bool
 
@@ -72,7 +74,7 @@ def diff_runs(
     """Names that entered or left, and names whose flags or score changed."""
     old = {row["ticker"]: row for row in old_rows}
     new = {row["ticker"]: row for row in new_rows}
-    changed: list[Change] = []
+    changed: list[RunChange] = []
     unchanged = 0
     for ticker in new.keys() & old.keys():
         before, after = old[ticker], new[ticker]
@@ -82,7 +84,7 @@ def diff_runs(
             unchanged += 1
             continue
         changed.append(
-            Change(
+            RunChange(
                 ticker=ticker,
                 name=str(after.get("name") or ""),
                 old_score=old_score,
@@ -150,34 +152,3 @@ def diff_rows(diff: WatchlistDiff) -> list[dict[str, Any]]:
         for c in diff.changed
     ]
     return rows
-
-
-def diff_lines(diff: WatchlistDiff, title: str, filters: tuple[str, str]) -> list[str]:
-    """The diff as text: what entered, left and changed, and whether rules or filters moved."""
-    lines = [title]
-    if diff.rules_changed:
-        lines.append("note: the rule set changed between the two runs")
-    if filters[0] != filters[1]:
-        lines.append(
-            f"note: the filters changed between the two runs ({filters[0]} -> {filters[1]}),"
-            " so some names may have left or entered because of them"
-        )
-    lines.append(f"entered ({len(diff.entered)}):")
-    lines += [
-        f"  + {r['ticker']:<10} {r.get('name') or ''}  score {r.get('score', 0):+g}"
-        for r in diff.entered
-    ]
-    lines.append(f"left ({len(diff.left)}):")
-    lines += [
-        f"  - {r['ticker']:<10} {r.get('name') or ''}  score was {r.get('score', 0):+g}"
-        for r in diff.left
-    ]
-    lines.append(f"changed ({len(diff.changed)}):")
-    for c in diff.changed:
-        flags = [f"+{f}" for f in c.added_flags] + [f"-{f}" for f in c.removed_flags]
-        lines.append(
-            f"  ~ {c.ticker:<10} {c.name}  score {c.old_score:+g} -> {c.new_score:+g}"
-            + (f"  ({', '.join(flags)})" if flags else "")
-        )
-    lines.append(f"unchanged: {diff.unchanged}")
-    return lines

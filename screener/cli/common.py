@@ -1,13 +1,11 @@
-"""What every command shares: the store, the console, output formats, common options.
+"""What every command shares: the store, output formats, common options.
 
-Heavy modules (pandas, rich tables, the engine) are imported inside the functions,
-so `screener --help` and `--version` start in a blink.
+Heavy modules (pandas, rich, the engine, `screener.output`) are imported inside the
+functions, so `screener --help` and `--version` start in a blink.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,31 +30,6 @@ def open_store(state: AppState) -> Store:
     from screener.data.store import Store
 
     return Store(state.db)
-
-
-PIPE_WIDTH = 160  # when piped without COLUMNS: wide enough for every column
-
-
-def stdout_console() -> Any:
-    """A console that styles only a terminal and is wide in a pipe.
-
-    NO_COLOR (any value) turns off every escape code, bold and dim included: the
-    output is then exactly what a pipe gets.
-    """
-    import os
-
-    from rich.console import Console
-
-    width = None
-    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
-        width = PIPE_WIDTH
-    plain = "NO_COLOR" in os.environ
-    return Console(
-        highlight=False,
-        soft_wrap=False,
-        width=width,
-        color_system=None if plain else "auto",
-    )
 
 
 def echo_err(message: str) -> None:
@@ -112,98 +85,21 @@ def output_format(default: str = "table") -> Any:
 
 
 def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str = "") -> None:
-    """Render plain rows as a rich table, JSON or CSV, the same way for every command.
-
-    In a table, catalogue metrics are formatted as the screening table formats them,
-    lists go one item per line, and no column is narrower than its longest word, so
-    identifiers are never split.
-    """
+    """Print plain rows as a grid, JSON or CSV, the same way for every command."""
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    from screener import export
+        from screener.output.rows import json_text
 
-    if fmt == "csv":
-        click.echo(export.csv_text(rows, columns), nl=False)
-        return
-    from rich.cells import cell_len
-    from rich.table import Table
+        click.echo(json_text(rows))
+    elif fmt == "csv":
+        from screener.output.csvfile import csv_text
 
-    console = stdout_console()
-    cells = [[_cell(column, row.get(column)) for column in columns] for row in rows]
-    naturals = [
-        max([cell_len(column), *(cell_len(part) for line in cells for part in line[i].split("\n"))])
-        for i, column in enumerate(columns)
-    ]
-    words = [
-        max([cell_len(column), *(cell_len(w) for line in cells for w in line[i].split())])
-        for i, column in enumerate(columns)
-    ]
-    widths = fit_widths(naturals, words, console.width)
-    from rich.text import Text
+        click.echo(csv_text(rows, columns), nl=False)
+    else:
+        from screener.output.console import stdout_console
+        from screener.output.grid import render_grid
 
-    table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
-    for column, width in zip(columns, widths, strict=True):
-        numeric = any(row.get(column) is not None for row in rows) and all(
-            isinstance(row.get(column), int | float) or row.get(column) is None for row in rows
-        )
-        table.add_column(
-            column,
-            overflow="fold",
-            width=width,
-            min_width=width,
-            max_width=width,
-            justify="right" if numeric else "left",
-        )
-    for line in cells:
-        table.add_row(*(Text(cell) for cell in line))  # literal: never rich markup
-    console.print(table)
-
-
-def fit_widths(naturals: list[int], words: list[int], width: int) -> list[int]:
-    """Column widths that fill at most `width` (with borders and padding), never more.
-
-    Each column starts at its longest word (capped at 40), so identifiers stay whole;
-    if even that is too wide, the widest columns give way first (words then fold);
-    room left over goes, a character at a time, to columns that would wrap.
-    """
-    n = len(naturals)
-    budget = max(n * 3, width - 3 * n - 1)
-    widths = [min(w, nat, 40) for w, nat in zip(words, naturals, strict=True)]
-    while sum(widths) > budget:
-        widest = max(range(n), key=lambda i: widths[i])
-        if widths[widest] <= 3:
-            break
-        widths[widest] -= 1
-    room = budget - sum(widths)
-    while room > 0:
-        grew = False
-        for i in range(n):
-            if room > 0 and widths[i] < naturals[i]:
-                widths[i] += 1
-                room -= 1
-                grew = True
-        if not grew:
-            break
-    return widths
-
-
-def _cell(column: str, value: Any) -> str:
-    from screener.catalog import NUMERIC_METRICS
-
-    if value is None:
-        return "–"
-    if isinstance(value, list | tuple):
-        return "\n".join(str(v) for v in value) if value else "–"
-    if column in NUMERIC_METRICS and isinstance(value, int | float):
-        from screener.table import format_value
-
-        return format_value(column, float(value))
-    if column == "score" and isinstance(value, int | float):
-        return f"{value:+g}" if value else "0"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+        console = stdout_console()
+        console.print(render_grid(rows, columns, width=console.width, title=title))
 
 
 universe_option = click.option(
@@ -215,11 +111,26 @@ universe_option = click.option(
 )
 
 
-def sector_option(help: str = "Keep only this sector (repeatable).") -> Any:
-    """`--sector S` (repeatable): one of the four sectors, or the adjacent group."""
+def sector_option(
+    help: str = "Keep only this sector (repeatable).",
+    *,
+    multiple: bool = True,
+    required: bool = False,
+) -> Any:
+    """`--sector S`: one of the four sectors, or the adjacent group; every command's one.
+
+    Repeatable (into `sectors`) by default; `multiple=False` takes one (into `sector`).
+    """
     from screener.universe.taxonomy import SECTORS
 
-    return click.option("--sector", "sectors", type=click.Choice(SECTORS), multiple=True, help=help)
+    return click.option(
+        "--sector",
+        "sectors" if multiple else "sector",
+        type=click.Choice(SECTORS),
+        multiple=multiple,
+        required=required,
+        help=help,
+    )
 
 
 flagged_option = click.option(

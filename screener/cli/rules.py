@@ -41,8 +41,12 @@ def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
 @rules.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def rules_check(files: tuple[Path, ...]) -> None:
-    """Check rule files without loading any data; exit 2 on the first error."""
-    from screener.engine import load_ruleset
+    """Check rule files without loading any data; exit 2 on the first error.
 
-    ruleset = load_ruleset(list(files))
+    FILE may be written +FILE, as for --rules: it is then checked together with the
+    shipped rules it would be added to (so a clash of rule ids shows here too).
+    """
+    from screener.run import load_rules
+
+    ruleset = load_rules(files)
     click.echo(f"ok: {len(ruleset.rules)} rules in {len(ruleset.paths)} file(s)")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from screener.catalog import SECTORS
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
@@ -20,10 +18,9 @@ from screener.cli.common import (
     screen_run,
     sector_option,
     source_option,
-    stdout_console,
     universe_option,
 )
-from screener.cli.data import run_refresh, summary_lines
+from screener.cli.refresh import run_refresh
 
 
 @cli.command()
@@ -84,7 +81,10 @@ def screen(
     pe_ttm, pe_fwd, peg, ev_ebitda, revenue_growth, net_margin, pe_hist_pct, flags,
     score, as_of. On a narrow terminal the least important columns are hidden whole.
     """
-    from screener import export, report, table
+    from screener.output import table
+    from screener.output.console import stdout_console
+    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
     from screener.select import Selection
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
@@ -102,16 +102,15 @@ def screen(
         prepare=_refresh_before_screen if source == "auto" and not offline else None,
     )
     if export_path is not None:
-        rows = report.to_rows(run, run.rows)
-        export.write_atomic(export_path, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
+        rows = to_rows(run, run.rows)
+        write_atomic(export_path, csv_text(rows, ROW_FIELDS), bom=excel)
         echo_err(f"exported {len(rows)} rows to {export_path}")
     if fmt != "table" and run.banner:
         echo_err(run.banner)  # machine formats carry `source` per row; people get the why
     if fmt == "json":
-        rows = report.json_rows(run, run.rows)
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json_text(json_rows(run, run.rows)))
     elif fmt == "csv":
-        click.echo(export.csv_text(report.to_rows(run, run.rows), report.ROW_FIELDS), nl=False)
+        click.echo(csv_text(to_rows(run, run.rows), ROW_FIELDS), nl=False)
     else:
         console = stdout_console()
         console.print(table.render_table(run, run.rows, width=console.width, columns=column_keys))
@@ -123,6 +122,7 @@ def _refresh_before_screen(store: Any, inputs: Any) -> str | None:
     `inputs` were loaded (the rules checked) once, before: nothing is loaded again here.
     """
     from screener.data.yahoo import yahoo_reachable
+    from screener.output.text import summary_lines
 
     reachable, why = yahoo_reachable()
     if not reachable:
@@ -178,26 +178,21 @@ def explain(
     fmt: str,
 ) -> None:
     """Show every rule for one company: fired or not, each input, what was missing."""
-    from screener.explain_view import explanation_rows, render_explanation
+    from screener.output.console import stdout_console
+    from screener.output.explain import explanation_rows, render_explanation
+    from screener.output.rows import json_text
     from screener.universe import normalize_ticker
 
     symbol = normalize_ticker(ticker)
     run = screen_run(state, source, rule_paths, universe_file)
     if fmt == "json":
-        click.echo(json.dumps(explanation_rows(run, symbol), ensure_ascii=False, indent=2))
+        click.echo(json_text(explanation_rows(run, symbol)))
     else:
         stdout_console().print(render_explanation(run, symbol))
 
 
-def _clip(line: str, width: int) -> str:
-    """One line cut to the terminal width (display cells, so Chinese names count double)."""
-    from rich.cells import cell_len, set_cell_size
-
-    return line if cell_len(line) <= width else set_cell_size(line, width - 1) + "…"
-
-
 @cli.command()
-@click.option("--sector", type=click.Choice(SECTORS), required=True, help="The sector to draw.")
+@sector_option("The sector to draw.", multiple=False, required=True)
 @source_option
 @rules_option
 @universe_option
@@ -218,40 +213,20 @@ def plot(
 ) -> None:
     """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
     import os
-    import textwrap
 
-    from screener.errors import InputError
-    from screener.plot import chart_key, points_for, save_png, terminal_chart
+    from screener.output.console import stdout_console
+    from screener.output.plot import chart_title, check_png_path, plot_text, points_for, save_png
     from screener.select import Selection
-    from screener.universe import sector_label
 
-    if png_path is not None and png_path.suffix.lower() != ".png":
-        raise InputError(f"{png_path}: the --png path must end in .png")
+    if png_path is not None:
+        check_png_path(png_path)
     run = screen_run(state, source, rule_paths, universe_file, selection=Selection((sector,)))
     points = points_for(run.frame, sector)
-    label = "SAMPLE data" if run.source == "sample" else "Yahoo data"
-    span = f", as of {run.as_of_range[0]} … {run.as_of_range[1]}" if run.as_of_range else ""
-    title = f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label}{span})"
+    title = chart_title(run, sector)
     console = stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")
     height = min(30, max(15, (console.height or 30) - 6))
-    # The title (and with it the source) is printed here: plotext drops it when narrow.
-    click.echo(textwrap.fill(title, width=max(40, console.width)))
-    chart = terminal_chart(points, width=console.width, height=height, color=color, title="")
-    click.echo(chart)
-    names = {
-        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in run.frame.iterrows()
-    }
-    for line in chart_key(points, names):
-        click.echo(_clip(line, console.width))
-    flagged = sum(points.flagged)
-    summary = (
-        f"{len(points.tickers)} plotted: flagged names are numbered ({flagged}, key above),"
-        " • = not flagged"
-    )
-    if points.left_out:
-        summary += f"; left out (no forward P/E or growth): {', '.join(points.left_out)}"
-    click.echo(summary)
+    click.echo(plot_text(run, points, title, width=console.width, height=height, color=color))
     if png_path is not None:
         save_png(points, png_path, title)
         click.echo(f"wrote {png_path}")

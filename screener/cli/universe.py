@@ -49,26 +49,15 @@ def universe_list(sectors: tuple[str, ...], fmt: str, universe_file: Path | None
 def universe_show(ticker: str, universe_file: Path | None) -> None:
     """Show one company of the universe and why it is there."""
     from screener.errors import InputError
+    from screener.output.text import company_lines
     from screener.run import load_companies
-    from screener.universe import normalize_ticker, sector_label, sub_segment_label
+    from screener.universe import normalize_ticker
 
     symbol = normalize_ticker(ticker)
     company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
     if company is None:
         raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
-    lines = [
-        f"{company.ticker}  {company.name_en} {company.name_zh}".rstrip(),
-        f"sector:      {company.sector} ({sector_label(company.sector, 'en')} "
-        f"{sector_label(company.sector, 'zh')})",
-        f"sub-segment: {company.sub_segment} ({sub_segment_label(company.sub_segment, 'en')} "
-        f"{sub_segment_label(company.sub_segment, 'zh')})",
-        f"secondary:   {company.secondary_sector or '–'}",
-        f"listing:     {company.exchange}, {company.market}, {company.currency}",
-        f"why:         {company.rationale}",
-        f"source:      {company.source}",
-        f"origin:      {company.origin}",
-    ]
-    click.echo("\n".join(lines))
+    click.echo("\n".join(company_lines(company)))
 
 
 @universe.command("classify")
@@ -171,13 +160,10 @@ def universe_discover(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def universe_check(file: Path) -> None:
     """Validate an override file and show the merged universe's counts per sector."""
+    from screener.output.text import sector_count_lines
     from screener.universe import load_universe, summarize
 
     companies = load_universe(file)
-    counts = summarize(companies)
     click.echo(f"ok: {file} merges into {len(companies)} companies")
-    for sector, row in counts.items():
-        click.echo(
-            f"  {sector:<24} {row['total']:>4} ({row['cn']} A-share, {row['other']} other, "
-            f"{row['override']} from overrides)"
-        )
+    for line in sector_count_lines(summarize(companies)):
+        click.echo(line)

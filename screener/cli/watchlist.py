@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,8 @@ def watchlist_save(
     universe_file: Path | None,
 ) -> None:
     """Run the screen and save its rows as a new run of watchlist NAME."""
-    from screener import report
+    from screener.output.format import source_label
+    from screener.output.rows import to_rows
     from screener.run import load_inputs, run_screen
     from screener.select import Selection
     from screener.watchlist import rules_fingerprint, validate_name
@@ -58,7 +58,7 @@ def watchlist_save(
     inputs = load_inputs(rule_paths, universe_file)
     with open_store(state) as store:
         run = run_screen(store, inputs, source=source, selection=selection)  # type: ignore[arg-type]
-        rows = report.to_rows(run, run.rows)
+        rows = to_rows(run, run.rows)
         as_of_min, as_of_max = run.as_of_range or (None, None)
         run_id = store.save_watchlist_run(
             name,
@@ -77,7 +77,7 @@ def watchlist_save(
             },
             rows,
         )
-    label = " (SAMPLE data)" if run.source == "sample" else ""
+    label = source_label(run.source, "saved")
     click.echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
 
 
@@ -140,7 +140,7 @@ def _saved_rows(
 @click.pass_obj
 def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> None:
     """Show the rows of a watchlist's latest run (or --run ID)."""
-    from screener import report
+    from screener.output.rows import ROW_FIELDS
 
     run, rows = _saved_rows(state, name, run_id)
     if fmt == "table":
@@ -160,7 +160,7 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
         )
         print_rows(rows, fmt, columns, title)
     else:
-        print_rows(rows, fmt, list(report.ROW_FIELDS))
+        print_rows(rows, fmt, list(ROW_FIELDS))
 
 
 @watchlist.command("diff")
@@ -176,7 +176,8 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
 def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) -> None:
     """What changed in a watchlist: names that entered, left, or changed flags or score."""
     from screener.errors import InputError
-    from screener.watchlist import DIFF_COLUMNS, diff_lines, diff_rows, diff_runs
+    from screener.output.text import diff_lines, filters_text
+    from screener.watchlist import DIFF_COLUMNS, diff_rows, diff_runs
 
     with open_store(state) as store:
         latest = _watchlist_run(store, name, None)
@@ -200,24 +201,8 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         f"watchlist '{name}': run #{latest['id']} ({latest['saved_at']}) "
         f"vs run #{base['id']} ({base['saved_at']})"
     )
-    filters = (_describe_filters(base.get("filters")), _describe_filters(latest.get("filters")))
+    filters = (filters_text(base.get("filters")), filters_text(latest.get("filters")))
     click.echo("\n".join(diff_lines(diff, title, filters)))
-
-
-def _describe_filters(raw: str | None) -> str:
-    """A saved run's filters in words: 'source sample, flagged only, sectors switching'."""
-    try:
-        filters = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return raw or "none"
-    parts = [f"source {filters.get('source') or 'auto'}"]
-    if filters.get("sectors"):
-        parts.append("sectors " + ", ".join(filters["sectors"]))
-    if filters.get("flagged"):
-        parts.append("flagged only")
-    if filters.get("min_score") is not None:
-        parts.append(f"min score {filters['min_score']:g}")
-    return "; ".join(parts)
 
 
 @watchlist.command("export")
@@ -230,12 +215,13 @@ def watchlist_export(
     state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
 ) -> None:
     """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener import export, report
+    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.rows import ROW_FIELDS
     from screener.resources import default_watchlist_dir
 
     run, rows = _saved_rows(state, name, run_id)
     target = path or default_watchlist_dir() / f"{name}.csv"
-    export.write_atomic(target, export.csv_text(rows, report.ROW_FIELDS), bom=excel)
+    write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
     click.echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
 
 

@@ -42,14 +42,15 @@ from screener.engine.nodes import (
     Compare,
     In,
     IsMissing,
-    Metric,
+    MetricRef,
     Neg,
     Node,
     Not,
     Num,
     Str,
 )
-from screener.engine.template import Template, format_column
+from screener.engine.template import Template
+from screener.output.format import template_column
 
 if TYPE_CHECKING:
     from screener.engine.ruleset import RuleSet
@@ -121,7 +122,7 @@ GROUP_FUNCTIONS = frozenset(
 
 def _is_multiple(node: Node) -> bool:
     """A bare valuation multiple: its statistics use only its positive values."""
-    return isinstance(node, Metric) and node.name in POSITIVE_MULTIPLES
+    return isinstance(node, MetricRef) and node.name in POSITIVE_MULTIPLES
 
 
 def _codes(values: Array) -> tuple[Array, int]:
@@ -185,14 +186,14 @@ class Evaluator:
 
     def sector_codes(self) -> tuple[Array, int]:
         if self._sector is None:
-            self._sector = _codes(self.value(Metric("sector")))
+            self._sector = _codes(self.value(MetricRef("sector")))
         return self._sector
 
     def peer_groups(self) -> tuple[Array, Array, int]:
         """Per row: its (sector, market group) key, the key of the other group, key count."""
         if self._peer is None:
             codes, ngroups = self.sector_codes()
-            market = self.value(Metric("market"))
+            market = self.value(MetricRef("market"))
             known = pd.notna(market) & (codes >= 0)
             is_cn = np.array([m == "CN" for m in market], dtype=np.int64)
             own = np.where(known, codes * 2 + is_cn, -1)
@@ -243,7 +244,7 @@ class Evaluator:
             return np.full(n, node.value)
         if isinstance(node, Str):
             return np.full(n, node.value, dtype=object)
-        if isinstance(node, Metric):
+        if isinstance(node, MetricRef):
             return self.column(node.name)
         if isinstance(node, Neg):
             return -self.value(node.operand)
@@ -350,7 +351,7 @@ class Evaluator:
                 return _finite(args[0] / med - 1.0)
             if name in ("hist_pct", "hist_median"):
                 arg = node.args[0]
-                assert isinstance(arg, Metric)
+                assert isinstance(arg, MetricRef)
                 return self._history(name, arg.name, args[0])
         raise TypeError(f"unknown function {name}")  # parser rejects these
 
@@ -453,7 +454,7 @@ def sector_mask(evaluator: Evaluator, sectors: tuple[str, ...]) -> Array:
     """Rows a rule applies to: its sector filter (all rows when it has none)."""
     if not sectors:
         return np.ones(evaluator.n, dtype=bool)
-    sector = evaluator.value(Metric("sector"))
+    sector = evaluator.value(MetricRef("sector"))
     return pd.Series(sector, dtype=object).isin(sectors).to_numpy(dtype=bool)
 
 
@@ -465,7 +466,7 @@ def render(evaluator: Evaluator, template: Template, rows: Array) -> list[str]:
             columns.append([part] * len(rows))
         else:
             values = evaluator.value(part.node)[rows]
-            columns.append(format_column(values, part.spec))
+            columns.append(template_column(values, part.spec))
     return (
         ["".join(pieces) for pieces in zip(*columns, strict=True)]
         if columns
@@ -521,5 +522,5 @@ def history_percentile(
     """
     if metric not in HISTORY_ARG_METRICS:
         raise ValueError(f"hist_pct takes a metric with a history, not {metric!r}")
-    values = Evaluator(frame, history).value(Call("hist_pct", (Metric(metric),)))
+    values = Evaluator(frame, history).value(Call("hist_pct", (MetricRef(metric),)))
     return pd.Series(values, index=frame.index, dtype="float64")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from screener.engine.evaluate import Evaluator, render, sector_mask
-from screener.engine.nodes import Between, Call, Compare, In, IsMissing, Metric, Node
+from screener.engine.nodes import Between, Call, Compare, In, IsMissing, MetricRef, Node
 from screener.engine.parser import suggest
 from screener.engine.ruleset import Rule, RuleSet
 from screener.errors import InputError
@@ -79,9 +79,9 @@ def explain(
         conditions: dict[Node, None] = {}
         missing: dict[str, None] = {}
         for node in rule.when.walk():
-            if isinstance(node, Metric | Call):
+            if isinstance(node, MetricRef | Call):
                 seen.setdefault(node)
-                if isinstance(node, Metric) and _scalar(evaluator.value(node), row) is None:
+                if isinstance(node, MetricRef) and _scalar(evaluator.value(node), row) is None:
                     missing.setdefault(node.name)
             if isinstance(node, Compare | Between | In | IsMissing):
                 conditions.setdefault(node)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from screener.catalog import HISTORY_METRICS
 
-Kind = Literal["elementwise", "sector", "history", "peer"]
+FunctionKind = Literal["elementwise", "sector", "history", "peer"]
 
 # Metrics hist_pct / hist_median accept: those the catalogue keeps a valuation
 # history for, plus forward P/E, which live providers can store as well.
@@ -31,7 +31,7 @@ class Function:
     name: str
     min_args: int
     max_args: int
-    kind: Kind
+    kind: FunctionKind
     summary: str
 
     def arity_text(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from screener.engine.nodes import Compare, In, Metric, Node, Str
+from screener.engine.nodes import Compare, In, MetricRef, Node, Str
 from screener.engine.parser import suggest
 from screener.engine.tokens import ExprError
 from screener.universe.taxonomy import SECTORS as COMPANY_SECTORS
@@ -60,11 +60,11 @@ def _pairs(node: Node) -> Iterable[tuple[str, Str]]:
     if isinstance(node, Compare):
         operands = node.operands
         for left, right in zip(operands, operands[1:], strict=False):
-            if isinstance(left, Metric) and isinstance(right, Str):
+            if isinstance(left, MetricRef) and isinstance(right, Str):
                 yield left.name, right
-            elif isinstance(right, Metric) and isinstance(left, Str):
+            elif isinstance(right, MetricRef) and isinstance(left, Str):
                 yield right.name, left
-    elif isinstance(node, In) and isinstance(node.operand, Metric):
+    elif isinstance(node, In) and isinstance(node.operand, MetricRef):
         for item in node.items:
             if isinstance(item, Str):
                 yield node.operand.name, item

@@ -89,7 +89,7 @@ class Str(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Metric(Node):
+class MetricRef(Node):
     """A column of the frame, named as in the metric catalogue."""
 
     name: str

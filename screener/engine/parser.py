@@ -35,7 +35,7 @@ from screener.engine.nodes import (
     Compare,
     In,
     IsMissing,
-    Metric,
+    MetricRef,
     Neg,
     Node,
     Not,
@@ -43,7 +43,7 @@ from screener.engine.nodes import (
     Str,
 )
 from screener.engine.tokens import FOREIGN_WORDS, KEYWORDS, ExprError, Token, tokenize
-from screener.utils import did_you_mean
+from screener.utils import clip, did_you_mean
 
 MAX_NESTING = 32
 MAX_TREE_DEPTH = 100
@@ -260,7 +260,7 @@ class _Parser:
     def name(self, tok: Token) -> Node:
         name = tok.text
         if len(name) > MAX_NAME_CHARS:
-            raise ExprError(f"name '{name[:20]}...' is too long", tok.pos)
+            raise ExprError(f"name '{clip(name, 23)}' is too long", tok.pos)
         if name in KEYWORDS:
             raise ExprError(f"unexpected keyword '{name}'", tok.pos, len(name))
         self.advance()
@@ -287,7 +287,7 @@ class _Parser:
             )
         if self.is_op("."):
             raise ExprError("attribute access ('.') is not part of the rule language", self.tok.pos)
-        return Metric(name, pos=tok.pos)
+        return MetricRef(name, pos=tok.pos)
 
     def call(self, name_tok: Token) -> Node:
         fn = FUNCTIONS[name_tok.text]
@@ -313,7 +313,7 @@ class _Parser:
         self.expect_op(")", "',' or ')'")
         if fn.kind == "history":
             arg = args[0]
-            if not isinstance(arg, Metric) or arg.name not in HISTORY_ARG_METRICS:
+            if not isinstance(arg, MetricRef) or arg.name not in HISTORY_ARG_METRICS:
                 allowed = ", ".join(sorted(HISTORY_ARG_METRICS))
                 raise ExprError(
                     f"{fn.name}() takes one valuation multiple with a stored history ({allowed})",
@@ -339,7 +339,7 @@ def infer_type(node: Node) -> Type:
         return "num"
     if isinstance(node, Str):
         return "text"
-    if isinstance(node, Metric):
+    if isinstance(node, MetricRef):
         return "text" if node.name in TEXT_METRICS else "num"
     if isinstance(node, Neg):
         _require(node.operand, "num", "'-' needs")
@@ -404,9 +404,7 @@ def infer_type(node: Node) -> Type:
 def _require(node: Node, want: Type, context: str) -> None:
     got = infer_type(node)
     if got != want:
-        what = node.to_source()
-        if len(what) > 40:
-            what = what[:37] + "..."
+        what = clip(node.to_source(), 40)
         raise ExprError(
             f"{context} {_TYPE_WORDS[want]}, but '{what}' is {_TYPE_WORDS[got]}", node.pos
         )

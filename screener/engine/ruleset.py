@@ -26,6 +26,7 @@ from screener.engine.tokens import ExprError
 from screener.errors import InputError
 from screener.resources import shipped_rules_dir
 from screener.universe.taxonomy import SECTORS as COMPANY_SECTORS  # the four + adjacent
+from screener.utils import clip
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_RULES = 1000
@@ -83,13 +84,12 @@ class RuleSet:
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
-        raise InputError(f"unknown rule '{clip(rule_id)}'" + suggest(rule_id, self.ids))
+        raise InputError(f"unknown rule '{quoted(rule_id)}'" + suggest(rule_id, self.ids))
 
 
-def clip(text: str, limit: int = 60) -> str:
-    """User text quoted in a message, cut so a hostile file cannot flood the terminal."""
-    shown = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+def quoted(text: str, limit: int = 60) -> str:
+    """User text quoted in a message: printable, and cut so a hostile file cannot flood."""
+    return clip("".join(c if c.isprintable() else "?" for c in text[: limit + 1]), limit)
 
 
 def _show_line(line: str, col: int) -> tuple[str, int]:
@@ -281,7 +281,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
             raise source.error(
                 index,
                 key,
-                f"unknown key '{clip(key)}' in [[rule]]"
+                f"unknown key '{quoted(key)}' in [[rule]]"
                 + suggest(key, KEYS)
                 + f"; allowed keys: {', '.join(KEYS)}",
             )
@@ -323,7 +323,7 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
                 raise source.error(
                     index,
                     "sectors",
-                    f"unknown sector '{clip(sector)}'"
+                    f"unknown sector '{quoted(sector)}'"
                     + suggest(sector, COMPANY_SECTORS)
                     + f"; sectors are {', '.join(COMPANY_SECTORS)}",
                 )
@@ -428,7 +428,7 @@ def load_file(path: Path) -> list[Rule]:
                 source.display,
                 line + 1,
                 1,
-                f"unknown top-level key '{clip(key)}'"
+                f"unknown top-level key '{quoted(key)}'"
                 + suggest(key, ["rule"])
                 + "; a rule file holds [[rule]] tables only",
                 source.lines[line] if source.lines else None,

@@ -7,8 +7,8 @@ metrics and call functions such as `sector_median(pe_fwd)`, and nothing else);
 applied with `format(float, spec)`, so only to numbers: a format on a text
 expression (`{market:+.2f}`) is an error when the rule is loaded. `str.format`
 on user text is never used: format strings can reach attributes
-(`{0.__class__}`). `{{` and `}}` are literal braces. Missing values render as
-"n/a".
+(`{0.__class__}`). `{{` and `}}` are literal braces. Values are rendered by
+`screener.output.format.template_text` (missing ones as "n/a").
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from screener.engine.nodes import Node
 from screener.engine.parser import infer_type, parse_expression
 from screener.engine.tokens import ExprError
+from screener.utils import clip
 
 MAX_TEMPLATE_CHARS = 2000
 MAX_PLACEHOLDERS = 32
 SPEC_RE = re.compile(r"[+]?,?(?:\.\d)?[fe%g]?")
-MISSING_TEXT = "n/a"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +82,7 @@ def parse_template(text: str) -> Template:
             raise ExprError("empty placeholder: write an expression such as {pe_fwd:.1f}", i)
         if not SPEC_RE.fullmatch(spec):
             raise ExprError(
-                f"unsupported format '{spec[:20]}{'...' if len(spec) > 20 else ''}': "
+                f"unsupported format '{clip(spec, 23)}': "
                 "use e.g. .1f, .0%, ,.0f or +.1%",
                 i + 1 + len(expr_text) + 1,
             )
@@ -96,8 +94,7 @@ def parse_template(text: str) -> Template:
         if kind == "bool":
             raise ExprError("a placeholder must be a number or text, not a condition", i + 1)
         if kind == "text" and spec:
-            shown = node.to_source()
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            shown = clip(node.to_source(), 40)
             raise ExprError(
                 f"format '{spec}' needs a number, but {shown} is text: "
                 f"write {{{shown}}} without a format",
@@ -114,29 +111,3 @@ def parse_template(text: str) -> Template:
     if literal:
         parts.append("".join(literal))
     return Template(tuple(parts), text)
-
-
-def format_value(value: object, spec: str = "") -> str:
-    """Format one value: missing as n/a, text as is, numbers with the allowed spec."""
-    if value is None:
-        return MISSING_TEXT
-    if isinstance(value, str):
-        return value
-    x = float(value)  # type: ignore[arg-type]
-    if np.isnan(x):
-        return MISSING_TEXT
-    if spec:
-        return format(x, spec)
-    if x == int(x) and abs(x) < 1e15:
-        return format(int(x), ",d") if abs(x) >= 10000 else str(int(x))
-    return format(x, ".4g") if abs(x) < 10000 else format(x, ",.0f")
-
-
-def format_column(values: np.ndarray, spec: str = "") -> list[str]:
-    """format_value over a whole column; the fast path for rendering many reasons."""
-    if values.dtype == object:
-        return [format_value(v, spec) for v in values.tolist()]
-    floats: list[float] = values.astype(np.float64).tolist()
-    if spec:
-        return [MISSING_TEXT if x != x else format(x, spec) for x in floats]
-    return [format_value(x) for x in floats]

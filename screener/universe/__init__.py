@@ -1,6 +1,6 @@
 """The universe: the note's four sectors, the curated company list, and how to extend it.
 
-Public interface (the CLI and the pipeline import only these names)::
+Public interface (the CLI and the run import only these names)::
 
     load_universe(overrides=None)  -> list[Company]   built-in list merged with a user file
     normalize_ticker("sz300308")   -> "300308.SZ"     InputError (exit 2) when unrecognised

@@ -124,7 +124,7 @@ PROPOSAL_COLUMNS: tuple[str, ...] = (
 """Columns for a table of proposals (``Proposal.to_row`` has these and more)."""
 
 
-class ScreenResultLike(Protocol):
+class EquityScanLike(Protocol):
     """What a provider's screen returns (see :class:`screener.data.yahoo.EquityScan`)."""
 
     rows: list[dict[str, Any]]
@@ -137,7 +137,7 @@ class ScreenProvider(Protocol):
 
     def screen_equities(
         self, region: str, industry: str | None = None, *, max_results: int | None = None
-    ) -> ScreenResultLike:
+    ) -> EquityScanLike:
         """Rows of the screen as plain dicts; raises the provider's errors on failure."""
         ...
 

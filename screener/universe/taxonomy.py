@@ -13,16 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from screener.catalog import SECTORS as _CATALOG_SECTORS
-
 ADJACENT = "adjacent"
 """Id of the group kept outside the four sectors (never part of sector medians)."""
-
-CORE_SECTORS: tuple[str, ...] = tuple(_CATALOG_SECTORS)
-"""The four sector ids of the note, in the catalogue's order."""
-
-SECTORS: tuple[str, ...] = (*CORE_SECTORS, ADJACENT)
-"""Every id a company's ``sector`` may take: the four, then ``adjacent``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +50,12 @@ _SECTOR_LIST: tuple[Sector, ...] = (
 )
 
 SECTOR_INFO: dict[str, Sector] = {s.id: s for s in _SECTOR_LIST}
+
+CORE_SECTORS: tuple[str, ...] = tuple(s.id for s in _SECTOR_LIST if s.in_sector_stats)
+"""The four sector ids of the note, in the note's order: the unit of every sector statistic."""
+
+SECTORS: tuple[str, ...] = tuple(s.id for s in _SECTOR_LIST)
+"""Every id a company's ``sector`` may take: the four, then ``adjacent``."""
 
 _SUB_SEGMENT_LIST: tuple[SubSegment, ...] = (
     # optical communication

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from screener.catalog import SECTORS
+from screener.universe.taxonomy import CORE_SECTORS
 from tests.paths import ROOT
 
 
@@ -40,6 +40,34 @@ def test_rules_check_accepts_good_and_rejects_bad(run_cli, tmp_path: Path) -> No
     assert "Traceback" not in result.err
 
 
+def test_rules_check_takes_the_plus_form_of_rules(run_cli, tmp_path: Path) -> None:
+    """`rules check +FILE` reads FILE, as `--rules +FILE` does (it said "cannot read")."""
+    from screener.resources import shipped_rules_dir
+    from screener.run import load_rules
+
+    shipped = load_rules(None)
+    pack = shipped_rules_dir() / "peg.toml"
+    plus = run_cli("rules", "check", f"+{pack}")
+    assert plus.status == 0, plus.err
+    assert plus.out == f"ok: {len(shipped.rules)} rules in {len(shipped.paths)} file(s)\n"
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[rule]]\nid = "mine"\ntitle = "Mine"\nwhen = "peg < 0.5"\nscore = 1\n', encoding="utf-8"
+    )
+    added = run_cli("rules", "check", f"+{mine}")
+    assert added.status == 0, added.err
+    assert added.out.startswith(f"ok: {len(shipped.rules) + 1} rules")
+    clash = tmp_path / "clash.toml"
+    clash.write_text(
+        f'[[rule]]\nid = "{shipped.rules[0].id}"\ntitle = "T"\nwhen = "peg < 1"\nscore = 1\n',
+        encoding="utf-8",
+    )
+    assert run_cli("rules", "check", str(clash)).status == 0  # alone it is fine ...
+    result = run_cli("rules", "check", f"+{clash}")  # ... beside the shipped rules it clashes
+    assert result.status == 2 and "duplicate rule id" in result.err
+    assert run_cli("rules", "check", "+").status == 2
+
+
 def test_explain_shows_every_rule_with_its_inputs(run_cli) -> None:
     from screener.run import load_rules
 
@@ -63,7 +91,7 @@ def test_universe_list_json_and_sector_filter(run_cli) -> None:
     rows = json.loads(run_cli("universe", "list", "--format", "json").out)
     assert len(rows) >= 120
     assert len({row["ticker"] for row in rows}) == len(rows)
-    assert set(SECTORS) <= {row["sector"] for row in rows}
+    assert set(CORE_SECTORS) <= {row["sector"] for row in rows}
     for row in rows:
         assert row["sector"] and row["sub_segment"] and row["source"]
     only = json.loads(run_cli("universe", "list", "--sector", "switching", "--format", "json").out)
@@ -117,10 +145,48 @@ def test_classify_with_a_profile_file(run_cli, tmp_path: Path) -> None:
     assert missing.status == 1 and "no stored Yahoo profile" in missing.err
 
 
-@pytest.mark.parametrize("cmd", [["rules"], ["universe"], ["screen"], ["explain"]])
+def _every_command() -> list[list[str]]:
+    """The path of every registered command and group, found by walking the CLI."""
+    import click
+
+    from screener.cli import cli
+
+    paths: list[list[str]] = []
+
+    def walk(group: click.Group, prefix: list[str]) -> None:
+        for name, command in sorted(group.commands.items()):
+            paths.append([*prefix, name])
+            if isinstance(command, click.Group):
+                walk(command, [*prefix, name])
+
+    walk(cli, [])
+    return paths
+
+
+def test_the_command_walk_finds_every_group_and_subcommand() -> None:
+    paths = [" ".join(path) for path in _every_command()]
+    for expected in ("screen", "explain", "plot", "refresh", "rules check", "watchlist diff"):
+        assert expected in paths
+    assert "universe discover" in paths and len(paths) >= 20
+
+
+@pytest.mark.parametrize("cmd", _every_command(), ids=" ".join)
 def test_every_command_has_help(run_cli, cmd: list[str]) -> None:
+    import click
+
+    from screener.cli import cli
+
+    command: click.Command = cli
+    for name in cmd:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    assert (command.help or "").strip(), f"`screener {' '.join(cmd)}` has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert (param.help or "").strip(), f"`screener {' '.join(cmd)}` {param.opts[0]}"
     result = run_cli(*cmd, "--help")
     assert result.status == 0 and "Usage" in result.out
+    assert command.help.strip().splitlines()[0].split()[0] in result.out
 
 
 def test_explain_json_matches_the_screen(run_cli) -> None:

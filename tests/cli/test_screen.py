@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from screener.catalog import SECTORS
 from screener.data.sample import SNAPSHOT_COLUMNS
+from screener.universe.taxonomy import CORE_SECTORS
 
 SNAPSHOT = pd.read_csv(
     resources.files("screener.data").joinpath("snapshot", "snapshot.csv"), dtype={"ticker": str}
@@ -40,7 +40,7 @@ def test_table_lists_every_sample_company_with_banner(run_cli) -> None:
 def test_json_rows_carry_the_fields_and_the_snapshot_figures(run_cli) -> None:
     rows = _json(run_cli)
     assert len(rows) == len(SNAPSHOT) >= 40
-    assert {row["sector"] for row in rows} == set(SECTORS)
+    assert {row["sector"] for row in rows} == set(CORE_SECTORS)
     by_ticker = {row["ticker"]: row for row in rows}
     for _, expected in SNAPSHOT.iterrows():
         row = by_ticker[expected["ticker"]]

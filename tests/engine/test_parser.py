@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from screener.engine import ExprError, parse_condition, parse_expression
-from screener.engine.nodes import BinOp, BoolOp, Call, Compare, Metric, Neg, Not, Num
-from screener.engine.template import Placeholder, format_value, parse_template
+from screener.engine.nodes import BinOp, BoolOp, Call, Compare, MetricRef, Neg, Not, Num
+from screener.engine.template import Placeholder, parse_template
 
 
 @pytest.mark.parametrize(
@@ -33,15 +33,15 @@ def test_canonical_printing(text: str, canonical: str) -> None:
 def test_tree_shape_and_precedence() -> None:
     node = parse_expression("1 - 2 - 3 * -pb")
     assert node == BinOp(
-        "-", BinOp("-", Num(1.0), Num(2.0)), BinOp("*", Num(3.0), Neg(Metric("pb")))
+        "-", BinOp("-", Num(1.0), Num(2.0)), BinOp("*", Num(3.0), Neg(MetricRef("pb")))
     )
     chain = parse_condition("0 < peg <= 1")
-    assert chain == Compare(("<", "<="), (Num(0.0), Metric("peg"), Num(1.0)))
+    assert chain == Compare(("<", "<="), (Num(0.0), MetricRef("peg"), Num(1.0)))
     logic = parse_condition("not pb > 1 or pb < 0 and peg > 1")
     assert isinstance(logic, BoolOp) and logic.op == "or"
     assert isinstance(logic.left, Not) and isinstance(logic.right, BoolOp)
     assert parse_expression("30%") == Num(30.0, True) and Num(30.0, True).value == 0.3
-    assert parse_expression("max(pb, 1)") == Call("max", (Metric("pb"), Num(1.0)))
+    assert parse_expression("max(pb, 1)") == Call("max", (MetricRef("pb"), Num(1.0)))
 
 
 def test_nodes_are_immutable_and_compare_without_positions() -> None:
@@ -96,9 +96,9 @@ def test_templates_parse_our_expressions_and_allowed_specs_only() -> None:
     template = parse_template("P/E {pe_fwd:.1f} vs {sector_median(pe_fwd)} {{ok}}")
     assert template.parts == (
         "P/E ",
-        Placeholder(Metric("pe_fwd"), ".1f"),
+        Placeholder(MetricRef("pe_fwd"), ".1f"),
         " vs ",
-        Placeholder(Call("sector_median", (Metric("pe_fwd"),)), ""),
+        Placeholder(Call("sector_median", (MetricRef("pe_fwd"),)), ""),
         " {ok}",
     )
     for bad in ("{pe_fwd:>10}", "{pe_fwd:.10f}", "{pe_fwd:%Y}", "{pe_fwd:n}", "{}", "}"):
@@ -118,22 +118,3 @@ def test_a_number_format_on_text_is_an_error(text: str) -> None:
 def test_text_placeholders_without_a_format_are_fine() -> None:
     for text in ("{market}", "{market:}", "{sector} {pe_fwd:+.1f}"):
         parse_template(text)
-
-
-@pytest.mark.parametrize(
-    ("value", "spec", "text"),
-    [
-        (0.5026, ".0%", "50%"),
-        (0.05, "+.1%", "+5.0%"),
-        (1234567.0, ",.0f", "1,234,567"),
-        (30.69, ".1f", "30.7"),
-        (float("nan"), ".1f", "n/a"),
-        (None, "", "n/a"),
-        ("CN", "", "CN"),
-        (3.0, "", "3"),
-        (0.123456, "", "0.1235"),
-        (123456.7, "", "123,457"),
-    ],
-)
-def test_format_value(value: object, spec: str, text: str) -> None:
-    assert format_value(value, spec) == text

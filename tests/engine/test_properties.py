@@ -21,7 +21,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screener.catalog import POSITIVE_MULTIPLES, SECTORS, TEXT_METRICS
+from screener.catalog import POSITIVE_MULTIPLES, TEXT_METRICS
 from screener.engine.evaluate import Evaluator
 from screener.engine.functions import MIN_HISTORY_POINTS
 from screener.engine.nodes import (
@@ -32,7 +32,7 @@ from screener.engine.nodes import (
     Compare,
     In,
     IsMissing,
-    Metric,
+    MetricRef,
     Neg,
     Node,
     Not,
@@ -40,6 +40,7 @@ from screener.engine.nodes import (
     Str,
 )
 from screener.engine.parser import infer_type, parse_expression
+from screener.universe.taxonomy import CORE_SECTORS
 
 NUM_METRICS = ["pe_fwd", "pe_ttm", "pb", "peg", "revenue_growth", "ev_ebitda"]
 HIST_METRICS = ["pe_ttm", "pb", "pe_fwd"]
@@ -113,7 +114,7 @@ class Reference:
             return node.value
         if isinstance(node, Str):
             return node.value
-        if isinstance(node, Metric):
+        if isinstance(node, MetricRef):
             return self.column(i, node.name)
         if isinstance(node, Neg):
             x = self.ev(node.operand, i)
@@ -159,7 +160,7 @@ class Reference:
     def group_value(self, node: Node, j: int) -> Any:
         """A group function's input for row j: a multiple's non-positive value is missing."""
         v = self.ev(node, j)
-        if isinstance(node, Metric) and node.name in POSITIVE_MULTIPLES and v is not None:
+        if isinstance(node, MetricRef) and node.name in POSITIVE_MULTIPLES and v is not None:
             return v if v > 0 else None
         return v
 
@@ -167,7 +168,7 @@ class Reference:
         name = node.name
         if name in ("hist_pct", "hist_median"):
             arg = node.args[0]
-            assert isinstance(arg, Metric)
+            assert isinstance(arg, MetricRef)
             ticker = self.rows[i]["ticker"]
             points = [
                 v
@@ -257,12 +258,12 @@ class Reference:
 literals = st.builds(
     Num, st.sampled_from([0.0, 1.0, 2.0, 3.0, 0.5, 10.0, 100.0, 1.5]), st.booleans()
 )
-text_literals = st.builds(Str, st.sampled_from([*MARKETS, "JP", *SECTORS, "it's"]))
-text_exprs = st.one_of(st.builds(Metric, st.sampled_from(["market", "sector"])), text_literals)
+text_literals = st.builds(Str, st.sampled_from([*MARKETS, "JP", *CORE_SECTORS, "it's"]))
+text_exprs = st.one_of(st.builds(MetricRef, st.sampled_from(["market", "sector"])), text_literals)
 
 
 def num_exprs(depth: int) -> st.SearchStrategy[Node]:
-    leaves = st.one_of(st.builds(Metric, st.sampled_from(NUM_METRICS)), literals)
+    leaves = st.one_of(st.builds(MetricRef, st.sampled_from(NUM_METRICS)), literals)
     if depth == 0:
         return leaves
     sub = num_exprs(depth - 1)
@@ -278,7 +279,7 @@ def num_exprs(depth: int) -> st.SearchStrategy[Node]:
             sub,
         ),
         st.builds(
-            lambda name, metric: Call(name, (Metric(metric),)),
+            lambda name, metric: Call(name, (MetricRef(metric),)),
             st.sampled_from(["hist_pct", "hist_median"]),
             st.sampled_from(HIST_METRICS),
         ),
@@ -312,7 +313,7 @@ def bool_exprs(depth: int) -> st.SearchStrategy[Node]:
         st.builds(Between, num, num, num),
         st.builds(
             In,
-            st.builds(Metric, st.sampled_from(["market", "sector"])),
+            st.builds(MetricRef, st.sampled_from(["market", "sector"])),
             st.lists(text_literals, min_size=1, max_size=3).map(tuple),
             st.booleans(),
         ),
@@ -338,7 +339,7 @@ def frames(draw: st.DrawFn) -> tuple[pd.DataFrame, list[Row], pd.DataFrame, list
     for ticker in tickers:
         row: Row = {
             "ticker": ticker,
-            "sector": draw(st.sampled_from([*SECTORS[:2], None])),
+            "sector": draw(st.sampled_from([*CORE_SECTORS[:2], None])),
             "market": draw(st.sampled_from([*MARKETS, None])),
         }
         for metric in present:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from screener.engine import load_ruleset
-from screener.engine.nodes import Compare, Metric, Num
+from screener.engine.nodes import Compare, MetricRef, Num
 from screener.errors import InputError
 
 GOOD = """[[rule]]
@@ -40,7 +40,7 @@ def test_good_file_loads(tmp_path: Path) -> None:
     (rule,) = ruleset.rules
     assert rule.id == "cheap" and rule.title == "Cheap" and rule.description == "Because."
     assert rule.sectors == ("switching",) and rule.score == 1.5 and rule.tags == ("valuation",)
-    assert rule.when == Compare(("<",), (Metric("pe_fwd"), Num(20.0)))
+    assert rule.when == Compare(("<",), (MetricRef("pe_fwd"), Num(20.0)))
     assert rule.when_text == "pe_fwd < 20" and rule.why == "P/E {pe_fwd:.1f}"
     assert rule.path == path and rule.line == 1
     assert ruleset.get("cheap") is rule

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from screener.engine import evaluate, explain, load_ruleset
-from screener.engine.nodes import Call, Metric
+from screener.engine.nodes import Call, MetricRef
 from tests.paths import ROOT
 
 SAMPLE = ROOT / "screener" / "data" / "snapshot"
@@ -127,7 +127,7 @@ def test_explain_innolight_shows_every_rule_with_inputs(
     explanations = explain(ruleset, frame, history, "300308.SZ")
     assert [e.rule.id for e in explanations] == list(ruleset.ids)
     for e in explanations:
-        expected = {n.to_source() for n in e.rule.when.walk() if isinstance(n, Metric | Call)}
+        expected = {n.to_source() for n in e.rule.when.walk() if isinstance(n, MetricRef | Call)}
         assert {text for text, _ in e.inputs} == expected
         for name in e.missing:
             assert dict(e.inputs)[name] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_table import WIDTHS, render_golden
+from tests.output.test_table import WIDTHS, render_golden
 
 HERE = Path(__file__).parent
 

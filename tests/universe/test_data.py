@@ -238,10 +238,17 @@ def test_to_dict_carries_the_flag_and_labels(universe: list[Company]) -> None:
     assert d["in_sector_stats"] is True and d["sector_label"] and d["sub_segment_label"]
 
 
-def test_core_sector_ids_match_the_catalogue() -> None:
-    from screener.catalog import SECTORS as CATALOG
+def test_the_sector_lists_are_defined_once_in_the_note_order() -> None:
+    import screener.catalog
 
-    assert tuple(CATALOG) == CORE_SECTORS
+    assert CORE_SECTORS == (
+        "optical_communication",
+        "high_speed_interconnect",
+        "switching",
+        "data_center",
+    )
+    assert (*CORE_SECTORS, "adjacent") == SECTORS
+    assert not hasattr(screener.catalog, "SECTORS")  # the taxonomy owns the sector lists
 
 
 def test_size_and_balance_of_the_list(universe: list[Company]) -> None:

@@ -1,8 +1,9 @@
-"""Files handed on: the CSV text of a set of rows, written atomically.
+"""Files handed on: the CSV text of a set of rows, and the one atomic file writer.
 
 Company names come from the network, so text cells that a spreadsheet would run
-as a formula are neutralised. A file is written to a temporary name in the same
-folder and renamed, so a crash or Ctrl-C never leaves half a watchlist.
+as a formula are neutralised. Every file screener writes (CSV here, PNG charts in
+`plot`) goes to a temporary name in the same folder and is renamed, so a crash or
+Ctrl-C never leaves half a watchlist.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from screener.errors import DataError, InputError
 
@@ -28,6 +30,7 @@ def _csv_cell(value: Any) -> Any:
 
 
 def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
+    """The rows as CSV text with a header of `fields` (other keys are left out)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
@@ -39,9 +42,22 @@ def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
 
 
 def write_atomic(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write via a temporary file in the same folder and rename: never half a file."""
+    """Write CSV text atomically (UTF-8; `bom` for Excel): never half a file."""
     if path.suffix.lower() != ".csv":
         raise InputError(f"{path}: export path must end in .csv")
+    with atomic_file(path, encoding="utf-8-sig" if bom else "utf-8") as handle:
+        handle.write(text)
+
+
+@contextmanager
+def atomic_file(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]:
+    """An open temporary file beside `path` that replaces `path` only once it is complete.
+
+    The one atomic writer (CSV exports, PNG charts): text with an `encoding`, bytes
+    without. The data is fsynced before the rename, so a crash cannot leave an empty
+    file under the real name; on any failure, Ctrl-C included, the temporary file goes
+    and an old file of that name stays as it was. OS errors become a DataError.
+    """
     path = path.expanduser()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,8 +65,12 @@ def write_atomic(path: Path, text: str, *, bom: bool = False) -> None:
     except OSError as exc:
         raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-            handle.write(text)
+        if encoding is None:
+            handle: IO[Any] = os.fdopen(fd, "wb")
+        else:
+            handle = os.fdopen(fd, "w", encoding=encoding, newline="")
+        with handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         umask = os.umask(0)

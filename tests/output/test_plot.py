@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from screener.plot import chart_key, points_for, terminal_chart
+from screener.output.plot import chart_key, points_for, save_png, terminal_chart
 
 FRAME = pd.DataFrame(
     {
@@ -77,3 +79,41 @@ def test_plot_errors(run_cli, tmp_path: Path) -> None:
         "plot", "--sector", "switching", "--source", "sample", "--png", str(tmp_path / "x.jpg")
     )
     assert bad.status == 2 and "x.jpg" in bad.err and bad.out == ""  # rejected before drawing
+
+
+def test_plot_takes_the_adjacent_group_like_every_command(run_cli, tmp_path: Path) -> None:
+    """`plot --sector adjacent` was rejected by the option; it is the shared --sector now."""
+    override = tmp_path / "u.toml"
+    override.write_text(
+        '[[set]]\nticker = "300308.SZ"\nsector = "adjacent"\nsub_segment = "adjacent_server"\n',
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "plot", "--sector", "adjacent", "--source", "sample", "--universe", str(override)
+    )
+    assert result.status == 0, result.err
+    assert "Adjacent" in result.out and "300308.SZ" in result.out and "SAMPLE" in result.out
+    empty = run_cli("plot", "--sector", "adjacent", "--source", "sample")
+    assert empty.status == 2 and "no company of sector 'adjacent'" in empty.err  # not the option
+    assert "Invalid value" not in empty.err
+
+
+def test_the_png_is_written_through_the_one_atomic_writer(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "chart.png"
+    target.write_bytes(b"old")
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    save_png(points_for(FRAME, "switching"), target, "t")
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and synced
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+
+    def boom(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    before = target.read_bytes()
+    with pytest.raises(KeyboardInterrupt):
+        save_png(points_for(FRAME, "switching"), target, "t")
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]

@@ -7,7 +7,6 @@ about the source figures, so a flag can be checked by hand.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -15,24 +14,26 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from screener.catalog import METRICS
 from screener.engine import explain
 from screener.errors import InputError
+from screener.output.format import (
+    change_text,
+    is_missing,
+    is_sample,
+    number_text,
+    percent_text,
+    signed_text,
+    source_label,
+)
 from screener.universe import sector_label, sub_segment_label
 from screener.utils import did_you_mean
 
 if TYPE_CHECKING:
-    from screener.pipeline import ScreenResult
+    from screener.run import ScreenRun
 
 
-def _value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "missing"
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
-
-
-def explanation_rows(result: ScreenResult, ticker: str) -> dict[str, Any]:
+def explanation_rows(result: ScreenRun, ticker: str) -> dict[str, Any]:
     """The explanation as plain data (for `--format json`)."""
     _require_data(result, ticker)
     explanations = explain(result.ruleset, result.frame, result.history, ticker)
@@ -65,36 +66,29 @@ def explanation_rows(result: ScreenResult, ticker: str) -> dict[str, Any]:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+    return None if is_missing(value) else value
 
 
 def _input_value(expr: str, value: Any) -> str:
     """Inputs as a reader checks them: percentiles and fractions as percentages."""
-    from screener.catalog import METRICS
-
-    if isinstance(value, float) and not math.isnan(value):
+    if isinstance(value, float) and not is_missing(value):
         if expr.startswith(("hist_pct(", "sector_pct(")):
-            return f"{value:.0%}"
+            return percent_text(value)
         if expr.startswith("peer_gap(") or (expr in METRICS and METRICS[expr].kind == "fraction"):
-            return f"{value:+.1%} ({value:.4g})"
-    return _value(value)
+            return f"{change_text(value)} ({number_text(value)})"
+    return number_text(value)
 
 
 def _missing_inputs(item: Any) -> list[str]:
     """What made a rule undecidable: missing metrics, or statistics that could not be made."""
 
-    def absent(value: Any) -> bool:
-        return value is None or (isinstance(value, float) and math.isnan(value))
-
     missing = list(item.missing)
     values = dict(item.inputs)
     for expr, value in item.inputs:
-        if not absent(value) or "(" not in expr:
+        if not is_missing(value) or "(" not in expr:
             continue
         argument = expr[expr.index("(") + 1 : -1]
-        if argument in values and absent(values[argument]):
+        if argument in values and is_missing(values[argument]):
             continue  # its input is missing, already said
         if expr.startswith("hist_median("):
             missing.append(f"{expr} (fewer than 3 past points of the company's own history)")
@@ -105,16 +99,16 @@ def _missing_inputs(item: Any) -> list[str]:
     return missing or ["an input"]
 
 
-def _require_data(result: ScreenResult, ticker: str) -> None:
+def _require_data(result: ScreenRun, ticker: str) -> None:
     """A clear error for a ticker with no data in this run (or not in the universe at all)."""
     if ticker in result.frame.index:
         return
-    source = "the bundled sample" if result.source == "sample" else "the store"
+    source = source_label(result.source, "holder")
     if ticker in result.universe_names:
         hint = (
-            f"run `screener refresh {ticker}`"
-            if result.source != "sample"
-            else ("the sample covers 63 companies; `screener screen --source sample` lists them")
+            "the sample covers 63 companies; `screener screen --source sample` lists them"
+            if is_sample(result.source)
+            else f"run `screener refresh {ticker}`"
         )
         raise InputError(f"{ticker} is in the universe but {source} has no data for it ({hint})")
     raise InputError(
@@ -123,7 +117,7 @@ def _require_data(result: ScreenResult, ticker: str) -> None:
     )
 
 
-def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
+def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
     """The explanation of every rule of the run's rule set for `ticker`."""
     _require_data(result, ticker)
     explanations = explain(result.ruleset, result.frame, result.history, ticker)
@@ -135,7 +129,7 @@ def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
         f"\n{sector_label(row['sector'], 'en')} {sector_label(row['sector'], 'zh')} · "
         f"{sub_segment_label(row['sub_segment'], 'en')} · {row['market']} · {row['currency']}"
     )
-    source = "SAMPLE snapshot (public pages)" if result.source == "sample" else result.source
+    source = source_label(result.source, "explain")
     title.append(f"\nsource: {source}, as of {row['as_of']}")
     if isinstance(row.get("source_url"), str):
         title.append(f"\n{row['source_url']}", style="dim")
@@ -187,10 +181,10 @@ def render_explanation(result: ScreenResult, ticker: str) -> RenderableType:
         table.add_row(
             Text(mark, style=style),
             Text(f"{rule.id}\n{rule.when_text}", style="bold" if item.fired else ""),
-            Text(f"{rule.score:+g}"),
+            Text(signed_text(rule.score)),
             Text(inputs),
             Text(verdict),
         )
     parts.append(table)
-    parts.append(Text(f"Total score: {total:+g}", style="bold"))
+    parts.append(Text(f"Total score: {signed_text(total)}", style="bold"))
     return Group(*parts)

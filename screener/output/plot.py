@@ -8,12 +8,22 @@ an optional dependency imported only when asked for.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from rich.cells import cell_len
 
 from screener.errors import DataError, InputError
+from screener.output.csvfile import atomic_file
+from screener.output.format import source_label
+from screener.universe.taxonomy import sector_label
+from screener.utils import clip
+
+if TYPE_CHECKING:
+    from screener.run import ScreenRun
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,44 @@ def terminal_chart(points: PlotPoints, *, width: int, height: int, color: bool, 
     return text if color else plt.uncolorize(text)
 
 
+def chart_title(result: ScreenRun, sector: str) -> str:
+    """The chart's title: the sector, the axes, whose data and as of when."""
+    label = source_label(result.source, "chart")
+    dates = result.frame.loc[result.frame["sector"] == sector, "as_of"].dropna()
+    span = f", as of {dates.min()} … {dates.max()}" if not dates.empty else ""
+    return f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label}{span})"
+
+
+def plot_text(
+    result: ScreenRun,
+    points: PlotPoints,
+    title: str,
+    *,
+    width: int,
+    height: int,
+    color: bool,
+) -> str:
+    """What `screener plot` prints: title, chart, the key of numbered points, a summary.
+
+    The title (and with it the source) is printed above the chart, because plotext
+    drops a title that does not fit; key lines are cut to the terminal's width.
+    """
+    lines = [textwrap.fill(title, width=max(40, width))]
+    lines.append(terminal_chart(points, width=width, height=height, color=color, title=""))
+    names = {
+        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in result.frame.iterrows()
+    }
+    lines += [clip(line, width, marker="…", width=cell_len) for line in chart_key(points, names)]
+    summary = (
+        f"{len(points.tickers)} plotted: flagged names are numbered ({sum(points.flagged)},"
+        " key above), • = not flagged"
+    )
+    if points.left_out:
+        summary += f"; left out (no forward P/E or growth): {', '.join(points.left_out)}"
+    lines.append(summary)
+    return "\n".join(lines)
+
+
 def chart_key(points: PlotPoints, names: dict[str, str]) -> list[str]:
     """Lines naming each numbered (flagged) point of the terminal chart."""
     marked = [i for i, f in enumerate(points.flagged) if f]
@@ -88,10 +136,15 @@ def chart_key(points: PlotPoints, names: dict[str, str]) -> list[str]:
     ]
 
 
-def save_png(points: PlotPoints, path: Path, title: str) -> None:
-    """The same scatter as a PNG file (needs matplotlib: `pip install 'screener[png]'`)."""
+def check_png_path(path: Path) -> None:
+    """A --png path must end in .png: checked before any work, so nothing is drawn in vain."""
     if path.suffix.lower() != ".png":
         raise InputError(f"{path}: the --png path must end in .png")
+
+
+def save_png(points: PlotPoints, path: Path, title: str) -> None:
+    """The same scatter as a PNG file (needs matplotlib: `pip install 'screener[png]'`)."""
+    check_png_path(path)
     try:
         import matplotlib
 
@@ -129,11 +182,7 @@ def save_png(points: PlotPoints, path: Path, title: str) -> None:
         axes.set_title(title)
         axes.grid(alpha=0.3)
         axes.legend()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        figure.savefig(tmp)
-        tmp.replace(path)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        with atomic_file(path) as handle:
+            figure.savefig(handle, format="png")
     finally:
         pyplot.close(figure)

@@ -7,7 +7,6 @@ no number is ever cut in half. Missing values are a dash, stale dates are marked
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,46 +19,22 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from screener.catalog import METRICS, SECTORS
-from screener.universe import SECTORS as COMPANY_SECTORS
-from screener.universe import sector_label, sub_segment_label
+from screener.output.fit import ColumnFit, fit
+from screener.output.format import (
+    MISSING,
+    as_of_text,
+    is_sample,
+    metric_text,
+    score_text,
+    source_label,
+)
+from screener.universe.taxonomy import SECTORS, sector_label, sub_segment_label
 
 if TYPE_CHECKING:
-    from screener.pipeline import ScreenResult
+    from screener.run import ScreenRun
 
-MISSING = "–"
 STALE_DAYS = 90  # figures older than this get their date marked
 SPARK_BARS = "▁▂▃▄▅▆▇█"
-
-
-def format_value(metric: str, value: Any) -> str:
-    """A number as the table shows it; NaN becomes a dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    kind = METRICS[metric].kind if metric in METRICS else "number"
-    decimals = METRICS[metric].decimals if metric in METRICS else None
-    if decimals is not None:
-        return f"{value:,.{decimals}f}"
-    if kind == "fraction":
-        return f"{value:+.1%}"
-    if kind == "percentile":
-        return f"{value:.0%}"
-    if kind == "money":
-        return _compact(value)
-    if kind == "days":
-        return f"{value:.0f}d"
-    if kind == "price":
-        return f"{value:,.2f}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if kind == "ratio" else f"{value:.2f}"
-
-
-def _compact(value: float) -> str:
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= size:
-            return f"{value / size:.1f}{unit}"
-    return f"{value:.0f}"
 
 
 def sparkline(closes: Sequence[float], width: int = 12) -> str:
@@ -100,14 +75,14 @@ class TableContext:
 
 def _metric_cell(metric: str) -> Cell:
     def cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
-        text = format_value(metric, row.get(metric))
+        text = metric_text(metric, row.get(metric))
         return Text(MISSING, style="dim") if text == MISSING else text
 
     return cell
 
 
 def _price_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
-    text = format_value("price", row.get("price"))
+    text = metric_text("price", row.get("price"))
     if text == MISSING:
         return Text(MISSING, style="dim")
     return f"{text} {row['currency']}"
@@ -134,7 +109,7 @@ def _flags_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
 def _score_cell(ticker: str, row: pd.Series, ctx: TableContext) -> Text:
     score = row.get("score") or 0.0
     style = "bold green" if score > 0 else "bold red" if score < 0 else "dim"
-    return Text(f"{score:+g}" if score else "0", style=style)
+    return Text(score_text(score), style=style)
 
 
 def _as_of_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
@@ -181,10 +156,6 @@ def _plain(cell: str | Text) -> str:
     return cell.plain if isinstance(cell, Text) else cell
 
 
-def _longest_word(values: Sequence[str]) -> int:
-    return max((cell_len(word) for value in values for word in value.split()), default=1)
-
-
 def _build_table(
     columns: Sequence[Column], widths: dict[str, int], rows: Sequence[Sequence[Any]]
 ) -> Table:
@@ -208,74 +179,23 @@ def _build_table(
     return table
 
 
-def column_widths(
-    columns: Sequence[Column], cells: dict[str, list[str]], width: int
-) -> dict[str, int]:
-    """Every column at its floor, then the room left shared among the text columns."""
-    widths = {col.key: _floor(col, cells) for col in columns}
-    room = width - _table_width(columns, cells)
-    targets = {
-        col.key: min(
-            max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])]),
-            col.max_width or width,
-        )
-        for col in columns
-        if col.min_width is not None
-    }
-    # Share the room a character at a time, so names and flags both get some of it.
-    growing = [c.key for c in sorted(columns, key=lambda c: c.priority) if c.key in targets]
-    while room > 0 and growing:
-        for key in list(growing):
-            if room <= 0:
-                break
-            if widths[key] >= targets[key]:
-                growing.remove(key)
-                continue
-            widths[key] += 1
-            room -= 1
-    return widths
+def _fit_spec(col: Column, cells: list[str], width: int) -> ColumnFit:
+    """A column as the fitter sees it: numbers at their full width, text down to a word.
 
-
-def _floor(col: Column, cells: dict[str, list[str]]) -> int:
-    """The narrowest a column may be: whole numbers, and whole words in text columns."""
-    natural = max([cell_len(col.header), *(cell_len(v) for v in cells[col.key])])
-    if col.min_width is None:
-        return natural
-    return min(natural, max(col.min_width, min(_longest_word(cells[col.key]), col.max_width or 99)))
-
-
-def _table_width(columns: Sequence[Column], cells: dict[str, list[str]]) -> int:
-    """The width rich draws this table at when every column is at its floor."""
-    from rich.console import Console
-
-    console = Console(width=100_000, file=io.StringIO(), color_system=None)
-    table = Table(header_style="bold", expand=False)
-    for col in columns:
-        width = _floor(col, cells)
-        table.add_column(col.header, width=width, min_width=width, max_width=width)
-    lines = console.render_lines(table, console.options, pad=False)
-    return max((sum(cell_len(seg.text) for seg in line) for line in lines), default=0)
-
-
-def fit_columns(
-    columns: Sequence[Column], cells: dict[str, list[str]], width: int
-) -> tuple[list[Column], list[Column]]:
-    """Drop the lowest-priority columns until the table fits `width`; return (kept, dropped).
-
-    Columns go whole, so no number is ever cut; what remains is measured by drawing
-    it with rich at its narrowest, so borders and padding count as rich counts them.
+    A text column that wraps starts at its longest word (within its min and max
+    width) and may grow to its widest cell; every other column is as wide as its
+    widest cell, always.
     """
-    kept = list(columns)
-    dropped: list[Column] = []
-    while len(kept) > 2 and _table_width(kept, cells) > width:
-        victim = max(kept, key=lambda c: c.priority)
-        kept.remove(victim)
-        dropped.append(victim)
-    return kept, dropped
+    natural = max([cell_len(col.header), *(cell_len(v) for v in cells)])
+    if col.min_width is None:
+        return ColumnFit(col.key, natural, natural, col.priority)
+    longest_word = max((cell_len(word) for value in cells for word in value.split()), default=1)
+    floor = min(natural, max(col.min_width, min(longest_word, col.max_width or 99)))
+    return ColumnFit(col.key, floor, min(natural, col.max_width or width), col.priority)
 
 
 def render_table(
-    result: ScreenResult,
+    result: ScreenRun,
     frame: pd.DataFrame,
     *,
     width: int,
@@ -293,8 +213,10 @@ def render_table(
     cells = {
         c.key: [_plain(c.cell(str(t), row, ctx)) for t, row in frame.iterrows()] for c in wanted
     }
-    kept, dropped = fit_columns(wanted, cells, width)
-    widths = column_widths(kept, cells, width)
+    fitted = fit([_fit_spec(c, cells[c.key], width) for c in wanted], width, narrow="drop")
+    kept = [c for c in wanted if c.key in fitted.widths]
+    dropped = [_BY_KEY[key] for key in fitted.dropped]
+    widths = fitted.widths
 
     parts: list[RenderableType] = [header_text(result, frame)]
     if result.banner:
@@ -310,7 +232,7 @@ def render_table(
     if frame.empty:
         message = "No company matches."
         total = sum(result.universe_counts.values())
-        if result.source != "sample" and len(result.frame) < total:
+        if not is_sample(result.source) and len(result.frame) < total:
             message += (
                 f" The store has data for {len(result.frame)} of {total} universe companies:"
                 " `screener refresh --all` (or `--sector S`) fetches the rest."
@@ -327,20 +249,10 @@ def flag_label(rule: Any) -> str:
     return label
 
 
-def header_text(result: ScreenResult, frame: pd.DataFrame) -> Text:
-    if result.source == "sample":
-        source = "bundled SAMPLE snapshot (public pages)"
-    elif result.frame.empty:
-        source = "the store (no live data yet)"
-    else:
-        source = "Yahoo Finance"
-    dates = frame["as_of"].dropna()
-    if dates.empty:
-        as_of = "n/a"
-    elif dates.min() == dates.max():
-        as_of = str(dates.min())
-    else:
-        as_of = f"{dates.min()} … {dates.max()}"
+def header_text(result: ScreenRun, frame: pd.DataFrame) -> Text:
+    """One line: how many rows, whose data (loudly when it is the sample), as of when."""
+    source = source_label(result.source, "header", has_data=not result.frame.empty)
+    as_of = as_of_text([str(d) for d in frame["as_of"].dropna()])
     text = Text()
     text.append("screener", style="bold")
     total = sum(result.universe_counts.values())
@@ -348,7 +260,7 @@ def header_text(result: ScreenResult, frame: pd.DataFrame) -> Text:
     if total and len(result.frame) < total:
         text.append(f" · {len(result.frame)} of {total} universe companies have data")
     text.append(" · source: ")
-    text.append(source, style="bold yellow" if result.source == "sample" else "bold green")
+    text.append(source, style="bold yellow" if is_sample(result.source) else "bold green")
     text.append(f" · as of {as_of} · {len(result.ruleset.rules)} rules")
     return text
 
@@ -367,20 +279,20 @@ def sector_summary(
     parts = [f"{len(shown)} shown of {len(all_rows)} with data"]
     if in_universe is not None and in_universe > len(all_rows):
         parts[0] += f" ({in_universe - len(all_rows)} more in the universe without data)"
-    parts.append(f"median fwd P/E {format_value('pe_fwd', fwd)}")
-    parts.append(f"median rev growth {format_value('revenue_growth', growth)}")
+    parts.append(f"median fwd P/E {metric_text('pe_fwd', fwd)}")
+    parts.append(f"median rev growth {metric_text('revenue_growth', growth)}")
     parts.append(f"{flagged} flagged")
     return " · ".join(parts)
 
 
 def _sector_title(sector: str) -> str:
-    if sector in COMPANY_SECTORS:
+    if sector in SECTORS:
         return f"{sector_label(sector, 'en')} {sector_label(sector, 'zh')}"
     return sector
 
 
 def _sector_block(
-    result: ScreenResult,
+    result: ScreenRun,
     sector: str,
     rows: pd.DataFrame,
     columns: Sequence[Column],

@@ -11,13 +11,14 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from screener import table
 from screener.data.store import Store
+from screener.output import table
+from screener.output.format import metric_text
 from screener.run import load_inputs, run_screen
 from screener.select import select_rows
 
 WIDTHS = (80, 160)
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 TODAY = date(2026, 3, 1)  # fixed, so data ages (and stale flags) do not move with the clock
 
 
@@ -67,7 +68,7 @@ def test_no_number_is_cut_and_header_states_the_source(tmp_path: Path, width: in
     shown = "\n".join(lines)
     if "Fwd P/E" in shown:
         for value in frame["pe_fwd"].dropna():
-            assert table.format_value("pe_fwd", value) in shown
+            assert metric_text("pe_fwd", value) in shown
 
 
 def test_narrow_terminals_drop_whole_columns_by_priority(tmp_path: Path) -> None:
@@ -97,5 +98,5 @@ def test_sparkline() -> None:
 
 
 def test_peg_shows_two_decimals_so_it_agrees_with_its_flag() -> None:
-    assert table.format_value("peg", 0.98) == "0.98"
-    assert table.format_value("pe_fwd", 30.69) == "30.7"
+    assert metric_text("peg", 0.98) == "0.98"
+    assert metric_text("pe_fwd", 30.69) == "30.7"

@@ -13,7 +13,7 @@ import pandas as pd
 from screener.frame import NUMERIC_COLUMNS
 
 if TYPE_CHECKING:
-    from screener.pipeline import ScreenResult
+    from screener.run import ScreenRun
 
 #: the stable CSV/JSON schema: identity, then every catalogue metric, then the verdict
 ROW_FIELDS: tuple[str, ...] = (
@@ -35,7 +35,7 @@ ROW_FIELDS: tuple[str, ...] = (
 )
 
 
-def to_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def to_rows(result: ScreenRun, frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One plain dict per company in the stable schema; missing numbers are None."""
     frame = result.frame if frame is None else frame
     rows: list[dict[str, Any]] = []
@@ -65,7 +65,7 @@ def to_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[dic
     return rows
 
 
-def json_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def json_rows(result: ScreenRun, frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """JSON rows: the CSV schema plus provenance (notes, derived figures, other sources)."""
     rows = to_rows(result, frame)
     for row in rows:
@@ -74,3 +74,10 @@ def json_rows(result: ScreenResult, frame: pd.DataFrame | None = None) -> list[d
         row["notes"] = notes if isinstance(notes, str) and notes else None
         row["provenance"] = provenance or None
     return rows
+
+
+def json_text(data: Any) -> str:
+    """Rows (or one object) as screener prints JSON: indented, non-ASCII kept as is."""
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=2)

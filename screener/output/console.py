@@ -1,0 +1,65 @@
+"""Where output goes: the stdout console, and the refresh progress bar on stderr.
+
+NO_COLOR (any value) turns off every escape code, bold and dim included: the
+output is then exactly what a pipe gets.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+
+PIPE_WIDTH = 160  # when piped without COLUMNS: wide enough for every column
+
+
+def stdout_console() -> Console:
+    """A console that styles only a terminal and is wide in a pipe."""
+    width = None
+    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
+        width = PIPE_WIDTH
+    plain = "NO_COLOR" in os.environ
+    return Console(
+        highlight=False,
+        soft_wrap=False,
+        width=width,
+        color_system=None if plain else "auto",
+    )
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[Any], None] | None]:
+    """A transient bar on stderr fed by progress events; None when stderr is no terminal.
+
+    An event says how many of how many are `done`, and the `ticker` and `outcome`
+    of the last one (the refresh's `ProgressEvent`).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    err = Console(stderr=True, highlight=False)
+    if not err.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total, last="")
+
+        def on_event(event: Any) -> None:
+            bar.update(
+                task,
+                completed=event.done,
+                total=event.total,
+                last=f"{event.ticker or ''} {event.outcome or ''}".strip(),
+            )
+
+        yield on_event
