@@ -20,9 +20,9 @@ import hashlib
 import math
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 END_DATE = date(2026, 2, 13)  # last trading day served (a Friday, as in tests/fake_yahoo)
@@ -376,6 +376,12 @@ class CompanySeries:
         return round(self.last.close / annual_eps, 2) if annual_eps else None
 
 
+@lru_cache(maxsize=4096)
+def _series_for(company: Company, as_of: date) -> CompanySeries:
+    """One company's derived series, shared by every market that lists the same spec."""
+    return CompanySeries(company, as_of)
+
+
 @dataclass
 class Market:
     """The companies and boards one fake East Money knows, as of one day."""
@@ -383,7 +389,6 @@ class Market:
     companies: tuple[Company, ...]
     boards: tuple[Board, ...] = ()
     as_of: date = END_DATE
-    _series: dict[str, CompanySeries] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_code: dict[str, Company] = {c.code: c for c in self.companies}
@@ -392,9 +397,7 @@ class Market:
     def series(self, code: str) -> CompanySeries | None:
         if code not in self.by_code:
             return None
-        if code not in self._series:
-            self._series[code] = CompanySeries(self.by_code[code], self.as_of)
-        return self._series[code]
+        return _series_for(self.by_code[code], self.as_of)
 
     def company(self, code: str) -> Company | None:
         return self.by_code.get(code)
@@ -745,7 +748,7 @@ def _forecast_row(s: CompanySeries, fc: list[tuple[int, str, float]]) -> dict[st
         row[f"YEAR{n}"] = year
         row[f"YEAR_MARK{n}"] = mark
         row[f"EPS{n}"] = round(eps, 12)
-    price = s.last.close
+    price = c.price  # the last close, without building the daily series
     row.update(
         {
             "INDUSTRY_BOARD": c.industry,
@@ -859,6 +862,12 @@ def synthetic_company(code: str, **overrides: Any) -> Company:
     return replace(base, **overrides)
 
 
+def padding_company(code: str) -> Company:
+    """A synthetic company listed in 2025 (short series: padding stays cheap to build)."""
+    listed = date(2025, 3, 3) + timedelta(days=int((_unit(code, "listed") + 1) * 30))
+    return synthetic_company(code, listed=listed)
+
+
 def padding_codes(n: int, start: int = 301500) -> list[str]:
     """`n` six-digit codes for synthetic companies (a ChiNext range no fixture uses)."""
     return [f"{start + i:06d}" for i in range(n)]
@@ -879,7 +888,7 @@ def default_market(
     """
     companies = list(default_companies())
     codes = padding_codes(extra_companies + sum((extra_members or {}).values()))
-    pad = [synthetic_company(c) for c in codes]
+    pad = [padding_company(c) for c in codes]
     companies += pad
     boards = list(default_boards(default_companies()))
     used = extra_companies

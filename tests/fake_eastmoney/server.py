@@ -170,7 +170,10 @@ class FakeEastMoney:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-eastmoney", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-eastmoney",
+            daemon=True,
         )
         self._thread.start()
         return self

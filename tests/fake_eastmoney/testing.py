@@ -9,10 +9,12 @@ board list, so no test sees another's boards. Nothing here imports akshare.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Any
 
 import pytest
 
@@ -53,4 +55,23 @@ def fake_eastmoney(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEastMoney]:
     forget_akshare_caches()
     with FakeEastMoney(shared_market()) as fake, fake.intercept():
         yield fake
+    forget_akshare_caches()
+
+
+@pytest.fixture
+def serve_eastmoney(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[..., FakeEastMoney]]:
+    """A factory: `serve_eastmoney(market=None, **options)` starts and wires one fake
+    (FakeEastMoney's options: latency, page_cap, rate_limit ...). One at a time."""
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    forget_akshare_caches()
+    with contextlib.ExitStack() as stack:
+
+        def serve(market: Market | None = None, **options: Any) -> FakeEastMoney:
+            fake = stack.enter_context(FakeEastMoney(market or shared_market(), **options))
+            stack.enter_context(fake.intercept())
+            return fake
+
+        yield serve
     forget_akshare_caches()
