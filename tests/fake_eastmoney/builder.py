@@ -393,6 +393,13 @@ class Market:
     def __post_init__(self) -> None:
         self.by_code: dict[str, Company] = {c.code: c for c in self.companies}
         self.boards_by_code: dict[str, Board] = {b.code: b for b in self.boards}
+        self._rows: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+
+    def _memo(self, key: tuple[str, Any], make: Any) -> list[dict[str, Any]]:
+        """Whole-market row lists, built once (a paged client asks for them page by page)."""
+        if key not in self._rows:
+            self._rows[key] = make()
+        return self._rows[key]
 
     def series(self, code: str) -> CompanySeries | None:
         if code not in self.by_code:
@@ -450,6 +457,9 @@ class Market:
     def results_rows(self, report_date: date) -> list[dict[str, Any]]:
         """RPT_LICO_FN_CPD rows for one report period, in the key order akshare's
         positional column list expects (akshare: stock_yjbb_em)."""
+        return self._memo(("results", report_date), lambda: self._results_rows(report_date))
+
+    def _results_rows(self, report_date: date) -> list[dict[str, Any]]:
         rows = []
         for c in self.companies:
             if report_date < date(c.listed.year, 1, 1):
@@ -465,6 +475,9 @@ class Market:
 
     def forecast_rows(self, industry: str | None = None) -> list[dict[str, Any]]:
         """RPT_WEB_RESPREDICT rows, most-covered first (akshare: stock_profit_forecast_em)."""
+        return self._memo(("forecast", industry), lambda: self._forecast_rows(industry))
+
+    def _forecast_rows(self, industry: str | None) -> list[dict[str, Any]]:
         rows = []
         for c in self.companies:
             if industry is not None and c.industry != industry:

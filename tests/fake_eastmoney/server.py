@@ -161,6 +161,7 @@ class FakeEastMoney:
         self.counts: Counter[str] = Counter()
         self.refused: list[str] = []
         self._lock = threading.Lock()
+        self._replies: dict[tuple[Any, ...], _Reply] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -310,7 +311,18 @@ class FakeEastMoney:
         return self.bucket is not None and not self.bucket.take(host)
 
     def answer(self, endpoint: str, subject: str | None, params: dict[str, str]) -> _Reply:
-        """The 200 answer East Money would give (built fresh from the market)."""
+        """The answer East Money would give, built once per distinct request (the market
+        does not change), so timings measure the client rather than the fake."""
+        key = (endpoint, subject, tuple(sorted(params.items())))
+        with self._lock:
+            hit = self._replies.get(key)
+        if hit is None:
+            hit = self._build(endpoint, subject, params)
+            with self._lock:
+                self._replies[key] = hit
+        return hit
+
+    def _build(self, endpoint: str, subject: str | None, params: dict[str, str]) -> _Reply:
         m = self.market
         if endpoint == "valuation":
             rows = m.valuation_rows(subject or "")
