@@ -39,6 +39,9 @@ _FIXTURES = (fake_eastmoney, serve_eastmoney)  # pytest fixtures, used by name b
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# akshare 1.19.5's own pandas calls (not ours) trip pandas 3's inplace deprecations
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
+
 
 @pytest.fixture(scope="session")
 def ak() -> ModuleType:
