@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from screener.errors import DataError
 
@@ -68,6 +68,25 @@ EXTRA_EMPTY = "empty"
 EXTRA_FAILED = "failed"
 
 
+#: what a figure's vintage date is: the quote it was read with, the end of the statement
+#: period it comes from, or the date of the estimate it is built on
+VintageBasis = Literal["quote", "statement", "estimate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Vintage:
+    """The period or date one figure describes, so old figures never pass as current.
+
+    `date` is an ISO date: the quote date for price-based figures, the statement
+    period end for TTM/annual figures (e.g. 2024-09-30 for "TTM to 2024-09"), the
+    date of the consensus for estimates. `label` is how a person reads it.
+    """
+
+    date: str
+    basis: VintageBasis
+    label: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class FetchBundle:
     """Everything one fetch learnt about one company, saved atomically by the store.
@@ -91,6 +110,8 @@ class FetchBundle:
     prices: tuple[PriceBar, ...] = ()
     history: tuple[HistoryPoint, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: metric -> the period or date it describes; a metric absent here is of `as_of`
+    vintages: Mapping[str, Vintage] = field(default_factory=dict)
 
     @property
     def empty_kinds(self) -> frozenset[DataKind]:
