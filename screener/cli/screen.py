@@ -102,18 +102,18 @@ def screen(
         prepare=_refresh_before_screen if source == "auto" and not offline else None,
     )
     if export_path is not None:
-        rows = to_rows(run, run.rows)
+        rows = to_rows(run)
         write_atomic(export_path, csv_text(rows, ROW_FIELDS), bom=excel)
         echo_err(f"exported {len(rows)} rows to {export_path}")
     if fmt != "table" and run.banner:
         echo_err(run.banner)  # machine formats carry `source` per row; people get the why
     if fmt == "json":
-        click.echo(json_text(json_rows(run, run.rows)))
+        click.echo(json_text(json_rows(run)))
     elif fmt == "csv":
-        click.echo(csv_text(to_rows(run, run.rows), ROW_FIELDS), nl=False)
+        click.echo(csv_text(to_rows(run), ROW_FIELDS), nl=False)
     else:
         console = stdout_console()
-        console.print(table.render_table(run, run.rows, width=console.width, columns=column_keys))
+        console.print(table.render_table(run, width=console.width, columns=column_keys))
 
 
 def _refresh_before_screen(store: Any, inputs: Any) -> str | None:

@@ -58,7 +58,7 @@ def watchlist_save(
     inputs = load_inputs(rule_paths, universe_file)
     with open_store(state) as store:
         run = run_screen(store, inputs, source=source, selection=selection)  # type: ignore[arg-type]
-        rows = to_rows(run, run.rows)
+        rows = to_rows(run)
         as_of_min, as_of_max = run.as_of_range or (None, None)
         run_id = store.save_watchlist_run(
             name,

@@ -8,7 +8,6 @@ engine imports it to render reasons. Truncation is `screener.utils.clip`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from screener.catalog import METRICS, NUMERIC_METRICS
@@ -129,11 +128,11 @@ def cell_text(column: str, value: Any) -> str:
     return str(value)
 
 
-def as_of_text(dates: Sequence[str]) -> str:
-    """A run's as-of dates: one date, or the first and last."""
-    if not dates:
+def as_of_text(span: tuple[str, str] | None) -> str:
+    """A run's as-of range (`ScreenRun.as_of_range`): one date, or the first and last."""
+    if span is None:
         return "n/a"
-    first, last = min(dates), max(dates)
+    first, last = span
     return first if first == last else f"{first} … {last}"
 
 

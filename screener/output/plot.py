@@ -18,7 +18,7 @@ from rich.cells import cell_len
 
 from screener.errors import DataError, InputError
 from screener.output.csvfile import atomic_file
-from screener.output.format import source_label
+from screener.output.format import as_of_text, source_label
 from screener.universe.taxonomy import sector_label
 from screener.utils import clip
 
@@ -91,8 +91,7 @@ def terminal_chart(points: PlotPoints, *, width: int, height: int, color: bool, 
 def chart_title(result: ScreenRun, sector: str) -> str:
     """The chart's title: the sector, the axes, whose data and as of when."""
     label = source_label(result.source, "chart")
-    dates = result.frame.loc[result.frame["sector"] == sector, "as_of"].dropna()
-    span = f", as of {dates.min()} … {dates.max()}" if not dates.empty else ""
+    span = f", as of {as_of_text(result.as_of_range)}" if result.as_of_range else ""
     return f"{sector_label(sector, 'en')}: forward P/E vs revenue growth ({label}{span})"
 
 

@@ -35,9 +35,12 @@ ROW_FIELDS: tuple[str, ...] = (
 )
 
 
-def to_rows(result: ScreenRun, frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """One plain dict per company in the stable schema; missing numbers are None."""
-    frame = result.frame if frame is None else frame
+def to_rows(result: ScreenRun) -> list[dict[str, Any]]:
+    """One plain dict per company of the run's selection, in the stable schema.
+
+    Missing numbers are None.
+    """
+    frame = result.rows
     rows: list[dict[str, Any]] = []
     for ticker, row in frame.iterrows():
         out: dict[str, Any] = {
@@ -65,9 +68,9 @@ def to_rows(result: ScreenRun, frame: pd.DataFrame | None = None) -> list[dict[s
     return rows
 
 
-def json_rows(result: ScreenRun, frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def json_rows(result: ScreenRun) -> list[dict[str, Any]]:
     """JSON rows: the CSV schema plus provenance (notes, derived figures, other sources)."""
-    rows = to_rows(result, frame)
+    rows = to_rows(result)
     for row in rows:
         provenance = result.provenance.get(row["ticker"], {})
         notes = result.frame.at[row["ticker"], "notes"]

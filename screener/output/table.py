@@ -196,12 +196,16 @@ def _fit_spec(col: Column, cells: list[str], width: int) -> ColumnFit:
 
 def render_table(
     result: ScreenRun,
-    frame: pd.DataFrame,
     *,
     width: int,
     columns: Sequence[str] | None = None,
 ) -> RenderableType:
-    """Header, sample banner, then one block per sector in the note's order."""
+    """Header, sample banner, then one block per sector in the note's order.
+
+    The rows shown are the run's selection (`result.rows`); sector summaries speak of
+    the whole run.
+    """
+    frame = result.rows
     sparks = {t: sparkline(c) for t, c in result.closes.items()}
     wanted = [_BY_KEY[key] for key in (columns or COLUMN_KEYS)]
     if not sparks:
@@ -218,7 +222,7 @@ def render_table(
     dropped = [_BY_KEY[key] for key in fitted.dropped]
     widths = fitted.widths
 
-    parts: list[RenderableType] = [header_text(result, frame)]
+    parts: list[RenderableType] = [header_text(result)]
     if result.banner:
         parts.append(Panel(Text(result.banner), border_style="yellow", expand=False))
     if dropped:
@@ -249,10 +253,11 @@ def flag_label(rule: Any) -> str:
     return label
 
 
-def header_text(result: ScreenRun, frame: pd.DataFrame) -> Text:
+def header_text(result: ScreenRun) -> Text:
     """One line: how many rows, whose data (loudly when it is the sample), as of when."""
+    frame = result.rows
     source = source_label(result.source, "header", has_data=not result.frame.empty)
-    as_of = as_of_text([str(d) for d in frame["as_of"].dropna()])
+    as_of = as_of_text(result.as_of_range)
     text = Text()
     text.append("screener", style="bold")
     total = sum(result.universe_counts.values())

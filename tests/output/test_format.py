@@ -89,9 +89,9 @@ def test_grid_cells() -> None:
 
 
 def test_as_of_text() -> None:
-    assert as_of_text([]) == "n/a"
-    assert as_of_text(["2025-09-05", "2025-09-05"]) == "2025-09-05"
-    assert as_of_text(["2026-01-02", "2025-07-25"]) == "2025-07-25 … 2026-01-02"
+    assert as_of_text(None) == "n/a"
+    assert as_of_text(("2025-09-05", "2025-09-05")) == "2025-09-05"
+    assert as_of_text(("2025-07-25", "2026-01-02")) == "2025-07-25 … 2026-01-02"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from datetime import date
@@ -15,7 +16,7 @@ from screener.data.store import Store
 from screener.output import table
 from screener.output.format import metric_text
 from screener.run import load_inputs, run_screen
-from screener.select import select_rows
+from screener.select import Selection
 
 WIDTHS = (80, 160)
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -27,10 +28,13 @@ def _result(tmp: Path):
     return run_screen(Store(tmp / "golden.db"), inputs, source="sample", today=TODAY)
 
 
-def render(result, frame, width: int, **kwargs) -> str:
+def render(result, width: int, selection: Selection | None = None, **kwargs) -> str:
+    """The run's table at `width`; with `selection`, the same run selected otherwise."""
+    if selection is not None:
+        result = dataclasses.replace(result, selection=selection)
     with open(os.devnull, "w") as sink:
         console = Console(width=width, color_system=None, record=True, file=sink)
-        console.print(table.render_table(result, frame, width=width, **kwargs))
+        console.print(table.render_table(result, width=width, **kwargs))
         return console.export_text()
 
 
@@ -39,7 +43,7 @@ def render_golden(width: int) -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         result = _result(Path(tmp))
-        return render(result, select_rows(result.frame), width)
+        return render(result, width)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -51,8 +55,8 @@ def test_golden_table(width: int) -> None:
 @pytest.mark.parametrize("width", [60, 67, 80, 87, 100, 103, 120, 142, 160, 163, 181, 200])
 def test_no_number_is_cut_and_header_states_the_source(tmp_path: Path, width: int) -> None:
     result = _result(tmp_path)
-    frame = select_rows(result.frame)
-    text = render(result, frame, width)
+    frame = result.rows
+    text = render(result, width)
     lines = text.splitlines()
     assert all(cell_len(line) <= width for line in lines)
     # rich crops what does not fit: every table must close on its right border
@@ -73,19 +77,18 @@ def test_no_number_is_cut_and_header_states_the_source(tmp_path: Path, width: in
 
 def test_narrow_terminals_drop_whole_columns_by_priority(tmp_path: Path) -> None:
     result = _result(tmp_path)
-    frame = select_rows(result.frame)
-    narrow = render(result, frame, 80)
+    narrow = render(result, 80)
     assert "hidden columns" in narrow
     assert "Segment" not in narrow.split("hidden columns", 1)[1].split("\n", 2)[-1]
     assert "Score" in narrow and "Ticker" in narrow
-    wide = render(result, frame, 200)
+    wide = render(result, 200)
     assert "hidden columns" not in wide
 
 
 def test_missing_is_a_dash_never_zero(tmp_path: Path) -> None:
     result = _result(tmp_path)
-    frame = select_rows(result.frame, sectors=["optical_communication"])
-    text = render(result, frame, 200, columns=["ticker", "pe_ttm", "score"])
+    optical = Selection(sectors=("optical_communication",))
+    text = render(result, 200, optical, columns=["ticker", "pe_ttm", "score"])
     aaoi = next(line for line in text.splitlines() if "AAOI" in line)
     assert "–" in aaoi and not re.search(r"\b0\.0\b", aaoi)
 
