@@ -36,6 +36,17 @@ def echo_err(message: str) -> None:
     click.echo(message, err=True)
 
 
+def user_ticker(raw: str) -> str:
+    """The Yahoo symbol of a ticker the user typed; says on stderr when its code moved."""
+    from screener.universe import normalize_ticker, ticker_note
+
+    symbol = normalize_ticker(raw)
+    note = ticker_note(raw)
+    if note:
+        echo_err(f"note: {note}")
+    return symbol
+
+
 def screen_run(
     state: AppState,
     source: str,

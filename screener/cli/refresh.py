@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from screener.cli.app import cli
-from screener.cli.common import AppState, open_store, sector_option, universe_option
+from screener.cli.common import (
+    AppState,
+    open_store,
+    sector_option,
+    universe_option,
+    user_ticker,
+)
 
 
 def run_refresh(store: Any, tickers: list[str], *, force: bool) -> Any:
@@ -44,9 +50,8 @@ def refresh_command(
     from screener.data.yahoo import yahoo_reachable
     from screener.errors import DataError, InputError
     from screener.run import load_companies
-    from screener.universe import normalize_ticker
 
-    wanted = [normalize_ticker(t) for t in tickers]
+    wanted = [user_ticker(t) for t in tickers]
     if sectors or everything:
         companies = load_companies(universe_file)
         wanted += [c.ticker for c in companies if everything or c.sector in sectors]

@@ -19,6 +19,7 @@ from screener.cli.common import (
     sector_option,
     source_option,
     universe_option,
+    user_ticker,
 )
 from screener.cli.refresh import run_refresh
 
@@ -181,9 +182,8 @@ def explain(
     from screener.output.console import stdout_console
     from screener.output.explain import explanation_rows, render_explanation
     from screener.output.rows import json_text
-    from screener.universe import normalize_ticker
 
-    symbol = normalize_ticker(ticker)
+    symbol = user_ticker(ticker)
     run = screen_run(state, source, rule_paths, universe_file)
     if fmt == "json":
         click.echo(json_text(explanation_rows(run, symbol)))

@@ -17,6 +17,7 @@ from screener.cli.common import (
     print_rows,
     sector_option,
     universe_option,
+    user_ticker,
 )
 
 
@@ -51,9 +52,8 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
     from screener.errors import InputError
     from screener.output.text import company_lines
     from screener.run import load_companies
-    from screener.universe import normalize_ticker
 
-    symbol = normalize_ticker(ticker)
+    symbol = user_ticker(ticker)
     company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
     if company is None:
         raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
@@ -75,7 +75,7 @@ def universe_classify(
 ) -> None:
     """Place tickers in a sector from their Yahoo profile, with the evidence used."""
     from screener.errors import DataError, InputError
-    from screener.universe import classify, normalize_ticker
+    from screener.universe import classify
 
     if profile_file is not None and len(tickers) > 1:
         raise click.UsageError("--profile describes one company: give exactly one TICKER")
@@ -83,7 +83,7 @@ def universe_classify(
     store = None
     with ExitStack() as stack:
         for raw in tickers:
-            symbol = normalize_ticker(raw)
+            symbol = user_ticker(raw)
             if profile_file is not None:
                 try:
                     profile = json.loads(profile_file.read_text(encoding="utf-8"))

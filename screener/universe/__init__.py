@@ -4,6 +4,7 @@ Public interface (the CLI and the run import only these names)::
 
     load_universe(overrides=None)  -> list[Company]   built-in list merged with a user file
     normalize_ticker("sz300308")   -> "300308.SZ"     InputError (exit 2) when unrecognised
+    ticker_note("872808.BJ")       -> "872808.BJ is now 920808.BJ ..."  (None: no move)
     classify(profile)              -> Classification  for tickers outside the list
     SECTORS, SUB_SEGMENTS, sector_label(id), sub_segment_label(id)
 """
@@ -33,7 +34,7 @@ from screener.universe.taxonomy import (
     sub_segment_label,
     sub_segments_of,
 )
-from screener.universe.tickers import market_of, normalize_ticker
+from screener.universe.tickers import market_of, normalize_ticker, ticker_note
 
 __all__ = [
     "ADJACENT",
@@ -59,6 +60,7 @@ __all__ = [
     "sub_segment_label",
     "sub_segments_of",
     "summarize",
+    "ticker_note",
 ]
 
 

@@ -6,6 +6,14 @@ the store, the universe and the watchlists is the Yahoo symbol, so everything a 
 types goes through :func:`normalize_ticker` first; anything we cannot place with
 certainty is rejected (``InputError``, exit 2) with the ticker named, rather than
 guessed, because a wrong exchange suffix silently fetches another company or nothing.
+
+Beijing retired its older codes in October 2025: every company listed on the Beijing
+Stock Exchange moved from its 8xxxxx/4xxxxx code (carried over from NEEQ) to a 920xxx
+code keeping the last three digits. An old code of a company we know the move of
+(:data:`BEIJING_MOVES`) still resolves, to the new code, and :func:`ticker_note`
+says so; any other old code is rejected with the rule's likely new code as a hint,
+because the rule only held for companies listed on that exchange at the time (a
+delisted or NEEQ-only code would map onto some other company).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from screener.errors import InputError
 
 # Six-digit A-share stock codes -> Yahoo suffix, decided by the leading digits.
 # Shanghai main board 60x and STAR 68x; Shenzhen main/SME 00x and ChiNext 30x;
-# Beijing Stock Exchange 92x (new codes), 8x and 4x (codes carried over from NEEQ).
+# Beijing Stock Exchange 92x; 8x and 4x are its retired codes (see BEIJING_MOVES).
 _A_SHARE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("60", "SS"),
     ("68", "SS"),
@@ -26,6 +34,21 @@ _A_SHARE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("8", "BJ"),
     ("4", "BJ"),
 )
+
+BEIJING_MOVES: dict[str, str] = {
+    "872808": "920808",  # Sugon DataEnergy 曙光数创
+}
+"""Retired Beijing code -> its 920 code, for the companies of the universe that moved.
+
+The Beijing Stock Exchange switched every listed company to a 920 code in October
+2025 (920 + the old code's last three digits). Add a row here when a company of the
+universe (or a code users are known to type) moved; other old codes are rejected.
+"""
+
+BEIJING_MOVE_MONTH = "October 2025"
+"""When Beijing retired its 8xxxxx/4xxxxx codes (named in notes and errors)."""
+
+_RETIRED_BEIJING_PREFIXES: tuple[str, ...] = ("8", "4")
 
 # Exchange spellings users give for A-shares -> Yahoo's suffix.
 _A_SHARE_EXCHANGES: dict[str, str] = {"SS": "SS", "SH": "SS", "SZ": "SZ", "BJ": "BJ"}
@@ -91,11 +114,45 @@ def _a_share(raw: str, code: str, exchange: str | None) -> str:
         raise _reject(
             raw,
             "six-digit codes must be A-share stocks (60/68 Shanghai, 00/30 Shenzhen, "
-            "8/4/92 Beijing)",
+            "92 Beijing)",
         )
     if exchange is not None and _A_SHARE_EXCHANGES[exchange.upper()] != implied:
         raise _reject(raw, f"code {code} is listed on .{implied}, not .{exchange.upper()}")
+    if code.startswith(_RETIRED_BEIJING_PREFIXES):
+        moved = BEIJING_MOVES.get(code)
+        if moved is None:
+            raise _reject(
+                raw,
+                f"Beijing retired its 8xxxxx/4xxxxx codes in {BEIJING_MOVE_MONTH}; a company "
+                f"listed then now trades as 920 + the last three digits "
+                f"(here 920{code[-3:]}.BJ): check the new code and give it",
+            )
+        return f"{moved}.{implied}"
     return f"{code}.{implied}"
+
+
+def ticker_note(raw: str) -> str | None:
+    """Why :func:`normalize_ticker` gave ``raw`` another code, or None when it did not.
+
+    Only a retired Beijing code earns a note (``872808.BJ is now 920808.BJ ...``);
+    spelling changes such as ``sz300308`` -> ``300308.SZ`` go unmentioned.
+    """
+    text = raw.strip() if isinstance(raw, str) else ""
+    m = _RE_A_PLAIN.match(text) or _RE_A_SUFFIX.match(text) or _RE_A_PREFIX.match(text)
+    if m is None:
+        return None
+    code = next(g for g in m.groups() if g and g.isdigit())
+    moved = BEIJING_MOVES.get(code)
+    if moved is None:
+        return None
+    try:
+        normalize_ticker(text)
+    except InputError:
+        return None  # e.g. 872808.SZ: rejected, so nothing was renamed
+    return (
+        f"{code}.BJ is now {moved}.BJ (Beijing moved its listed companies to 920 codes "
+        f"in {BEIJING_MOVE_MONTH})"
+    )
 
 
 def _hong_kong(code: str) -> str:
@@ -108,9 +165,11 @@ def normalize_ticker(raw: str) -> str:
     """Return the Yahoo symbol for a ticker written in any common form.
 
     Accepted: ``300308``, ``300308.SZ``, ``SZ300308``, ``sz300308``, ``sh688702``,
-    ``688702.SH``, ``0700.HK``, ``700.HK``, ``00700.HK``, ``HK0700``, ``2345.TW``,
-    ``3081.TWO``, US symbols in upper case (``ANET``, ``BRK-B``) and other Yahoo
-    suffixes (``5803.T``, ``NXT.AX``). Raises ``InputError`` naming the ticker otherwise.
+    ``688702.SH``, ``920808.BJ``, ``0700.HK``, ``700.HK``, ``00700.HK``, ``HK0700``,
+    ``2345.TW``, ``3081.TWO``, US symbols in upper case (``ANET``, ``BRK-B``) and other
+    Yahoo suffixes (``5803.T``, ``NXT.AX``); a retired Beijing code of
+    :data:`BEIJING_MOVES` gives its new code (``872808`` -> ``920808.BJ``). Raises
+    ``InputError`` naming the ticker otherwise.
     """
     if not isinstance(raw, str):
         raise _reject(str(raw), "a ticker must be text")

@@ -98,6 +98,18 @@ def test_universe_list_json_and_sector_filter(run_cli) -> None:
     assert only and {row["sector"] for row in only} == {"switching"}
 
 
+def test_a_retired_beijing_code_shows_its_company_with_a_note(run_cli) -> None:
+    """872808.BJ moved to 920808.BJ in October 2025: the old code still finds the company."""
+    shown = run_cli("universe", "show", "872808.BJ")
+    assert shown.status == 0, shown.err
+    assert shown.out.startswith("920808.BJ  Sugon DataEnergy")
+    assert "note: 872808.BJ is now 920808.BJ" in shown.err
+    quiet = run_cli("universe", "show", "920808.BJ")
+    assert quiet.status == 0 and "note:" not in quiet.err
+    other = run_cli("universe", "show", "830799.BJ")
+    assert other.status == 2 and "920799.BJ" in other.err and "Traceback" not in other.err
+
+
 def test_universe_show_and_overrides(run_cli, tmp_path: Path) -> None:
     shown = run_cli("universe", "show", "sh688702")
     assert shown.status == 0 and "688702.SS" in shown.out and "盛科通信" in shown.out

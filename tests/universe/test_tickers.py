@@ -30,11 +30,12 @@ from screener.universe import market_of, normalize_ticker
         ("601138", "601138.SS"),
         ("603083", "603083.SS"),
         ("605277", "605277.SS"),
-        ("830799", "830799.BJ"),
-        ("430047", "430047.BJ"),
         ("920001", "920001.BJ"),
         ("bj920001", "920001.BJ"),
-        ("872808.BJ", "872808.BJ"),
+        ("920808.BJ", "920808.BJ"),
+        ("872808.BJ", "920808.BJ"),  # retired Beijing code of a company we know moved
+        ("872808", "920808.BJ"),
+        ("bj872808", "920808.BJ"),
         ("0700.HK", "0700.HK"),
         ("700.HK", "0700.HK"),
         ("00700.HK", "0700.HK"),
@@ -77,6 +78,9 @@ def test_normalises_accepted_forms(raw: str, expected: str) -> None:
         "ABC.XX",
         "TOOLONGSYMBOL",
         "300308.HK.SZ",
+        "830799",  # retired Beijing code (October 2025) outside BEIJING_MOVES
+        "430047.BJ",
+        "872808.SZ",  # a known move, but on the wrong exchange
     ],
 )
 def test_rejects_with_the_ticker_named(raw: str) -> None:
@@ -124,3 +128,31 @@ def test_a_share_forms_agree(prefix: str, tail: int) -> None:
 )
 def test_market_of(ticker: str, market: str) -> None:
     assert market_of(ticker) == market
+
+
+def test_a_retired_beijing_code_gets_the_rule_as_a_hint_not_a_guess() -> None:
+    with pytest.raises(InputError) as info:
+        normalize_ticker("830799.BJ")
+    message = str(info.value)
+    assert "retired its 8xxxxx/4xxxxx codes in October 2025" in message
+    assert "920799.BJ" in message and "check the new code" in message
+
+
+def test_only_a_moved_code_earns_a_note() -> None:
+    from screener.universe.tickers import BEIJING_MOVES, ticker_note
+
+    assert BEIJING_MOVES["872808"] == "920808"
+    for raw in ("872808.BJ", "872808", "BJ872808"):
+        note = ticker_note(raw)
+        assert note is not None and note.startswith("872808.BJ is now 920808.BJ"), raw
+        assert "October 2025" in note
+    for raw in ("920808.BJ", "sz300308", "0700.HK", "ANET", "872808.SZ", "nonsense"):
+        assert ticker_note(raw) is None, raw
+
+
+def test_every_move_lands_on_a_current_beijing_code() -> None:
+    from screener.universe.tickers import BEIJING_MOVES
+
+    for old, new in BEIJING_MOVES.items():
+        assert old[0] in "48" and new.startswith("920") and new[-3:] == old[-3:], old
+        assert normalize_ticker(new) == f"{new}.BJ"
