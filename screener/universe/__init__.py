@@ -93,7 +93,7 @@ def filter_companies(
     """Companies in any of ``sectors`` (all when None); unknown sector ids are an InputError.
 
     With ``include_secondary`` a company also matches through its secondary sector,
-    e.g. Fiberhome (switching) shows up under optical_communication.
+    e.g. Fiberhome (optical_communication) shows up under switching.
     """
     if not sectors:
         return list(companies)

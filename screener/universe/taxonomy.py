@@ -3,10 +3,13 @@
 The broker note's thesis is about the companies that *wire AI clusters together*;
 the four sector ids are the unit of every sector median and ranking the screener
 computes. Companies that ride the same capex wave without wiring anything (general
-servers, generic power supplies, PCBs, industrial cooling) are kept in an explicit
-``adjacent`` group so a user can still see them, while sector statistics never mix
-them in. Ids are stable snake_case strings because rule files and CSV exports name
-them; labels come in English and Chinese because most of the universe is A-shares.
+servers and GPU clouds, generic power supplies, PCBs, industrial cooling, connectors
+mostly sold to other markets, network security) or whose line in a sector is a
+minority of their business are kept in an explicit ``adjacent`` group so a user can
+still see them (their ``secondary_sector`` names the sector they touch), while sector
+statistics never mix them in. Ids are stable snake_case strings because rule files
+and CSV exports name them; labels come in English and Chinese because most of the
+universe is A-shares.
 """
 
 from __future__ import annotations
@@ -122,6 +125,21 @@ _SUB_SEGMENT_LIST: tuple[SubSegment, ...] = (
     SubSegment("adjacent_power", ADJACENT, "Power supplies and power equipment", "电源"),
     SubSegment("adjacent_cooling", ADJACENT, "General cooling and thermal", "温控/散热"),
     SubSegment("adjacent_pcb", ADJACENT, "PCBs and laminates", "PCB/覆铜板"),
+    SubSegment(
+        "adjacent_connector",
+        ADJACENT,
+        "Connectors mainly for other markets (phones, vehicles, energy)",
+        "其他连接器(消费电子/汽车/能源为主)",
+    ),
+    SubSegment(
+        "adjacent_network", ADJACENT, "Network security and visibility", "网络安全/网络可视化"
+    ),
+    SubSegment(
+        "adjacent_other",
+        ADJACENT,
+        "Other businesses with a minor line in the four sectors",
+        "其他(相关业务占比小)",
+    ),
 )
 
 SUB_SEGMENTS: dict[str, SubSegment] = {s.id: s for s in _SUB_SEGMENT_LIST}
