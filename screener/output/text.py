@@ -116,6 +116,7 @@ def company_lines(company: Any) -> list[str]:
         f"{sub_segment_label(company.sub_segment, 'zh')})",
         f"secondary:   {company.secondary_sector or MISSING}",
         f"listing:     {company.exchange}, {company.market}, {company.currency}",
+        f"statistics:  {company.stats_note}",
         f"why:         {company.rationale}",
         f"source:      {company.source}",
         f"origin:      {company.origin}",

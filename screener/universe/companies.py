@@ -9,14 +9,25 @@ A company listed twice (GDS on NASDAQ and 9698.HK; ZTE and YOFC as A and H share
 has one row per ticker; the secondary line names its primary line in
 ``primary_listing`` (the A-share for A/H pairs, the original listing otherwise) and
 stays out of sector statistics, so sector medians count each company once.
+
+A listed company that another listed company consolidates (Ruijie in Star-net,
+Broadex in YOFC, Time Interconnect in Luxshare) names its parent in
+``consolidated_into``. The parent's consolidated figures contain the subsidiary's, so
+counting both would weigh the subsidiary's business twice; the subsidiary's own
+figures are that business alone, so it is the one that keeps counting. The parent
+steps out of the statistics of the sector it shares with the subsidiary (its
+``consolidates`` lists them; computed on load by :func:`link_consolidations`) and still
+counts where it is placed in another sector. Both rows stay in the table and are
+evaluated against the counted rows. The price: the parent's other business in that
+sector (YOFC's own fibre, Luxshare's own connectors) leaves that sector's medians too.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -45,6 +56,7 @@ CSV_FIELDS: tuple[str, ...] = (
     "rationale",
     "source",
     "primary_listing",
+    "consolidated_into",
 )
 
 # Listing facts derived from the Yahoo suffix, used to fill rows a user adds by ticker only.
@@ -76,6 +88,9 @@ class Company:
     is built in or came from the user's override file (shown by ``universe show``).
     ``primary_listing`` is None for a company's primary line; a secondary line of the
     same company (e.g. 9698.HK for GDS) holds the primary line's ticker.
+    ``consolidated_into`` names the listed parent that consolidates this company;
+    ``consolidates`` (derived, never read from a file) lists the subsidiaries in this
+    company's sector that count in its place.
     """
 
     ticker: str
@@ -90,12 +105,35 @@ class Company:
     rationale: str
     source: str
     primary_listing: str | None = None
+    consolidated_into: str | None = None
+    consolidates: tuple[str, ...] = ()
     origin: str = "builtin"
 
     @property
     def in_sector_stats(self) -> bool:
-        """False for the adjacent group and for secondary listings (count each company once)."""
-        return self.primary_listing is None and in_sector_stats(self.sector)
+        """False for the adjacent group, secondary listings and parents counted through a
+        subsidiary of their sector (each business counts once)."""
+        return (
+            self.primary_listing is None
+            and not self.consolidates
+            and in_sector_stats(self.sector)
+        )
+
+    @property
+    def stats_note(self) -> str:
+        """Whether and why this row counts in its sector's statistics, in a few words."""
+        if not in_sector_stats(self.sector):
+            return "not counted: the adjacent group is outside the four sectors"
+        if self.primary_listing is not None:
+            return f"not counted: secondary listing of {self.primary_listing}"
+        if self.consolidates:
+            return (
+                f"not counted: consolidates {', '.join(self.consolidates)}, "
+                f"which counts in {self.sector}"
+            )
+        if self.consolidated_into is not None:
+            return f"counted in {self.sector}; consolidated into {self.consolidated_into}"
+        return f"counted in {self.sector}"
 
     @property
     def name(self) -> str:
@@ -105,6 +143,7 @@ class Company:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output, including the derived flag and the labels."""
         out = asdict(self)
+        out["consolidates"] = list(self.consolidates)
         out["in_sector_stats"] = self.in_sector_stats
         out["sector_label"] = sector_label(self.sector)
         out["sub_segment_label"] = sub_segment_label(self.sub_segment)
@@ -235,6 +274,90 @@ def check_primary_listing(company: Company, by_ticker: Mapping[str, Company]) ->
     return None
 
 
+def check_consolidated_into(company: Company, by_ticker: Mapping[str, Company]) -> str | None:
+    """Why ``company.consolidated_into`` is invalid within ``by_ticker``, or None when valid.
+
+    The parent must be another listed company (any of its lines: the link counts against
+    its primary line, so swapping a parent's lines breaks nothing); the link sits on the
+    subsidiary's primary line (its other lines follow it); no company is its own parent
+    through a chain.
+    """
+    target = company.consolidated_into
+    if target is None:
+        return None
+    if target == company.ticker:
+        return f"{company.ticker}: consolidated_into names the company itself"
+    if company.primary_listing is not None:
+        return (
+            f"{company.ticker}: consolidated_into belongs on the primary line "
+            f"{company.primary_listing}, not on a secondary listing"
+        )
+    parent = _primary_line(target, by_ticker)
+    if parent is None:
+        return f"{company.ticker}: consolidated_into {target} is not in the universe"
+    if parent.ticker == company.ticker:
+        return f"{company.ticker}: consolidated_into {target} is a line of the company itself"
+    seen = {company.ticker}
+    step: Company | None = parent
+    while step is not None:
+        if step.ticker in seen:
+            return (
+                f"{company.ticker}: consolidated_into {target} starts a loop of links "
+                "(a parent cannot be consolidated into its own subsidiary)"
+            )
+        seen.add(step.ticker)
+        if step.consolidated_into is None:
+            break
+        step = _primary_line(step.consolidated_into, by_ticker)
+    return None
+
+
+def _primary_line(ticker: str, by_ticker: Mapping[str, Company]) -> Company | None:
+    """The company row counted for ``ticker``: itself, or the primary line it names."""
+    company = by_ticker.get(ticker)
+    if company is not None and company.primary_listing is not None:
+        return by_ticker.get(company.primary_listing, company)
+    return company
+
+
+def link_consolidations(companies: Iterable[Company]) -> list[Company]:
+    """The companies with ``consolidates`` recomputed from every ``consolidated_into``.
+
+    A parent consolidates the subsidiaries that name it and share its sector; those
+    count in its place in that sector's statistics. Call after every change to the list
+    (load, overrides), on a list whose links :func:`check_consolidated_into` accepted.
+    """
+    rows = list(companies)
+    by_ticker = {c.ticker: c for c in rows}
+    subsidiaries: dict[str, list[str]] = {}
+    for c in rows:
+        parent = _primary_line(c.consolidated_into or "", by_ticker)
+        if parent is not None and parent.sector == c.sector:
+            subsidiaries.setdefault(parent.ticker, []).append(c.ticker)
+    return [
+        c
+        if c.consolidates == tuple(subsidiaries.get(c.ticker, ()))
+        else replace(c, consolidates=tuple(subsidiaries.get(c.ticker, ())))
+        for c in rows
+    ]
+
+
+def _linked_ticker(row: Mapping[str, str], key: str, ticker: str, origin: str) -> str | None:
+    """A ticker-valued column (primary_listing, consolidated_into), normalised; None if empty."""
+    raw = (row.get(key) or "").strip()
+    if not raw:
+        return None
+    try:
+        linked = normalize_ticker(raw)
+    except InputError as exc:
+        raise ValueError(f"{ticker}: {key}: {exc}") from None
+    if origin == "builtin" and linked != raw:
+        raise ValueError(f"{ticker}: {key} {raw!r} is not in Yahoo form (expected {linked!r})")
+    if linked == ticker:
+        raise ValueError(f"{ticker}: {key} names the company itself")
+    return linked
+
+
 def company_from_row(row: Mapping[str, str], *, origin: str = "builtin") -> Company:
     """Build a validated Company from a CSV-shaped mapping; raises ValueError with the reason."""
     raw = (row.get("ticker") or "").strip()
@@ -259,20 +382,8 @@ def company_from_row(row: Mapping[str, str], *, origin: str = "builtin") -> Comp
         (row.get("market") or "").strip(),
         (row.get("currency") or "").strip(),
     )
-    primary_raw = (row.get("primary_listing") or "").strip()
-    primary: str | None = None
-    if primary_raw:
-        try:
-            primary = normalize_ticker(primary_raw)
-        except InputError as exc:
-            raise ValueError(f"{ticker}: primary_listing: {exc}") from None
-        if origin == "builtin" and primary != primary_raw:
-            raise ValueError(
-                f"{ticker}: primary_listing {primary_raw!r} is not in Yahoo form "
-                f"(expected {primary!r})"
-            )
-        if primary == ticker:
-            raise ValueError(f"{ticker}: primary_listing names the company itself")
+    primary = _linked_ticker(row, "primary_listing", ticker, origin)
+    parent = _linked_ticker(row, "consolidated_into", ticker, origin)
     return Company(
         ticker=ticker,
         name_en=name_en,
@@ -286,6 +397,7 @@ def company_from_row(row: Mapping[str, str], *, origin: str = "builtin") -> Comp
         rationale=(row.get("rationale") or "").strip(),
         source=(row.get("source") or "").strip(),
         primary_listing=primary,
+        consolidated_into=parent,
         origin=origin,
     )
 
@@ -317,10 +429,12 @@ def parse_companies_csv(text: str, filename: str = "companies.csv") -> list[Comp
         out.append(company)
     by_ticker = {c.ticker: c for c in out}
     for company in out:
-        problem = check_primary_listing(company, by_ticker)
+        problem = check_primary_listing(company, by_ticker) or check_consolidated_into(
+            company, by_ticker
+        )
         if problem:
             raise DataError(f"{filename}:{seen[company.ticker]}: {problem}")
-    return out
+    return link_consolidations(out)
 
 
 @lru_cache(maxsize=1)

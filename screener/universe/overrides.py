@@ -16,7 +16,7 @@ TOML::
     sector = "optical_communication"
     sub_segment = "optical_chip"
     rationale = "laser chips"     # optional: name_zh, secondary_sector, source, exchange,
-                                  # market, currency, primary_listing
+                                  # market, currency, primary_listing, consolidated_into
 
     [[set]]                       # change fields of a shipped company
     ticker = "601138.SS"
@@ -36,6 +36,12 @@ and re-points any others to it, so the company stays in the statistics exactly o
 Moving a primary line to another sector while its secondary stays behind is an error
 (move both, or clear the link).
 
+``consolidated_into`` names the listed parent that consolidates a company (e.g.
+``301165.SZ`` -> ``002396.SZ``): the subsidiary keeps counting in its sector's
+statistics and the parent steps out of that sector's (see ``companies.py``). It must
+name the parent's primary line; ``consolidated_into = "-"`` in a ``set`` clears it, so
+both count again. Removing a parent clears the links that named it.
+
 CSV (header required; empty cells mean "unchanged" for ``set``)::
 
     action,ticker,name_en,name_zh,sector,sub_segment,secondary_sector,rationale,source
@@ -44,7 +50,7 @@ CSV (header required; empty cells mean "unchanged" for ``set``)::
     set,601138.SS,,,adjacent,adjacent_server,,,
 
 Any field above may be a CSV column (``exchange``, ``market``, ``currency``,
-``primary_listing`` ...); changes apply in file order.
+``primary_listing``, ``consolidated_into`` ...); changes apply in file order.
 """
 
 from __future__ import annotations
@@ -62,16 +68,18 @@ from screener.errors import InputError
 from screener.universe.companies import (
     CSV_FIELDS,
     Company,
+    check_consolidated_into,
     check_placement,
     check_primary_listing,
     check_sector,
+    link_consolidations,
     resolve_listing,
 )
 from screener.universe.tickers import normalize_ticker
 
 CONFIG_FILENAMES: tuple[str, ...] = ("universe.toml", "universe.csv")
 ACTIONS: tuple[str, ...] = ("add", "set", "remove")
-CLEAR = "-"  # ``primary_listing = "-"`` in a set: this line is (now) a primary line
+CLEAR = "-"  # in a set: ``primary_listing``/``consolidated_into`` = "-" clears the link
 
 # Fields a user may give for add/set; listing facts are derived from the ticker if absent.
 EDITABLE_FIELDS: tuple[str, ...] = tuple(f for f in CSV_FIELDS if f != "ticker")
@@ -130,16 +138,18 @@ def _clean_fields(
     return out
 
 
-def _primary(path: Path, line: int, ticker: str, raw: str | None) -> str | None:
-    """The normalised primary_listing of an add/set (None for ``-``); file:line errors."""
+def _primary(
+    path: Path, line: int, ticker: str, raw: str | None, key: str = "primary_listing"
+) -> str | None:
+    """The normalised ticker of a link field of an add/set (None for ``-``); file:line errors."""
     if raw is None or raw == CLEAR:
         return None
     try:
         primary = normalize_ticker(raw)
     except InputError as exc:
-        raise _fail(path, line, f"{ticker}: primary_listing: {exc}") from None
+        raise _fail(path, line, f"{ticker}: {key}: {exc}") from None
     if primary == ticker:
-        raise _fail(path, line, f"{ticker}: primary_listing names the company itself")
+        raise _fail(path, line, f"{ticker}: {key} names the company itself")
     return primary
 
 
@@ -325,6 +335,7 @@ def apply_overrides(
             order.remove(change.ticker)
             changed[change.ticker] = change.line
             _promote_secondaries(by_ticker, order, change.ticker)
+            _release_subsidiaries(by_ticker, order, change.ticker)
             continue
         if change.action == "add":
             if current is not None:
@@ -360,6 +371,13 @@ def apply_overrides(
                 primary_listing=_primary(
                     path, change.line, change.ticker, f.get("primary_listing")
                 ),
+                consolidated_into=_primary(
+                    path,
+                    change.line,
+                    change.ticker,
+                    f.get("consolidated_into"),
+                    "consolidated_into",
+                ),
                 origin="override",
             )
             order.append(change.ticker)
@@ -385,6 +403,10 @@ def apply_overrides(
                 updates["primary_listing"] = _primary(
                     path, change.line, change.ticker, f["primary_listing"]
                 )
+            if "consolidated_into" in f:
+                updates["consolidated_into"] = _primary(
+                    path, change.line, change.ticker, f["consolidated_into"], "consolidated_into"
+                )
             if {"exchange", "market", "currency"} & f.keys():
                 try:
                     updates["exchange"], updates["market"], updates["currency"] = resolve_listing(
@@ -402,7 +424,8 @@ def apply_overrides(
         by_ticker[change.ticker] = new
         changed[change.ticker] = change.line
     _check_primary_links(by_ticker, order, changed, path)
-    return [by_ticker[t] for t in order]
+    _check_consolidation_links(by_ticker, order, changed, path)
+    return link_consolidations(by_ticker[t] for t in order)
 
 
 def _promote_secondaries(by_ticker: dict[str, Company], order: list[str], removed: str) -> None:
@@ -418,6 +441,45 @@ def _promote_secondaries(by_ticker: dict[str, Company], order: list[str], remove
     by_ticker[promoted] = replace(by_ticker[promoted], primary_listing=None, origin="override")
     for ticker in others:
         by_ticker[ticker] = replace(by_ticker[ticker], primary_listing=promoted, origin="override")
+
+
+def _release_subsidiaries(by_ticker: dict[str, Company], order: list[str], removed: str) -> None:
+    """After a parent left the list: its subsidiaries name no parent (they count as before)."""
+    for ticker in order:
+        company = by_ticker[ticker]
+        if company.consolidated_into == removed:
+            by_ticker[ticker] = replace(company, consolidated_into=None, origin="override")
+
+
+def _check_consolidation_links(
+    by_ticker: Mapping[str, Company], order: list[str], changed: Mapping[str, int], path: Path
+) -> None:
+    """Validate every consolidated_into of the merged list; report the earliest breaking line.
+
+    Reported at the subsidiary's change when the file touched it, else at the change of
+    the parent it names (a shipped link breaks only when the file changed its parent).
+    """
+    problems: list[tuple[int, str]] = []
+    for ticker in order:
+        company = by_ticker[ticker]
+        problem = check_consolidated_into(company, by_ticker)
+        if problem is None:
+            continue
+        if ticker in changed:
+            problems.append((changed[ticker], problem))
+            continue
+        target = company.consolidated_into or ""
+        line = changed.get(target, min(changed.values(), default=1))
+        problems.append(
+            (
+                line,
+                f"{target}: the consolidation link of {ticker} would break ({problem}); "
+                f"change {ticker} too, or clear it with consolidated_into = {CLEAR!r}",
+            )
+        )
+    if problems:
+        line, message = min(problems)
+        raise _fail(path, line, message)
 
 
 def _check_primary_links(

@@ -110,6 +110,19 @@ def test_a_retired_beijing_code_shows_its_company_with_a_note(run_cli) -> None:
     assert other.status == 2 and "920799.BJ" in other.err and "Traceback" not in other.err
 
 
+def test_universe_show_says_whether_a_company_counts_in_statistics(run_cli) -> None:
+    parent = run_cli("universe", "show", "002396")
+    assert "statistics:  not counted: consolidates 301165.SZ, which counts in switching" in (
+        parent.out
+    )
+    assert "statistics:  not counted: secondary listing of GDS" in (
+        run_cli("universe", "show", "9698.HK").out
+    )
+    assert "statistics:  counted in optical_communication" in (
+        run_cli("universe", "show", "300308").out
+    )
+
+
 def test_universe_show_and_overrides(run_cli, tmp_path: Path) -> None:
     shown = run_cli("universe", "show", "sh688702")
     assert shown.status == 0 and "688702.SS" in shown.out and "盛科通信" in shown.out

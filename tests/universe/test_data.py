@@ -94,7 +94,8 @@ def test_adjacent_group_and_secondary_listings_are_kept_out_of_sector_stats(
     universe: list[Company],
 ) -> None:
     for c in universe:
-        assert c.in_sector_stats == (c.sector != ADJACENT and c.primary_listing is None)
+        expected = c.sector != ADJACENT and c.primary_listing is None and not c.consolidates
+        assert c.in_sector_stats == expected, c.ticker
 
 
 # secondary line -> primary line (A-share first for A/H pairs; GDS's NASDAQ ADS since 2016)
@@ -106,7 +107,8 @@ def test_dual_listings_point_at_their_primary_line(universe: list[Company]) -> N
     assert {c.ticker: c.primary_listing for c in universe if c.primary_listing} == DUAL_LISTINGS
     for secondary, primary in DUAL_LISTINGS.items():
         assert by_ticker[primary].primary_listing is None
-        assert by_ticker[primary].in_sector_stats
+        # a primary line counts unless a subsidiary of its sector counts in its place
+        assert by_ticker[primary].in_sector_stats == (not by_ticker[primary].consolidates)
         assert by_ticker[secondary].sector == by_ticker[primary].sector
         assert not by_ticker[secondary].in_sector_stats
         assert by_ticker[secondary].to_dict()["primary_listing"] == primary
@@ -124,12 +126,17 @@ def test_each_company_is_counted_once(universe: list[Company]) -> None:
 
 HEADER = (
     "ticker,name_en,name_zh,exchange,market,currency,sector,sub_segment,"
-    "secondary_sector,rationale,source,primary_listing\n"
+    "secondary_sector,rationale,source,primary_listing,consolidated_into\n"
 )
 
 
-def _row(ticker: str, sector: str, sub: str, primary: str = "", market: str = "") -> str:
-    return f"{ticker},Name {ticker},,,{market},,{sector},{sub},,why,https://x.example,{primary}\n"
+def _row(
+    ticker: str, sector: str, sub: str, primary: str = "", market: str = "", parent: str = ""
+) -> str:
+    return (
+        f"{ticker},Name {ticker},,,{market},,{sector},{sub},,why,https://x.example,"
+        f"{primary},{parent}\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -323,13 +323,31 @@ def test_removing_a_primary_with_two_secondaries_keeps_one_counted(tmp_path: Pat
 
 def test_swap_primary_and_secondary(tmp_path: Path) -> None:
     text = (
+        '[[set]]\nticker = "0763.HK"\nprimary_listing = "-"\n'
+        '\n[[set]]\nticker = "000063.SZ"\nprimary_listing = "0763.HK"\n'
+    )
+    merged = _merged(tmp_path, text)
+    assert merged["0763.HK"].primary_listing is None and merged["0763.HK"].in_sector_stats
+    assert merged["000063.SZ"].primary_listing == "0763.HK"
+    assert not merged["000063.SZ"].in_sector_stats
+
+
+def test_swapping_a_parents_lines_keeps_its_subsidiary_counted_in_its_place(
+    tmp_path: Path,
+) -> None:
+    text = (
         '[[set]]\nticker = "6869.HK"\nprimary_listing = "-"\n'
         '\n[[set]]\nticker = "601869.SS"\nprimary_listing = "6869.HK"\n'
     )
     merged = _merged(tmp_path, text)
-    assert merged["6869.HK"].primary_listing is None and merged["6869.HK"].in_sector_stats
+    assert merged["6869.HK"].primary_listing is None
     assert merged["601869.SS"].primary_listing == "6869.HK"
-    assert not merged["601869.SS"].in_sector_stats
+    # Broadex still names 601869.SS; the link counts against YOFC's primary line, now 6869.HK
+    assert merged["300548.SZ"].consolidated_into == "601869.SS"
+    assert merged["6869.HK"].consolidates == ("300548.SZ",)
+    assert [t for t in ("601869.SS", "6869.HK", "300548.SZ") if merged[t].in_sector_stats] == [
+        "300548.SZ"
+    ]
 
 
 def test_moving_both_lines_together(tmp_path: Path) -> None:
