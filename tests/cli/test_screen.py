@@ -14,6 +14,7 @@ import pytest
 
 from screener.data.sample import SNAPSHOT_COLUMNS
 from screener.universe.taxonomy import CORE_SECTORS
+from tests.universe.test_data import RESECTORED
 
 SNAPSHOT = pd.read_csv(
     resources.files("screener.data").joinpath("snapshot", "snapshot.csv"), dtype={"ticker": str}
@@ -57,7 +58,7 @@ def test_json_rows_carry_the_fields_and_the_snapshot_figures(run_cli) -> None:
             assert field in row
         assert row["source"] == "sample"
         assert row["as_of"] == expected["as_of"]
-        assert row["sector"] == expected["sector"]
+        assert row["sector"] == RESECTORED.get(row["ticker"], (None, expected["sector"]))[1]
         assert row["sub_segment"]
         for column, metric in SNAPSHOT_COLUMNS.items():
             value = expected[column]
