@@ -14,6 +14,7 @@ from screener.cli.common import (
     flagged_option,
     min_score_option,
     output_format,
+    provider_option,
     rules_option,
     screen_run,
     sector_option,
@@ -53,7 +54,8 @@ from screener.cli.refresh import run_refresh
 @flagged_option
 @min_score_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
-@click.option("--offline", is_flag=True, help="Do not refresh from Yahoo; use what is stored.")
+@click.option("--offline", is_flag=True, help="Do not refresh first; use what is stored.")
+@provider_option
 @click.pass_obj
 def screen(
     state: AppState,
@@ -70,6 +72,7 @@ def screen(
     min_score: float | None,
     limit: int | None,
     offline: bool,
+    provider_specs: tuple[str, ...],
 ) -> None:
     """Run the universe through the data and the rules and print the result.
 
@@ -93,13 +96,17 @@ def screen(
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
+    def prepare(store: Any, inputs: Any) -> Any:
+        return _refresh_before_screen(store, inputs, provider_specs)
+
     run = screen_run(
         state,
         source,
         rule_paths,
         universe_file,
         selection=selection,
-        prepare=_refresh_before_screen if source == "auto" and not offline else None,
+        prepare=prepare if source == "auto" and not offline else None,
+        provider_specs=provider_specs,
     )
     if export_path is not None:
         rows = to_rows(run, run.rows)
@@ -116,18 +123,27 @@ def screen(
         console.print(table.render_table(run, run.rows, width=console.width, columns=column_keys))
 
 
-def _refresh_before_screen(store: Any, inputs: Any) -> str | None:
-    """Refresh stale data of the run's universe; return why Yahoo could not be used, if so.
+def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, ...] = ()) -> Any:
+    """Refresh stale data of the run's universe; a `RefreshNote` says why Yahoo could not
+    be used, if so, and which other sources refreshed live (A-shares from East Money).
 
     `inputs` were loaded (the rules checked) once, before: nothing is loaded again here.
     """
+    from screener.cli.refresh import build_chain
+    from screener.data.chain import load_routes
+    from screener.data.provider import YAHOO_SOURCE
     from screener.data.yahoo import yahoo_reachable
     from screener.output.text import summary_lines
+    from screener.run import RefreshNote
 
     reachable, why = yahoo_reachable()
-    if not reachable:
-        return why
-    summary = run_refresh(store, inputs.tickers, force=False)
+    chain = build_chain(store, load_routes().overridden(provider_specs), None if reachable else why)
+    tickers = [t for t in inputs.tickers if chain.can_serve(t)]
+    if not tickers:
+        return RefreshNote(None if reachable else why)
+    summary = run_refresh(store, tickers, force=False, chain=chain)
+    live = tuple(s for s in getattr(chain, "used", {}) if s != YAHOO_SOURCE)
+    note = RefreshNote(None if reachable else why, live)
     if summary.fetched or summary.failed or summary.not_found:
         lines = summary_lines(summary)
         echo_err(lines[0])
@@ -135,7 +151,7 @@ def _refresh_before_screen(store: Any, inputs: Any) -> str | None:
             echo_err(line)
         if len(lines) > 6:
             echo_err(f"  ... {len(lines) - 6} more lines: run `screener refresh --all` to see them")
-    return None
+    return note
 
 
 def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:
