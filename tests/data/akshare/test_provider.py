@@ -202,7 +202,9 @@ def test_east_money_dropping_connections(tmp_path: Path, serve_eastmoney: Any) -
         assert summary.requests == fake.total
 
 
-def test_a_dropped_connection_is_retried_away(tmp_path: Path, fake_eastmoney: FakeEastMoney) -> None:
+def test_a_dropped_connection_is_retried_away(
+    tmp_path: Path, fake_eastmoney: FakeEastMoney
+) -> None:
     fake_eastmoney.add_fault(Fault("drop", "quote", "300308", times=1))
     with _store(tmp_path) as store:
         summary = refresh(store, ["300308.SZ"], provider=quick_provider(), policy=QUICK)
