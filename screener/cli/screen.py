@@ -131,7 +131,6 @@ def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, .
     """
     from screener.cli.refresh import build_chain
     from screener.data.chain import load_routes
-    from screener.data.provider import YAHOO_SOURCE
     from screener.data.yahoo import yahoo_reachable
     from screener.output.text import summary_lines
     from screener.run import RefreshNote
@@ -142,8 +141,7 @@ def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, .
     if not tickers:
         return RefreshNote(None if reachable else why)
     summary = run_refresh(store, tickers, force=False, chain=chain)
-    live = tuple(s for s in getattr(chain, "used", {}) if s != YAHOO_SOURCE)
-    note = RefreshNote(None if reachable else why, live)
+    note = RefreshNote(None if reachable else why, _live_sources(chain, summary))
     if summary.fetched or summary.failed or summary.not_found:
         lines = summary_lines(summary)
         echo_err(lines[0])
@@ -152,6 +150,22 @@ def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, .
         if len(lines) > 6:
             echo_err(f"  ... {len(lines) - 6} more lines: run `screener refresh --all` to see them")
     return note
+
+
+def _live_sources(chain: Any, summary: Any) -> tuple[str, ...]:
+    """Sources other than Yahoo whose data is current after this refresh: those that
+    delivered now, or (all fresh) that would have been asked and failed nobody."""
+    from screener.data.chain import SOURCE_OF
+    from screener.data.provider import YAHOO_SOURCE
+
+    live = [s for s in chain.used if s != YAHOO_SOURCE]
+    for name, source in SOURCE_OF.items():
+        if source == YAHOO_SOURCE or source in live or name in chain.unavailable:
+            continue
+        fresh = [t for t in summary.skipped_fresh if chain.routes.chain_for(t)[:1] == (name,)]
+        if fresh and not summary.failed:
+            live.append(source)
+    return tuple(live)
 
 
 def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:

@@ -109,14 +109,20 @@ def install_hook() -> None:
 
         def send(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
             ctx: CallContext | None = getattr(_local, "ctx", None)
-            if ctx is None:
+            if ctx is None or getattr(_local, "inside", False):
+                # not ours, or a second hook below this one (something wrapped the first
+                # hook and a later install wrapped that): count and pace only once
                 return current(adapter, request, *args, **kwargs)
             if kwargs.get("timeout") is None and not args:
                 kwargs["timeout"] = ctx.timeout
             if ctx.pacer is not None:
                 ctx.pacer.wait(urlsplit(request.url or "").hostname or "")
             ctx.meter.count(ctx.caller)
-            return current(adapter, request, *args, **kwargs)
+            _local.inside = True
+            try:
+                return current(adapter, request, *args, **kwargs)
+            finally:
+                _local.inside = False
 
         setattr(send, _HOOK_FLAG, True)
         HTTPAdapter.send = send  # type: ignore[method-assign]

@@ -21,7 +21,8 @@ QUICK = RefreshPolicy(
 
 def quick_provider(**options: Any) -> Any:
     """An AkshareProvider with no pacing, a fixed clock and short deadlines."""
-    from screener.data.akshare import AkshareProvider, HostPacer
+    from screener.data.akshare.provider import AkshareProvider
+    from screener.data.akshare.transport import HostPacer
 
     options.setdefault("pacer", HostPacer(0.0, 0.0))
     options.setdefault("today", lambda: TODAY)
