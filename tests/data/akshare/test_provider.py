@@ -134,6 +134,16 @@ def test_own_history_is_daily_and_long(tmp_path: Path, fake_eastmoney: FakeEastM
         assert len(history) > 100  # hist_pct(pe_ttm) ranks today against years of days
         assert run.frame.loc["300308.SZ", "source"] == EASTMONEY_SOURCE
         assert 0.0 <= run.frame.loc["300308.SZ", "pe_hist_pct"] <= 1.0
+        # explain shows the window: points used and the first date
+        from rich.console import Console
+
+        from screener.output.explain import render_explanation
+
+        console = Console(record=True, width=200)
+        console.print(render_explanation(run, "300308.SZ"))
+        text = console.export_text()
+        assert f"pe_ttm: {len(history)} points, 2012-04-10 to 2026-02-13" in text
+        assert "Source notes: eastmoney via akshare" in text
 
 
 def test_a_second_refresh_within_staleness_makes_no_request(
