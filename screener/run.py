@@ -22,7 +22,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from screener.data.provider import SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.data.chain import ProviderRoutes
+from screener.data.provider import EASTMONEY_SOURCE, LIVE_SOURCES, SAMPLE_SOURCE, YAHOO_SOURCE
 from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
@@ -93,16 +94,28 @@ class SourceDecision:
 
 
 def decide_source(
-    requested: SourceChoice, has_live_data: bool, offline_reason: str | None
+    requested: SourceChoice,
+    has_live_data: bool,
+    offline_reason: str | None,
+    live_sources: Sequence[str] = (),
 ) -> SourceDecision:
     """Pick the source and write its banner, from what was asked and what the store holds.
 
     `offline_reason` says why Yahoo could not be used for a refresh (None: it was, or
-    nobody tried). Pure, so every combination is tested in one table.
+    nobody tried); `live_sources` are the other sources that did refresh meanwhile
+    (East Money for A-shares). Pure, so every combination is tested in one table.
+    A live run's `source` is YAHOO_SOURCE here; `run_screen` names the sources it read.
     """
     if requested != "sample" and has_live_data:
         if not offline_reason:
             return SourceDecision(YAHOO_SOURCE, None)
+        if EASTMONEY_SOURCE in live_sources:
+            return SourceDecision(
+                YAHOO_SOURCE,
+                f"OFFLINE: Yahoo could not be reached ({offline_reason}); A-shares are live "
+                "from East Money (eastmoney via akshare), the other companies are shown from "
+                "the store (or missing), as of the dates shown.",
+            )
         return SourceDecision(
             YAHOO_SOURCE,
             f"OFFLINE: Yahoo could not be reached ({offline_reason}); showing the data "
@@ -165,7 +178,7 @@ class ScreenRun:
     ruleset: RuleSet
     evaluation: Evaluation
     universe: Mapping[str, Company]
-    source: str  # the source read: SAMPLE_SOURCE or YAHOO_SOURCE
+    source: str  # the source read: SAMPLE_SOURCE, or the live sources used joined by "+"
     banner: str | None
     requested_source: SourceChoice = "auto"
     selection: Selection = field(default_factory=Selection)
@@ -199,6 +212,39 @@ class ScreenRun:
         return {t: c.name_en for t, c in self.universe.items()}
 
 
+def preferred_snapshots(
+    store: Store, routes: ProviderRoutes
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Per company the newest snapshot of its preferred live source: (rows, ticker -> source).
+
+    Preference follows the market's provider chain; a source outside the chain is used
+    only when none of the chain's has a snapshot (data fetched under other settings).
+    """
+    by_source = {
+        src: {str(r["ticker"]): r for r in store.latest_snapshots(src)} for src in LIVE_SOURCES
+    }
+    tickers = dict.fromkeys(t for rows in by_source.values() for t in rows)
+    rows: list[dict[str, Any]] = []
+    chosen: dict[str, str] = {}
+    for ticker in tickers:
+        order = [*routes.sources_for(ticker), *LIVE_SOURCES]
+        for src in dict.fromkeys(order):
+            if ticker in by_source[src]:
+                rows.append(by_source[src][ticker])
+                chosen[ticker] = src
+                break
+    return rows, chosen
+
+
+@dataclass(frozen=True)
+class RefreshNote:
+    """What the refresh before a screen tells the run: why Yahoo was not used, and which
+    other sources refreshed live meanwhile (East Money for A-shares)."""
+
+    offline_reason: str | None = None
+    live_sources: tuple[str, ...] = ()
+
+
 def describe(company: Company) -> dict[str, Any]:
     """The universe's description of a company, as the frame's descriptive columns take it."""
     return {
@@ -221,26 +267,40 @@ def run_screen(
     selection: Selection | None = None,
     offline_reason: str | None = None,
     today: date | None = None,
+    routes: ProviderRoutes | None = None,
+    live_sources: Sequence[str] = (),
 ) -> ScreenRun:
-    """Run the universe through the stored data and the rules; nothing is loaded twice."""
+    """Run the universe through the stored data and the rules; nothing is loaded twice.
+
+    A live run takes, per company, the newest snapshot of the first source of its
+    market's chain (`routes`) that has one, and that source's own history with it:
+    one company never mixes two sources' figures.
+    """
     today = today or date.today()
     universe = inputs.universe
-    decision = decide_source(
-        source, source != "sample" and store.has_snapshots(YAHOO_SOURCE), offline_reason
-    )
+    has_live = source != "sample" and any(store.has_snapshots(s) for s in LIVE_SOURCES)
+    decision = decide_source(source, has_live, offline_reason, live_sources)
     if decision.source == SAMPLE_SOURCE:
         load_sample_into(store)
+        snapshots = store.latest_snapshots(SAMPLE_SOURCE)
+        chosen = {str(s["ticker"]): SAMPLE_SOURCE for s in snapshots}
+    else:
+        snapshots, chosen = preferred_snapshots(store, routes or ProviderRoutes())
     companies = {ticker: describe(company) for ticker, company in universe.items()}
-    frame, provenance = build_frame(
-        store.latest_snapshots(decision.source), companies, store.fx_rates(), today
-    )
-    frame["source"] = decision.source
+    frame, provenance = build_frame(snapshots, companies, store.fx_rates(), today)
+    frame["source"] = [chosen.get(str(t), decision.source) for t in frame.index]
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
     frame = frame[frame.index.isin(list(universe))]
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
-    history = history_frame(store.valuation_history(decision.source), frame["as_of"].to_dict())
+    history_rows = [
+        row
+        for src in dict.fromkeys(chosen.values())
+        for row in store.valuation_history(src)
+        if chosen.get(str(row["ticker"])) == src
+    ]
+    history = history_frame(history_rows, frame["as_of"].to_dict())
     frame = frame.assign(pe_hist_pct=history_percentile(frame, history, "pe_ttm"))
     evaluation = evaluate(inputs.ruleset, frame, history)
     frame = frame.assign(
@@ -249,7 +309,9 @@ def run_screen(
         reasons=evaluation.reasons.reindex(frame.index),
     )
     closes: dict[str, list[float]] = {}
-    if decision.source == YAHOO_SOURCE:
+    used = [s for s in LIVE_SOURCES if s in set(frame["source"])]
+    run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
+    if decision.source != SAMPLE_SOURCE:
         since = (pd.Timestamp(today) - pd.Timedelta(days=CLOSES_DAYS)).date().isoformat()
         closes = {t: c for t, c in store.recent_closes(since).items() if t in universe}
     return ScreenRun(
@@ -258,7 +320,7 @@ def run_screen(
         ruleset=inputs.ruleset,
         evaluation=evaluation,
         universe=universe,
-        source=decision.source,
+        source=run_source,
         banner=decision.banner,
         requested_source=source,
         selection=selection or Selection(),

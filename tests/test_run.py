@@ -157,7 +157,7 @@ def test_screen_loads_the_rules_and_the_universe_once(run_cli, monkeypatch) -> N
         failed: dict[str, str] = {}
         not_found: list[str] = []
 
-    def fake_refresh(store: Store, tickers: list[str], *, force: bool) -> Summary:
+    def fake_refresh(store: Store, tickers: list[str], *, force: bool, **options: Any) -> Summary:
         refreshed.append(tickers)
         return Summary()
 

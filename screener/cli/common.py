@@ -53,25 +53,34 @@ def screen_run(
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
     selection: Selection | None = None,
-    prepare: Callable[[Store, RunInputs], str | None] | None = None,
+    prepare: Callable[[Store, RunInputs], Any] | None = None,
+    provider_specs: tuple[str, ...] = (),
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
     The inputs are loaded once, first: a bad rule file fails before the store is opened
     or the network used. `prepare(store, inputs)`, when given, runs next on the open store
-    (the refresh before a screen) and returns why Yahoo could not be used, if it could not.
+    (the refresh before a screen) and returns why Yahoo could not be used, if it could not
+    (a `RefreshNote`, or that reason alone). `provider_specs` are `--provider` values: they
+    decide, with the config file, which source's snapshot each company is read from.
     """
-    from screener.run import load_inputs, run_screen
+    from screener.data.chain import load_routes
+    from screener.run import RefreshNote, load_inputs, run_screen
 
     inputs = load_inputs(rule_paths, universe_file)
+    routes = load_routes().overridden(provider_specs)
     with open_store(state) as store:
-        offline_reason = prepare(store, inputs) if prepare is not None else None
+        note = prepare(store, inputs) if prepare is not None else None
+        if not isinstance(note, RefreshNote):
+            note = RefreshNote(offline_reason=note)
         return run_screen(
             store,
             inputs,
             source=source,  # type: ignore[arg-type]
             selection=selection,
-            offline_reason=offline_reason,
+            offline_reason=note.offline_reason,
+            routes=routes,
+            live_sources=note.live_sources,
         )
 
 
@@ -171,6 +180,16 @@ rules_option = click.option(
     metavar="PATH",
     help="Rule file or folder (repeatable); replaces the shipped rules. "
     "Write +PATH to add to the shipped rules instead.",
+)
+
+provider_option = click.option(
+    "--provider",
+    "provider_specs",
+    multiple=True,
+    metavar="[MARKET=]NAME[,NAME...]",
+    help="Provider chain, tried in order (repeatable): 'akshare,yahoo' for every market, "
+    "'CN=yahoo' for one. Providers: yahoo, akshare (East Money, A-shares only). "
+    "Default: CN=akshare,yahoo; others yahoo (config.toml [providers] changes it).",
 )
 
 source_option = click.option(

@@ -14,6 +14,7 @@ from screener.cli.common import (
     flagged_option,
     min_score_option,
     output_format,
+    provider_option,
     rules_option,
     screen_run,
     sector_option,
@@ -54,7 +55,8 @@ from screener.cli.refresh import run_refresh
 @flagged_option
 @min_score_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
-@click.option("--offline", is_flag=True, help="Do not refresh from Yahoo; use what is stored.")
+@click.option("--offline", is_flag=True, help="Do not refresh first; use what is stored.")
+@provider_option
 @click.pass_obj
 def screen(
     state: AppState,
@@ -71,6 +73,7 @@ def screen(
     min_score: float | None,
     limit: int | None,
     offline: bool,
+    provider_specs: tuple[str, ...],
 ) -> None:
     """Run the universe through the data and the rules and print the result.
 
@@ -94,13 +97,17 @@ def screen(
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
+    def prepare(store: Any, inputs: Any) -> Any:
+        return _refresh_before_screen(store, inputs, provider_specs)
+
     run = screen_run(
         state,
         source,
         rule_paths,
         universe_file,
         selection=selection,
-        prepare=_refresh_before_screen if source == "auto" and not offline else None,
+        prepare=prepare if source == "auto" and not offline else None,
+        provider_specs=provider_specs,
     )
     if export_path is not None:
         rows = to_rows(run)
@@ -117,18 +124,25 @@ def screen(
         console.print(table.render_table(run, width=console.width, columns=column_keys))
 
 
-def _refresh_before_screen(store: Any, inputs: Any) -> str | None:
-    """Refresh stale data of the run's universe; return why Yahoo could not be used, if so.
+def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, ...] = ()) -> Any:
+    """Refresh stale data of the run's universe; a `RefreshNote` says why Yahoo could not
+    be used, if so, and which other sources refreshed live (A-shares from East Money).
 
     `inputs` were loaded (the rules checked) once, before: nothing is loaded again here.
     """
+    from screener.cli.refresh import build_chain
+    from screener.data.chain import load_routes
     from screener.data.yahoo import yahoo_reachable
     from screener.output.text import summary_lines
+    from screener.run import RefreshNote
 
     reachable, why = yahoo_reachable()
-    if not reachable:
-        return why
-    summary = run_refresh(store, inputs.tickers, force=False)
+    chain = build_chain(store, load_routes().overridden(provider_specs), None if reachable else why)
+    tickers = [t for t in inputs.tickers if chain.can_serve(t)]
+    if not tickers:
+        return RefreshNote(None if reachable else why)
+    summary = run_refresh(store, tickers, force=False, chain=chain)
+    note = RefreshNote(None if reachable else why, _live_sources(chain, summary))
     if summary.fetched or summary.failed or summary.not_found:
         lines = summary_lines(summary)
         echo_err(lines[0])
@@ -136,7 +150,23 @@ def _refresh_before_screen(store: Any, inputs: Any) -> str | None:
             echo_err(line)
         if len(lines) > 6:
             echo_err(f"  ... {len(lines) - 6} more lines: run `screener refresh --all` to see them")
-    return None
+    return note
+
+
+def _live_sources(chain: Any, summary: Any) -> tuple[str, ...]:
+    """Sources other than Yahoo whose data is current after this refresh: those that
+    delivered now, or (all fresh) that would have been asked and failed nobody."""
+    from screener.data.chain import SOURCE_OF
+    from screener.data.provider import YAHOO_SOURCE
+
+    live = [s for s in chain.used if s != YAHOO_SOURCE]
+    for name, source in SOURCE_OF.items():
+        if source == YAHOO_SOURCE or source in live or name in chain.unavailable:
+            continue
+        fresh = [t for t in summary.skipped_fresh if chain.routes.chain_for(t)[:1] == (name,)]
+        if fresh and not summary.failed:
+            live.append(source)
+    return tuple(live)
 
 
 def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:

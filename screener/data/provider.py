@@ -20,6 +20,10 @@ from screener.errors import DataError
 
 SAMPLE_SOURCE = "sample"
 YAHOO_SOURCE = "yahoo"
+#: East Money, read through akshare (A-shares): `screener.data.akshare`
+EASTMONEY_SOURCE = "eastmoney"
+#: every source whose snapshots are live market data (not the bundled sample)
+LIVE_SOURCES: tuple[str, ...] = (YAHOO_SOURCE, EASTMONEY_SOURCE)
 
 
 class DataKind(StrEnum):

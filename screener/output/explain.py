@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from screener.catalog import METRICS
+from screener.catalog import METRICS, POSITIVE_MULTIPLES
 from screener.engine import explain
 from screener.errors import InputError
 from screener.output.format import (
@@ -139,6 +139,12 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
     notes = row.get("notes")
     if isinstance(notes, str) and notes:
         parts.append(Text(f"Source notes: {notes}", style="yellow"))
+    window = own_history_window(result.history, ticker)
+    if window:
+        text = Text("Own history (hist_pct, hist_median):", style="bold")
+        for metric, (points, first, last) in window.items():
+            text.append(f"\n  {metric}: {points} points, {first} to {last}")
+        parts.append(text)
     provenance = result.provenance.get(ticker, {})
     for key, heading in (
         ("derived", "Derived figures"),
@@ -188,3 +194,21 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
     parts.append(table)
     parts.append(Text(f"Total score: {signed_text(total)}", style="bold"))
     return Group(*parts)
+
+
+def own_history_window(history: Any, ticker: str) -> dict[str, tuple[int, str, str]]:
+    """metric -> (usable points, first date, last date) of the company's own history.
+
+    Multiples count only their positive values, as `hist_pct` does (a loss is not cheap).
+    """
+    if history is None or len(history) == 0:
+        return {}
+    own = history[history["ticker"] == ticker]
+    out: dict[str, tuple[int, str, str]] = {}
+    for metric, group in own.groupby("metric", sort=True):
+        if metric in POSITIVE_MULTIPLES:
+            group = group[group["value"] > 0]
+        if len(group):
+            dates = group["date"].astype(str)
+            out[str(metric)] = (len(group), dates.min(), dates.max())
+    return out

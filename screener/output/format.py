@@ -11,7 +11,7 @@ import math
 from typing import Any, Literal
 
 from screener.catalog import METRICS, NUMERIC_METRICS
-from screener.data.provider import SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.data.provider import EASTMONEY_SOURCE, SAMPLE_SOURCE, YAHOO_SOURCE
 
 MISSING = "–"
 """A missing value in a table or grid: a dash, never 0."""
@@ -147,7 +147,7 @@ _SAMPLE_LABELS: dict[SourceContext, str] = {
     "chart": "SAMPLE data",
     "saved": " (SAMPLE data)",
 }
-_PROVIDER_NAMES = {YAHOO_SOURCE: "Yahoo"}
+_PROVIDER_NAMES = {YAHOO_SOURCE: "Yahoo", EASTMONEY_SOURCE: "East Money (akshare)"}
 
 
 def is_sample(source: str) -> bool:
@@ -164,6 +164,9 @@ def source_label(source: str, context: SourceContext, *, has_data: bool = True) 
     """
     if is_sample(source):
         return _SAMPLE_LABELS[context]
+    if "+" in source and context in ("header", "chart", "explain"):
+        # a live run that read several sources, preferred first
+        return " + ".join(source_label(s, context, has_data=has_data) for s in source.split("+"))
     provider = _PROVIDER_NAMES.get(source, source)
     if context == "header":
         if not has_data:
