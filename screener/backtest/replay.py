@@ -4,7 +4,8 @@
 
 On each rebalance day the frame known that day (`pit`) goes through the same engine
 as a screening run. What followed is measured per horizon against the name's sector
-basket (equal weight over the sector's names priced that day) or a benchmark ticker:
+basket (equal weight over the sector's names priced that day, each company once by
+its primary listing, the adjacent group a basket of its own) or a benchmark ticker:
 
 * hit rate: the share of flags that paid (excess return of the rule's sign: a
   penalty pays when its names lag);
@@ -249,7 +250,10 @@ def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig)
 
     sector_names = sorted({c.sector for c in inputs.universe.values()})
     codes = np.array([sector_names.index(inputs.universe[t].sector) for t in tickers])
-    stats_codes = np.where(pit.in_stats, codes, -1)
+    stats_codes = np.where(pit.in_stats, codes, -1)  # sector medians, as the engine's
+    # Baskets count each company once (its primary line), the adjacent group in its own.
+    primary = np.array([inputs.universe[t].primary_listing is None for t in tickers])
+    basket_codes = np.where(primary, codes, -1)
     measured = (
         np.isin([inputs.universe[t].sector for t in tickers], config.sectors)
         if config.sectors
@@ -258,7 +262,7 @@ def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig)
     last_close = inputs.prices.last_day or 0
     start_close = inputs.prices.close_at(days, total=True)
     start_close[~present] = np.nan
-    forward = _Forward(inputs, config.benchmark, stats_codes, codes, len(sector_names))
+    forward = _Forward(inputs, config.benchmark, basket_codes, codes, len(sector_names))
 
     multiple_now = _multiple_at(pit, days, config.multiple)
     medians_now = group_medians(
@@ -368,13 +372,13 @@ class _Forward:
         self,
         inputs: ReplayInputs,
         benchmark: str,
-        stats_codes: np.ndarray,
+        basket_codes: np.ndarray,
         codes: np.ndarray,
         ngroups: int,
     ) -> None:
         self.inputs = inputs
         self.benchmark = benchmark
-        self.stats_codes = stats_codes
+        self.basket_codes = basket_codes
         self.codes = codes
         self.ngroups = ngroups
         self.last = inputs.prices.last_day or 0
@@ -391,8 +395,8 @@ class _Forward:
         with np.errstate(all="ignore"):
             fwd = end_close / start_close - 1.0
         if self.benchmark == "sector":
-            counted = np.where(self.stats_codes[None, :] >= 0, fwd, np.nan)
-            basket = group_means(counted, self.stats_codes, self.ngroups, MIN_BASKET)
+            counted = np.where(self.basket_codes[None, :] >= 0, fwd, np.nan)
+            basket = group_means(counted, self.basket_codes, self.ngroups, MIN_BASKET)
             bench = basket[:, self.codes]
         else:
             table = self.inputs.benchmark_prices

@@ -56,14 +56,14 @@ class Market:
         return max(b[1] for b in self.bars)
 
 
-def company(ticker: str, sector: str) -> Company:
+def company(ticker: str, sector: str, market: str = "US") -> Company:
     return Company(
         ticker=ticker,
         name_en=f"Synthetic {ticker}",
         name_zh="",
-        exchange="NYSE",
-        market="US",
-        currency="USD",
+        exchange="NYSE" if market == "US" else "SZSE",
+        market=market,
+        currency="USD" if market == "US" else "CNY",
         sector=sector,
         sub_segment=sub_segments_of(sector)[0].id,
         secondary_sector=None,
@@ -87,8 +87,14 @@ def market(
     rerate_days: int = 120,
     every_quarters: int = 7,
     extra_metrics: bool = False,
+    cn_every: int = 0,
+    companies: Sequence[Company] = (),
 ) -> Market:
-    """A synthetic market; `walk` makes the noise a random walk (else day-by-day noise)."""
+    """A synthetic market; `walk` makes the noise a random walk (else day-by-day noise).
+
+    `extra_metrics` adds a dated market cap and figures without a price in them
+    (growth, margins, leverage, revisions); `cn_every` makes every n-th name an A-share.
+    """
     rng = np.random.default_rng(seed)
     days = pd.bdate_range(start, periods=years * 261)
     quarter_ends = pd.date_range(days[0], days[-1], freq="QE")
@@ -97,10 +103,14 @@ def market(
     history: list[tuple[str, str, str, str, float]] = []
     episodes: dict[str, list[tuple[str, str]]] = {}
     day_text = [d.date().isoformat() for d in days]
-    for i in range(names):
-        ticker = f"S{i:03d}"
-        sector = sectors[i % len(sectors)]
-        universe[ticker] = company(ticker, sector)
+    for i in range(len(companies) or names):
+        if companies:
+            ticker = companies[i].ticker
+            universe[ticker] = companies[i]
+        else:
+            ticker = f"S{i:03d}"
+            cn = cn_every and i % cn_every == 0
+            universe[ticker] = company(ticker, sectors[i % len(sectors)], "CN" if cn else "US")
         fair = 20.0 * float(np.exp(pe_spread * rng.standard_normal()))
         eps = np.ones(len(days))
         mine: list[tuple[str, str]] = []
@@ -134,6 +144,7 @@ def market(
             for metric, ratio in RATIOS.items():
                 history.append((ticker, SOURCE, metric, date, pe * ratio))
             if extra_metrics:
+                history.append((ticker, SOURCE, "market_cap", date, float(close[k] * 1e8)))
                 for metric, (low, high) in UNPRICED.items():
                     history.append((ticker, SOURCE, metric, date, float(rng.uniform(low, high))))
     return Market(universe=universe, bars=bars, history=history, episodes=episodes)
@@ -165,14 +176,30 @@ def save(store: Store, data: Market, fetched_at: str = "2030-01-01T00:00:00+00:0
 
 
 def shuffled(data: Market, seed: int = 3) -> Market:
-    """The same market with each sector's price series dealt to other names at random."""
+    """The same market with its day-to-day price moves dealt out again at random.
+
+    Every daily return of every name goes into one pool, is shuffled, and each name's
+    closes are rebuilt from its first close with the moves it is dealt; the history
+    points (the multiples the rules read) stay as they were. So the flags still fire
+    as before, but what follows a flag is unrelated to it: a replay should find an
+    information coefficient near 0.
+    """
     rng = np.random.default_rng(seed)
-    by_sector: dict[str, list[str]] = {}
-    for ticker, row in data.universe.items():
-        by_sector.setdefault(row.sector, []).append(ticker)
-    mapping: dict[str, str] = {}
-    for tickers in by_sector.values():
-        dealt = list(rng.permutation(tickers))
-        mapping.update(dict(zip(tickers, dealt, strict=True)))
-    bars = [(mapping[t], d, c, h) for t, d, c, h in data.bars]
+    by_name: dict[str, list[tuple[str, float]]] = {}
+    for ticker, date, close, _high in data.bars:
+        by_name.setdefault(ticker, []).append((date, close))
+    moves = np.concatenate(
+        [np.diff(np.log([c for _, c in rows])) for rows in by_name.values()]
+    )
+    moves = rng.permutation(moves)
+    bars: list[tuple[str, str, float, float]] = []
+    used = 0
+    for ticker, rows in by_name.items():
+        steps = moves[used : used + len(rows) - 1]
+        used += len(rows) - 1
+        closes = rows[0][1] * np.exp(np.concatenate(([0.0], np.cumsum(steps))))
+        bars.extend(
+            (ticker, date, float(c), float(c * 1.01))
+            for (date, _), c in zip(rows, closes, strict=True)
+        )
     return Market(universe=data.universe, bars=bars, history=data.history, episodes={})
