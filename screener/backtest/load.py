@@ -64,6 +64,11 @@ def load_replay(
     )
 
 
+def live_prices(store: Store, tickers: tuple[str, ...]) -> PriceTable:
+    """The closes of `tickers` from every live source (what `watchlist perf` prices with)."""
+    return _price_table(store, tickers, store.stored_sources() - {SAMPLE_SOURCE})
+
+
 def _price_table(store: Store, tickers: tuple[str, ...], sources: set[str]) -> PriceTable:
     rows = store.price_bars(sources)
     if not rows:

@@ -22,6 +22,7 @@ from screener.universe.taxonomy import sector_label
 
 if TYPE_CHECKING:
     from screener.backtest import BacktestResult
+    from screener.backtest.ledger import Ledger
 
 #: the JSON/CSV schema of the summary, one row per rule (and the whole set) and horizon
 SUMMARY_FIELDS: tuple[str, ...] = (
@@ -283,3 +284,96 @@ def save_curve_png(result: BacktestResult, path: Path) -> None:
             figure.savefig(handle, format="png")
     finally:
         pyplot.close(figure)
+
+
+# -- the forward-test ledger (`watchlist perf`) ----------------------------------------
+
+LEDGER_FIELDS: tuple[str, ...] = (
+    "run",
+    "saved",
+    "ticker",
+    "name",
+    "sector",
+    "flags",
+    "score",
+    "start",
+    "end",
+    "return",
+    "basket",
+    "excess",
+)
+
+
+def ledger_rows(ledger: Ledger) -> list[dict[str, Any]]:
+    """One plain row per flagged name of each run (returns as fractions, None if unknown)."""
+    return [
+        {
+            "run": r.run_id,
+            "saved": r.saved,
+            "ticker": r.ticker,
+            "name": r.name,
+            "sector": r.sector,
+            "flags": list(r.flags),
+            "score": r.score,
+            "start": r.start,
+            "end": r.end,
+            "return": r.ret,
+            "basket": r.basket,
+            "excess": r.excess,
+        }
+        for r in ledger.rows
+    ]
+
+
+def ledger_table_rows(ledger: Ledger, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """`ledger_rows` as the table writes them: flag labels, signed percentages."""
+    rows = ledger_rows(ledger)
+    for row in rows:
+        row["flags"] = [labels.get(f, f) for f in row["flags"]]
+        for key in ("return", "basket", "excess"):
+            row[key] = _pct(row[key], signed=True)
+    return rows
+
+
+def ledger_lines(ledger: Ledger) -> list[str]:
+    """Per run: its flagged names against their baskets; per flag: did it pay."""
+    lines = [
+        f"watchlist '{ledger.name}': {len(ledger.runs)} saved runs, priced up to the latest "
+        f"stored close ({ledger.last_close or 'none'}) against each name's sector basket"
+    ]
+    for run in ledger.runs:
+        if run.mean_excess is None:
+            lines.append(
+                f"  run #{run.run_id} saved {run.saved}: {run.flagged} flagged, none priced "
+                "since (no closes on both days)"
+            )
+            continue
+        lines.append(
+            f"  run #{run.run_id} saved {run.saved}: {run.priced} of {run.flagged} flagged priced,"
+            f" return {change_text(run.mean_return or 0.0)} vs basket "
+            f"{change_text(run.mean_basket or 0.0)}: excess {change_text(run.mean_excess)}"
+        )
+    if ledger.flags:
+        lines.append("which flags paid (excess of the rule's sign; a penalty pays when it lags):")
+    for flag in ledger.flags:
+        if not flag.names:
+            lines.append(f"  {flag.label}: no priced names")
+            continue
+        lines.append(
+            f"  {flag.label}: paid {flag.paid} of {flag.names}, mean excess "
+            f"{change_text(flag.mean_excess or 0.0)}, median "
+            f"{change_text(flag.median_excess or 0.0)}"
+        )
+    return lines
+
+
+def ledger_json(ledger: Ledger) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {
+        "name": ledger.name,
+        "last_close": ledger.last_close,
+        "runs": [asdict(r) for r in ledger.runs],
+        "rows": ledger_rows(ledger),
+        "flags": [asdict(f) for f in ledger.flags],
+    }
