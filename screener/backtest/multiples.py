@@ -59,6 +59,20 @@ def source_order(sources: Sequence[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, eq=False)
+class Known:
+    """What `MultipleTable.values_at` found, per metric, as (days x names) arrays.
+
+    `values`: the figure (NaN: unknown); `source`: the position of its source in the
+    table's preference order (-1: nothing published yet); `period_end`: the day number
+    of the period the figure describes (its vintage; -1: none).
+    """
+
+    values: dict[str, np.ndarray]
+    source: dict[str, np.ndarray]
+    period_end: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
 class MultipleTable:
     """Every usable history point, sorted by series; a series is (metric, source, name)."""
 
@@ -134,23 +148,20 @@ class MultipleTable:
             date_text=date_text,
         )
 
-    def values_at(
-        self, days: Days, close: np.ndarray
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Each metric's known value on each day (days x names), and the source used.
+    def values_at(self, days: Days, close: np.ndarray) -> Known:
+        """Each metric's known value on each day (days x names), its source and period end.
 
         `close` is the fresh close on each day (days x names), for price-scaled figures.
-        The second mapping holds the source rank per cell (-1: nothing published yet).
         """
         days = np.asarray(days, dtype=np.int64)
         n_names = len(self.tickers)
         keys = self.series * _KEY + self.published
-        values: dict[str, np.ndarray] = {}
-        chosen: dict[str, np.ndarray] = {}
+        known = Known({}, {}, {})
         names = np.arange(n_names, dtype=np.int64)
         for m, metric in enumerate(self.metrics):
             out = np.full((len(days), n_names), np.nan)
             used = np.full((len(days), n_names), -1, dtype=np.int64)
+            ends = np.full((len(days), n_names), -1, dtype=np.int64)
             for r in range(len(self.sources)):
                 sid = (m * len(self.sources) + r) * n_names + names
                 query = sid[None, :] * _KEY + days[:, None]
@@ -165,9 +176,11 @@ class MultipleTable:
                         value = value * close / self.base_close[safe]
                 out[found] = value[found]
                 used[found] = r
-            values[metric] = out
-            chosen[metric] = used
-        return values, chosen
+                ends[found] = self.end[safe][found]
+            known.values[metric] = out
+            known.source[metric] = used
+            known.period_end[metric] = ends
+        return known
 
     def history_at(
         self,
@@ -178,7 +191,7 @@ class MultipleTable:
     ) -> pd.DataFrame:
         """The own-history frame the engine reads on `day`: published points, chosen sources.
 
-        `chosen` is the source mapping of `values_at`, `row` the day's row in it;
+        `chosen` is `values_at(...).source`, `row` the day's row in it;
         `metrics` keeps only the metrics a rule compares with its own history.
         """
         known = self.published <= day

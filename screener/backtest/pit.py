@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from screener.backtest.calendar import Days, iso, iso_all
-from screener.backtest.multiples import MultipleTable
+from screener.backtest.multiples import Known, MultipleTable
 from screener.backtest.prices import PriceTable
 from screener.data.provider import FxRate
 from screener.derived import pick_fx
@@ -40,6 +40,8 @@ class PitState:
     frame: pd.DataFrame
     history: pd.DataFrame
     rows: np.ndarray  # position of each frame row in the universe's tickers
+    #: the period end each dated figure describes (ISO; None where unknown), by ticker
+    vintages: pd.DataFrame
 
     @property
     def date(self) -> str:
@@ -112,9 +114,9 @@ class PointInTime:
         """The state of every day, computed for all days at once, handed out one by one."""
         days = np.asarray(days, dtype=np.int64)
         price = self.prices.metrics_at(days)
-        values, chosen = self.multiples.values_at(days, price["price"])
+        known = self.multiples.values_at(days, price["price"])
         for j, day in enumerate(days.tolist()):
-            yield self._state(j, day, price, values, chosen)
+            yield self._state(j, day, price, known)
 
     def state_at(self, day: int) -> PitState:
         return next(self.states(np.array([day], dtype=np.int64)))
@@ -124,15 +126,14 @@ class PointInTime:
         j: int,
         day: int,
         price: dict[str, np.ndarray],
-        values: dict[str, np.ndarray],
-        chosen: dict[str, np.ndarray],
+        known: Known,
     ) -> PitState:
         rows = np.flatnonzero(np.isfinite(price["price"][j]))
         block = np.full((len(rows), len(NUMERIC_COLUMNS)), np.nan)
         for k, name in enumerate(NUMERIC_COLUMNS):
             source = price.get(name)
             if source is None or name == "price_day":
-                source = values.get(name)
+                source = known.values.get(name)
             if source is not None:
                 block[:, k] = source[j, rows]
         index = pd.Index([self.tickers[i] for i in rows], name="ticker")
@@ -143,10 +144,18 @@ class PointInTime:
         known_fx = [r for r in self.fx if r.date <= iso(day)]
         add_derived_columns(frame, known_fx, day, price["price_day"][j, rows])
         frame["in_stats"] = self.in_stats[rows]
-        history = self.multiples.history_at(day, chosen, j, self.history_metrics)
+        history = self.multiples.history_at(day, known.source, j, self.history_metrics)
         if self.hist_pct_column:
             frame["pe_hist_pct"] = history_percentile(frame, history, "pe_ttm")
-        return PitState(day=day, frame=frame, history=history, rows=rows)
+        vintages = pd.DataFrame(
+            {
+                metric: [None if d < 0 else iso(int(d)) for d in ends[j, rows].tolist()]
+                for metric, ends in known.period_end.items()
+            },
+            index=index,
+            dtype=object,
+        )
+        return PitState(day=day, frame=frame, history=history, rows=rows, vintages=vintages)
 
 
 def add_derived_columns(

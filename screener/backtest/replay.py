@@ -414,8 +414,7 @@ def _multiple_at(pit: PointInTime, days: np.ndarray, metric: str) -> np.ndarray:
     if metric not in pit.multiples.metrics:
         return np.full((len(days), len(pit.tickers)), np.nan)
     close = pit.prices.close_at(days)
-    values, _ = pit.multiples.values_at(days, close)
-    return values[metric]
+    return pit.multiples.values_at(days, close).values[metric]
 
 
 def _stats(

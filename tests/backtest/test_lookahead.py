@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import screener.backtest.multiples as multiples_module
-from screener.backtest import BacktestConfig, load_replay, run_backtest
+from screener.backtest import BacktestConfig, load_replay, parse_horizons, run_backtest
 from screener.backtest.calendar import to_day
 from screener.backtest.pit import PitState, evaluate_state
 from screener.backtest.replay import ReplayInputs, point_in_time
@@ -74,6 +74,7 @@ def test_a_day_s_verdict_ignores_every_later_row(rule_id: str, day: str) -> None
     full, cut = _state(rules, None, day), _state(rules, day, day)
     pd.testing.assert_frame_equal(full.frame, cut.frame)
     pd.testing.assert_frame_equal(full.history, cut.history)
+    pd.testing.assert_frame_equal(full.vintages, cut.vintages)
     seen, known = evaluate_state(rules, full), evaluate_state(rules, cut)
     pd.testing.assert_frame_equal(seen.matrix, known.matrix)
     pd.testing.assert_frame_equal(seen.unknown, known.unknown)
@@ -84,10 +85,11 @@ def test_a_day_s_verdict_ignores_every_later_row(rule_id: str, day: str) -> None
 
 def test_the_whole_set_replayed_to_d_counts_the_same_as_with_the_future() -> None:
     day = DAYS[1]
-    full = run_backtest(inputs(None), SHIPPED, BacktestConfig())
-    cut = run_backtest(inputs(day), SHIPPED, BacktestConfig())
-    last = cut.dates[-1]  # the last month end with a close on or before D
-    assert last > "2019-05"
+    config = BacktestConfig(every="quarter", horizons=parse_horizons("3m"))
+    full = run_backtest(inputs(None), SHIPPED, config)
+    cut = run_backtest(inputs(day), SHIPPED, config)
+    last = cut.dates[-1]  # the last quarter end with a close on or before D
+    assert last == "2019-03-31"
     assert [c for c in full.counts if c.date <= last] == list(cut.counts)
     assert any(c.flagged for c in cut.counts)
 

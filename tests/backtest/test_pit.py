@@ -137,3 +137,13 @@ def test_derived_columns_equal_the_screening_run_s() -> None:
 def test_history_never_overrides_what_the_replay_computes(metric: str) -> None:
     pit = _point_in_time([("A", "yahoo", metric, "2020-03-31", 123.0)])
     assert metric not in pit.multiples.metrics
+
+
+def test_each_dated_figure_carries_the_period_it_describes() -> None:
+    history = [
+        ("A", "yahoo", "pe_ttm", "2020-12-31", 20.0),
+        ("A", "yahoo", "pe_ttm", "2021-03-31", 15.0),
+    ]
+    state = _point_in_time(history).state_at(_day("2021-05-31"))
+    assert state.vintages.at["A", "pe_ttm"] == "2021-03-31"
+    assert state.vintages.at["B", "pe_ttm"] is None

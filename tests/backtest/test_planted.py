@@ -20,7 +20,12 @@ from screener.backtest import ALL_RULES, BacktestConfig, RuleStats, load_replay,
 from screener.backtest.calendar import iso, to_day
 from screener.backtest.lags import QUARTERLY_LAG_DAYS
 from screener.backtest.pit import evaluate_state
-from screener.backtest.replay import BacktestResult, point_in_time, rebalance_days
+from screener.backtest.replay import (
+    BacktestResult,
+    ReplayInputs,
+    point_in_time,
+    rebalance_days,
+)
 from screener.data.store import Store
 from screener.engine import RuleSet, load_ruleset
 from tests.backtest import synthetic
@@ -48,11 +53,14 @@ def planted() -> synthetic.Market:
     return synthetic.market(40, 6, seed=5, cheap=CHEAP)
 
 
-def replay(data: synthetic.Market, rules: RuleSet) -> BacktestResult:
+def inputs_of(data: synthetic.Market) -> ReplayInputs:
     with Store(":memory:") as store:
         synthetic.save(store, data)
-        inputs = load_replay(store, data.universe)
-    return run_backtest(inputs, rules, BacktestConfig())
+        return load_replay(store, data.universe)
+
+
+def replay(data: synthetic.Market, rules: RuleSet) -> BacktestResult:
+    return run_backtest(inputs_of(data), rules, BacktestConfig())
 
 
 def stats(result: BacktestResult, horizon: str, rule: str = "cheap-vs-sector") -> RuleStats:
@@ -60,8 +68,13 @@ def stats(result: BacktestResult, horizon: str, rule: str = "cheap-vs-sector") -
 
 
 @pytest.fixture(scope="module")
-def planted_result(rules: RuleSet) -> BacktestResult:
-    return replay(planted(), rules)
+def planted_inputs() -> ReplayInputs:
+    return inputs_of(planted())
+
+
+@pytest.fixture(scope="module")
+def planted_result(rules: RuleSet, planted_inputs: ReplayInputs) -> BacktestResult:
+    return run_backtest(planted_inputs, rules, BacktestConfig())
 
 
 @pytest.mark.parametrize("horizon", ["3m", "6m", "12m"])
@@ -82,12 +95,11 @@ def test_the_planted_re_rating_is_found_with_its_sign_and_size(
     assert whole.mean_return == s.mean_return and whole.flags == s.flags
 
 
-def test_names_are_flagged_only_between_publication_and_re_rating(rules: RuleSet) -> None:
+def test_names_are_flagged_only_between_publication_and_re_rating(
+    rules: RuleSet, planted_inputs: ReplayInputs
+) -> None:
     """The flags follow the published quarter, never the quarter itself: no look-ahead."""
-    data = planted()
-    with Store(":memory:") as store:
-        synthetic.save(store, data)
-        inputs = load_replay(store, data.universe)
+    data, inputs = planted(), planted_inputs
     pit = point_in_time(inputs, rules)
     days = rebalance_days(inputs, BacktestConfig())
     checked = 0

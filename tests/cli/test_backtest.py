@@ -64,15 +64,16 @@ def test_json_holds_settings_summary_counts_and_curves(run_cli, db: str) -> None
 
 
 def test_csv_rows_and_per_day_counts(run_cli, db: str) -> None:
-    summary = run_cli("--db", db, "backtest", "--format", "csv", "--horizon", "3m")
+    quick = ("--horizon", "3m", "--every", "quarter")
+    summary = run_cli("--db", db, "backtest", "--format", "csv", *quick)
     assert summary.status == 0, summary.err
     rows = list(csv.DictReader(io.StringIO(summary.out)))
     assert rows[0].keys() >= {"rule", "horizon", "hit_rate", "ic", "gap_closed"}
     assert rows[-1]["rule"] == "all rules"
-    counts = run_cli("--db", db, "backtest", "--dates", "--format", "csv", "--horizon", "3m")
+    counts = run_cli("--db", db, "backtest", "--dates", "--format", "csv", *quick)
     head = counts.out.splitlines()[0]
     assert head == "date,rule,names,decided,flagged"
-    table = run_cli("--db", db, "backtest", "--dates", "--horizon", "3m")
+    table = run_cli("--db", db, "backtest", "--dates", *quick)
     assert table.status == 0 and "names per rebalance day" in table.out
 
 
@@ -81,7 +82,7 @@ def test_png_and_a_benchmark_ticker(run_cli, db: str, tmp_path: Path) -> None:
     png = tmp_path / "curves.png"
     result = run_cli(
         "--db", db, "backtest", "--benchmark", ticker, "--png", str(png), "--no-chart",
-        "--sector", "optical_communication",
+        "--sector", "optical_communication", "--every", "quarter",
     )
     assert result.status == 0, result.err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
