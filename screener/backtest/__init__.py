@@ -4,20 +4,20 @@
     result = run_backtest(inputs, ruleset, BacktestConfig())  # pure
 
 `pit` builds the frame known on a past day (closes up to it, history points once
-published, everything else unknown), `replay` runs the same engine on each rebalance
-day and measures what followed, `ledger` scores saved watchlist runs. See
+published, everything else unknown), `verdicts` runs the same engine on each
+rebalance day, `figures` measures what followed, `replay` ties them together and
+`ledger` scores saved watchlist runs. See
 docs/backtest.md for what is and is not point in time.
 """
 
 from screener.backtest.calendar import Horizon, parse_horizons
+from screener.backtest.figures import ALL_RULES, RuleStats
 from screener.backtest.load import load_replay
 from screener.backtest.replay import (
-    ALL_RULES,
     MIN_NAMES,
     BacktestConfig,
     BacktestResult,
     ReplayInputs,
-    RuleStats,
     run_backtest,
 )
 

@@ -26,7 +26,6 @@ that count (a 12-month horizon from monthly days overlaps: no t-statistics here)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,16 +33,22 @@ import numpy as np
 
 from screener.backtest.calendar import Every, Horizon, iso, months_later, parse_horizons
 from screener.backtest.calendar import rebalance_days as make_rebalance_days
-from screener.backtest.measure import (
-    gap_closed,
-    group_means,
-    group_medians,
-    nan_stat,
-    row_spearman,
+from screener.backtest.figures import (
+    DayCount,
+    Forward,
+    HorizonArrays,
+    RuleStats,
+    SectorCurve,
+    day_counts,
+    horizon_stats,
+    multiple_at,
+    sector_curves,
 )
+from screener.backtest.measure import gap_closed, group_medians
 from screener.backtest.multiples import MultipleTable
-from screener.backtest.pit import PointInTime, evaluate_state
+from screener.backtest.pit import PointInTime
 from screener.backtest.prices import PriceTable
+from screener.backtest.verdicts import replay_days
 from screener.catalog import TEXT_METRICS
 from screener.data.provider import FxRate
 from screener.engine import RuleSet
@@ -52,8 +57,7 @@ from screener.errors import DataError, InputError
 from screener.universe import Company
 
 MIN_NAMES = 5  # a day with fewer names a rule could decide shows no figures for it
-MIN_BASKET = 3  # a sector basket of fewer priced names is no benchmark
-ALL_RULES = "all rules"
+MULTIPLES = ("pe_ttm", "pe_fwd", "ps_ttm", "pb", "ev_ebitda", "ev_revenue")  # for gap closed
 
 
 @dataclass(frozen=True)
@@ -79,54 +83,6 @@ class ReplayInputs:
     fx: tuple[FxRate, ...] = ()
     source: str = "yahoo"
     benchmark_prices: PriceTable | None = None  # the --benchmark ticker's closes
-
-
-@dataclass(frozen=True)
-class RuleStats:
-    """One rule (or the whole set) at one horizon, pooled over the days that count."""
-
-    rule: str
-    label: str
-    score: float
-    horizon: str
-    days: int  # days with figures
-    days_total: int  # rebalance days whose horizon the data reach
-    flags: int  # flagged (name, day) pairs with a forward excess return
-    hit_rate: float | None
-    mean_return: float | None
-    mean_excess: float | None
-    median_excess: float | None
-    ic: float | None
-    ic_days: int
-    gap_closed: float | None  # median share of the gap to the sector median that closed
-    gap_flags: int
-    decided_median: float | None  # names the rule could decide per day (median over days)
-
-
-@dataclass(frozen=True)
-class DayCount:
-    """Names priced, decided and flagged by one rule (or the set) on one rebalance day."""
-
-    date: str
-    rule: str
-    names: int
-    decided: int
-    flagged: int
-
-
-@dataclass(frozen=True)
-class SectorCurve:
-    """Cumulative excess return of the set's flagged names of one sector, day by day.
-
-    `counted[k]` says whether the period ending on `dates[k + 1]` had enough names to
-    count; a period that did not, or had no flagged name, adds nothing.
-    """
-
-    sector: str
-    dates: tuple[str, ...]
-    cumulative: tuple[float, ...]
-    counted: tuple[bool, ...]
-    flagged: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -224,126 +180,57 @@ def point_in_time(inputs: ReplayInputs, ruleset: RuleSet) -> PointInTime:
 
 def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig) -> BacktestResult:
     """Replay `ruleset` on every rebalance day and measure each horizon that followed."""
-    if config.multiple not in ("pe_ttm", "pe_fwd", "ps_ttm", "pb", "ev_ebitda", "ev_revenue"):
+    if config.multiple not in MULTIPLES:
         raise InputError(f"--multiple: {config.multiple} is not a valuation multiple")
     days = rebalance_days(inputs, config)
     check_history(inputs, config, days)
     pit = point_in_time(inputs, ruleset)
+    verdicts = replay_days(pit, ruleset, days)
+    universe = inputs.universe
     tickers = pit.tickers
-    n, m, rules = len(tickers), len(days), ruleset.rules
-    r = len(rules)
-    fired = np.zeros((m, n, r), dtype=bool)
-    decided = np.zeros((m, n, r), dtype=bool)
-    score = np.full((m, n), np.nan)
-    for j, state in enumerate(pit.states(days)):
-        evaluation = evaluate_state(ruleset, state)
-        rows = state.rows
-        sectors = state.frame["sector"].to_numpy(dtype=object)
-        applies = np.column_stack(
-            [np.isin(sectors, rule.sectors) if rule.sectors else np.ones(len(rows), bool)
-             for rule in rules]
-        ) if r else np.zeros((len(rows), 0), bool)
-        fired[j, rows] = evaluation.matrix.to_numpy(dtype=bool)
-        decided[j, rows] = applies & ~evaluation.unknown.to_numpy(dtype=bool)
-        score[j, rows] = evaluation.score.to_numpy(dtype=np.float64)
-    present = np.isfinite(score)
-
-    sector_names = sorted({c.sector for c in inputs.universe.values()})
-    codes = np.array([sector_names.index(inputs.universe[t].sector) for t in tickers])
+    sectors = sorted({c.sector for c in universe.values()})
+    codes = np.array([sectors.index(universe[t].sector) for t in tickers], dtype=np.int64)
     stats_codes = np.where(pit.in_stats, codes, -1)  # sector medians, as the engine's
     # Baskets count each company once (its primary line), the adjacent group in its own.
-    primary = np.array([inputs.universe[t].primary_listing is None for t in tickers])
-    basket_codes = np.where(primary, codes, -1)
+    primary = np.array([universe[t].primary_listing is None for t in tickers], dtype=bool)
+    forward = Forward(
+        inputs.prices,
+        np.where(primary, codes, -1),
+        codes,
+        len(sectors),
+        inputs.benchmark_prices if config.benchmark != "sector" else None,
+    )
     measured = (
-        np.isin([inputs.universe[t].sector for t in tickers], config.sectors)
+        np.isin([universe[t].sector for t in tickers], config.sectors)
         if config.sectors
-        else np.ones(n, dtype=bool)
+        else np.ones(len(tickers), dtype=bool)
     )
     last_close = inputs.prices.last_day or 0
     start_close = inputs.prices.close_at(days, total=True)
-    start_close[~present] = np.nan
-    forward = _Forward(inputs, config.benchmark, basket_codes, codes, len(sector_names))
-
-    multiple_now = _multiple_at(pit, days, config.multiple)
+    start_close[~verdicts.present] = np.nan
+    multiple_now = multiple_at(pit, days, config.multiple)
     medians_now = group_medians(
-        np.where(present, multiple_now, np.nan), stats_codes, len(sector_names)
+        np.where(verdicts.present, multiple_now, np.nan), stats_codes, len(sectors)
     )
     stats: list[RuleStats] = []
     for horizon in config.horizons:
         ends = months_later(days, horizon.months)
         fwd, excess = forward.between(days, ends, start_close)
-        reachable = ends <= last_close
-        multiple_then = _multiple_at(pit, ends, config.multiple)
-        alive_then = np.isfinite(inputs.prices.close_at(ends))
+        multiple_then = multiple_at(pit, ends, config.multiple)
+        priced_then = np.isfinite(inputs.prices.close_at(ends))
         medians_then = group_medians(
-            np.where(alive_then, multiple_then, np.nan), stats_codes, len(sector_names)
+            np.where(priced_then, multiple_then, np.nan), stats_codes, len(sectors)
         )
         closed = gap_closed(
             multiple_now, medians_now[:, codes], multiple_then, medians_then[:, codes]
         )
-        for k, rule in enumerate(rules):
-            stats.append(
-                _stats(
-                    rule.id, rule.flag or rule.id, rule.score, horizon.label, config.min_names,
-                    decided[:, :, k] & measured, fired[:, :, k] & measured,
-                    np.where(fired[:, :, k], rule.score, 0.0), fwd, excess, closed, reachable,
-                    np.sign(rule.score) or 1.0,
-                )
-            )
-        any_decided = decided.any(axis=2) & measured & present
-        stats.append(
-            _stats(
-                ALL_RULES, ALL_RULES, math.nan, horizon.label, config.min_names,
-                any_decided, (score > 0) & measured, np.nan_to_num(score), fwd, excess,
-                closed, reachable, 1.0,
-            )
-        )
-
-    counts: list[DayCount] = []
-    for j in range(m):
-        date = iso(int(days[j]))
-        names = int((present[j] & measured).sum())
-        for k, rule in enumerate(rules):
-            counts.append(
-                DayCount(
-                    date, rule.id, names, int((decided[j, :, k] & measured).sum()),
-                    int((fired[j, :, k] & measured).sum()),
-                )
-            )
-        counts.append(
-            DayCount(
-                date, ALL_RULES, names, int((decided[j].any(axis=1) & measured).sum()),
-                int(((score[j] > 0) & measured).sum()),
-            )
-        )
-
+        outcome = HorizonArrays(horizon.label, fwd, excess, closed, ends <= last_close)
+        stats += horizon_stats(outcome, verdicts, ruleset.rules, measured, config.min_names)
     curves: list[SectorCurve] = []
-    if m >= 2:
+    if len(days) >= 2:
         _, period = forward.between(days[:-1], days[1:], start_close[:-1])
-        flagged_set = (score[:-1] > 0) & present[:-1]
-        for g, sector in enumerate(sector_names):
-            if config.sectors and sector not in config.sectors:
-                continue
-            cols = codes == g
-            counted = np.isfinite(period[:, cols]).sum(axis=1) >= config.min_names
-            held = flagged_set[:, cols] & np.isfinite(period[:, cols])
-            gains = np.where(held, period[:, cols], 0.0).sum(axis=1)
-            count = held.sum(axis=1)
-            with np.errstate(all="ignore"):
-                step = np.where(counted & (count > 0), gains / count, 0.0)
-            cumulative = np.concatenate(([0.0], np.cumprod(1.0 + step) - 1.0))
-            curves.append(
-                SectorCurve(
-                    sector=sector,
-                    dates=tuple(iso(int(d)) for d in days),
-                    cumulative=tuple(float(v) for v in cumulative),
-                    counted=tuple(bool(c) for c in counted),
-                    flagged=tuple(int(c) for c in np.where(counted, count, 0)),
-                )
-            )
-
+        curves = sector_curves(verdicts, period, codes, sectors, config.sectors, config.min_names)
     known = pit.known_metrics
-    inputs_of = rule_inputs(ruleset)
     return BacktestResult(
         config=config,
         source=inputs.source,
@@ -351,113 +238,16 @@ def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig)
         dates=tuple(iso(int(d)) for d in days),
         first_close=iso(inputs.prices.first_day or 0),
         last_close=iso(last_close),
-        universe_size=n,
+        universe_size=len(tickers),
         priced_names=int((inputs.prices.bar_counts() > 0).sum()),
-        rule_ids=tuple(rule.id for rule in rules),
-        labels={rule.id: rule.flag or rule.id for rule in rules},
+        rule_ids=ruleset.ids,
+        labels={rule.id: rule.flag or rule.id for rule in ruleset.rules},
         stats=tuple(stats),
-        counts=tuple(counts),
+        counts=tuple(day_counts(verdicts, ruleset.rules, measured)),
         curves=tuple(curves),
         never_known={
-            rid: tuple(x for x in names if x not in known) for rid, names in inputs_of.items()
+            rule_id: tuple(x for x in names if x not in known)
+            for rule_id, names in rule_inputs(ruleset).items()
         },
         known_metrics=tuple(sorted(known)),
-    )
-
-
-class _Forward:
-    """Forward returns between two days, and their excess over the benchmark."""
-
-    def __init__(
-        self,
-        inputs: ReplayInputs,
-        benchmark: str,
-        basket_codes: np.ndarray,
-        codes: np.ndarray,
-        ngroups: int,
-    ) -> None:
-        self.inputs = inputs
-        self.benchmark = benchmark
-        self.basket_codes = basket_codes
-        self.codes = codes
-        self.ngroups = ngroups
-        self.last = inputs.prices.last_day or 0
-
-    def between(
-        self, starts: np.ndarray, ends: np.ndarray, start_close: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(return, excess) per (day, name) from `start_close` to the close on `ends`.
-
-        Unknown (NaN) where either close is missing or the end is past the last close.
-        """
-        end_close = self.inputs.prices.close_at(ends, total=True)
-        end_close[ends > self.last] = np.nan
-        with np.errstate(all="ignore"):
-            fwd = end_close / start_close - 1.0
-        if self.benchmark == "sector":
-            counted = np.where(self.basket_codes[None, :] >= 0, fwd, np.nan)
-            basket = group_means(counted, self.basket_codes, self.ngroups, MIN_BASKET)
-            bench = basket[:, self.codes]
-        else:
-            table = self.inputs.benchmark_prices
-            assert table is not None
-            b0 = table.close_at(starts, total=True)[:, 0]
-            b1 = table.close_at(ends, total=True)[:, 0]
-            b1[ends > self.last] = np.nan
-            with np.errstate(all="ignore"):
-                bench = np.broadcast_to((b1 / b0 - 1.0)[:, None], fwd.shape)
-        return fwd, fwd - bench
-
-
-def _multiple_at(pit: PointInTime, days: np.ndarray, metric: str) -> np.ndarray:
-    """The multiple known on each day (days x names): the same figure the frames carry."""
-    if metric not in pit.multiples.metrics:
-        return np.full((len(days), len(pit.tickers)), np.nan)
-    close = pit.prices.close_at(days)
-    return pit.multiples.values_at(days, close).values[metric]
-
-
-def _stats(
-    rule: str,
-    label: str,
-    rule_score: float,
-    horizon: str,
-    min_names: int,
-    decided: np.ndarray,
-    fired: np.ndarray,
-    x: np.ndarray,
-    fwd: np.ndarray,
-    excess: np.ndarray,
-    closed: np.ndarray,
-    reachable: np.ndarray,
-    sign: float,
-) -> RuleStats:
-    """Pool one rule's flags over the days with enough decided names."""
-    has = np.isfinite(excess)
-    usable = decided & has
-    counted = reachable & (usable.sum(axis=1) >= min_names)
-    flags = fired & has & counted[:, None]
-    ex = excess[flags]
-    per_day_ic = row_spearman(x, np.where(has, excess, 0.0), usable)
-    ics = per_day_ic[counted & np.isfinite(per_day_ic)]
-    gaps = closed[flags]
-    gaps = gaps[np.isfinite(gaps)]
-    per_day = decided.sum(axis=1)[reachable]
-    return RuleStats(
-        rule=rule,
-        label=label,
-        score=rule_score,
-        horizon=horizon,
-        days=int(counted.sum()),
-        days_total=int(reachable.sum()),
-        flags=int(flags.sum()),
-        hit_rate=float((sign * ex > 0).mean()) if len(ex) else None,
-        mean_return=nan_stat(fwd[flags], "mean"),
-        mean_excess=nan_stat(ex, "mean"),
-        median_excess=nan_stat(ex, "median"),
-        ic=float(np.mean(ics)) if len(ics) else None,
-        ic_days=len(ics),
-        gap_closed=nan_stat(gaps, "median"),
-        gap_flags=int(len(gaps)),
-        decided_median=float(np.median(per_day)) if len(per_day) else None,
     )

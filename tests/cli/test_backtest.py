@@ -104,3 +104,10 @@ def test_bad_options_fail_with_one_line(run_cli, db: str, args: tuple[str, ...],
     result = run_cli("--db", db, "backtest", *args)
     assert result.status == 2
     assert message in result.err and "Traceback" not in result.err
+
+
+def test_the_cli_offers_the_multiples_the_replay_measures() -> None:
+    from screener.backtest.replay import MULTIPLES
+    from screener.cli.backtest import MULTIPLES as OFFERED
+
+    assert OFFERED == MULTIPLES
