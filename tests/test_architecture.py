@@ -23,8 +23,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sqlite_utils": ("screener.data.store",),
     "rich": ("screener.output", "screener.cli"),
     "click": ("screener.cli",),
-    "plotext": ("screener.output.plot",),
-    "matplotlib": ("screener.output.plot",),
+    "plotext": ("screener.output.plot", "screener.output.backtest"),
+    "matplotlib": ("screener.output.plot", "screener.output.backtest"),
     # The entry point hands over to the CLI; nothing else reaches into it.
     "screener.cli": ("screener.cli", "screener.__main__"),
 }

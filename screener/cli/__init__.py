@@ -4,7 +4,14 @@ The command modules are imported here so that every command is registered on the
 group before `main` runs.
 """
 
-from screener.cli import refresh, rules, screen, universe, watchlist  # noqa: F401 - registers
+from screener.cli import (  # noqa: F401 - registers the commands
+    backtest,
+    refresh,
+    rules,
+    screen,
+    universe,
+    watchlist,
+)
 from screener.cli.app import AppState, cli, main
 
 __all__ = ["AppState", "cli", "main"]

@@ -24,7 +24,7 @@ from screener.cli.common import (
 
 @cli.group()
 def watchlist() -> None:
-    """Saved runs: save, list, show, diff, export, rm."""
+    """Saved runs: save, list, show, diff, export, perf, rm."""
 
 
 @watchlist.command("save")
@@ -239,3 +239,51 @@ def watchlist_rm(state: AppState, name: str) -> None:
     if not removed:
         raise InputError(f"no watchlist named '{name}'")
     click.echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
+
+
+@watchlist.command("perf")
+@click.argument("name")
+@rules_option
+@universe_option
+@output_format()
+@click.pass_obj
+def watchlist_perf(
+    state: AppState, name: str, rule_paths: tuple[Path, ...], universe_file: Path | None, fmt: str
+) -> None:
+    """Score every saved run of NAME: its flagged names since the run against their sector.
+
+    Each run is priced at the last close on or before the day it was saved and at the
+    latest stored close; a flag paid when its name beat the sector basket (a penalty
+    when its name lagged). Rule labels come from the current rules (--rules).
+    """
+    from screener.backtest.ledger import score_runs
+    from screener.backtest.load import live_prices
+    from screener.output.backtest import (
+        LEDGER_FIELDS,
+        ledger_lines,
+        ledger_rows,
+        ledger_table_rows,
+    )
+    from screener.run import load_inputs
+
+    inputs = load_inputs(rule_paths, universe_file)
+    with open_store(state) as store:
+        _watchlist_run(store, name, None)  # an unknown name fails here, with the list
+        runs = store.watchlist_runs(name)
+        rows_of = {int(r["id"]): store.watchlist_rows(int(r["id"])) for r in runs}
+        saved = {str(row["ticker"]) for rows in rows_of.values() for row in rows}
+        tickers = tuple(dict.fromkeys([*inputs.universe, *sorted(saved)]))
+        prices = live_prices(store, tickers)
+    ledger = score_runs(name, runs, rows_of, prices, inputs.universe, inputs.ruleset)
+    if fmt == "table":
+        labels = {r.id: r.flag or r.id for r in inputs.ruleset.rules}
+        click.echo("\n".join(ledger_lines(ledger)))
+        rows = ledger_table_rows(ledger, labels)
+        print_rows(rows, fmt, list(LEDGER_FIELDS), f"Watchlist '{name}': flagged names")
+    elif fmt == "json":
+        from screener.output.backtest import ledger_json
+        from screener.output.rows import json_text
+
+        click.echo(json_text(ledger_json(ledger)))
+    else:
+        print_rows(ledger_rows(ledger), fmt, list(LEDGER_FIELDS))

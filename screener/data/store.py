@@ -457,6 +457,45 @@ class Store:
             )
         )
 
+    # -- replays (screener.backtest): whole histories as plain tuples, read once ----------
+    def stored_sources(self) -> set[str]:
+        """Every source that has daily bars or history points in the store."""
+        rows = self.db.execute(
+            "select distinct source from prices union select distinct source from valuation_history"
+        ).fetchall()
+        return {str(r[0]) for r in rows if r[0]}
+
+    def price_bars(
+        self, sources: Iterable[str]
+    ) -> list[tuple[str, str, float, float | None, float | None]]:
+        """(ticker, date, close, high, adjusted close) of every bar from `sources`.
+
+        The adjusted close is None unless the store keeps one (an `adj_close` column).
+        Unordered: the replay sorts.
+        """
+        wanted = sorted(set(sources))
+        if not wanted:
+            return []
+        adjusted = "adj_close" if "adj_close" in self.db["prices"].columns_dict else "null"
+        marks = ",".join("?" for _ in wanted)
+        sql = (
+            f"select ticker, date, close, high, {adjusted} from prices"  # noqa: S608
+            f" where close is not null and source in ({marks})"
+        )
+        return self.db.execute(sql, wanted).fetchall()
+
+    def history_points(self, sources: Iterable[str]) -> list[tuple[str, str, str, str, float]]:
+        """(ticker, source, metric, date, value) of every history point from `sources`."""
+        wanted = sorted(set(sources))
+        if not wanted:
+            return []
+        marks = ",".join("?" for _ in wanted)
+        return self.db.execute(
+            "select ticker, source, metric, date, value from valuation_history"  # noqa: S608
+            f" where source in ({marks})",
+            wanted,
+        ).fetchall()
+
     def fx_rates(self) -> list[FxRate]:
         """Every stored FX rate, as the one FX type the rest of the tool reads."""
         return [
