@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,11 +39,10 @@ from screener.data.currency_proof import (
     prove,
 )
 from tests.fake_yahoo.testing import no_network, yf_cache_dir
+from tests.paths import RECORDED
 
 _FIXTURES = (no_network, yf_cache_dir)  # pytest fixtures, used by name below
 
-REPO = Path(__file__).resolve().parents[2]
-RECORDED = Path(os.environ.get("YAHOO_RECORDED_DIR") or REPO.parent / "shared" / "yahoo-recorded")
 needs_recorded = pytest.mark.skipif(
     not RECORDED.is_dir(), reason=f"no recorded Yahoo answers at {RECORDED}"
 )

@@ -33,6 +33,12 @@ def bars_from_frame(frame: Any) -> tuple[PriceBar, ...]:
     return tuple(bars)
 
 
+def chart_currency(meta: Mapping[str, Any] | None) -> str | None:
+    """The listing currency of a chart answer (`meta.currency`, "GBp" for pence), if any."""
+    value = meta.get("currency") if isinstance(meta, Mapping) else None
+    return value if isinstance(value, str) and value else None
+
+
 def price_metrics(bars: tuple[PriceBar, ...], price: float | None = None) -> dict[str, float]:
     """Returns over 1/3/6/12 months and distance from the 200-day average, from daily closes.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from screener.data.yahoo.fields import (
     profile_from_info,
 )
 from screener.data.yahoo.fx import FxCache, fetch_fx_rate
-from screener.data.yahoo.prices import bars_from_frame, with_price_metrics
+from screener.data.yahoo.prices import bars_from_frame, chart_currency, with_price_metrics
 from screener.data.yahoo.session import MeteredSession
 
 
@@ -177,6 +177,7 @@ class YahooProvider:
                 extra["analyst"] = analyst_view(info)
 
         bars: tuple[PriceBar, ...] = ()
+        chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
             try:
                 frame = t.history(period=self.price_period, interval="1d", actions=False)
@@ -186,6 +187,7 @@ class YahooProvider:
             if not bars:
                 raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
             metrics = with_price_metrics(metrics, bars)
+            chart_meta = self._chart_meta(t)
 
         history: tuple[HistoryPoint, ...] = ()
         if DataKind.HISTORY in wanted:
@@ -206,8 +208,8 @@ class YahooProvider:
             extra[EXTRA_EMPTY] = empty
 
         currency = info.get("currency") if info else None
-        if currency is None and bars:
-            currency = self._chart_currency(t)
+        if not currency and chart_meta:
+            currency = chart_currency(chart_meta)
         if "market_cap" in metrics and currency:
             # Fetched now so that the rate is stored with the company: `derived` makes
             # the USD market cap from it.
@@ -224,10 +226,11 @@ class YahooProvider:
             )
             extra["currency_aligned"] = note
 
+        as_of, extra["as_of"] = as_of_date(info, bars, chart_meta)
         return FetchBundle(
             ticker=ticker,
             source=YAHOO_SOURCE,
-            as_of=as_of_date(info, bars),
+            as_of=as_of,
             fetched_at=fetched_at,
             currency=currency,
             financial_currency=financial_currency,
@@ -257,10 +260,13 @@ class YahooProvider:
         return info
 
     @staticmethod
-    def _chart_currency(t: Any) -> str | None:
+    def _chart_meta(t: Any) -> Mapping[str, Any] | None:
+        """The chart's `meta` from the `history()` call just made (yfinance sends no request).
+
+        yfinance returns a lazy `HistoryMetadata`, a Mapping but not a dict.
+        """
         try:
             meta = t.get_history_metadata()
         except Exception:  # metadata is a nicety here; the bundle is fine without it
             return None
-        value = meta.get("currency") if isinstance(meta, dict) else None
-        return value if isinstance(value, str) else None
+        return meta if isinstance(meta, Mapping) else None

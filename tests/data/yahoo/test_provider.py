@@ -135,6 +135,24 @@ def test_kinds_limit_the_requests(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> 
     assert b.extra["kinds"] == ["prices"]
 
 
+def test_a_prices_only_fetch_has_the_chart_currency_and_quote_date(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("2345.TW", kinds={"prices"})
+    assert b.currency == "TWD"  # from the chart's meta: no quote was asked for
+    # the chart's quote time (a Timestamp in the exchange's zone), not today
+    assert (b.as_of, b.extra["as_of"]) == (b.prices[-1].date, "chart quote time")
+
+
+def test_without_a_quote_time_the_date_is_unknown_not_today(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    fake_yahoo.add_fault(Fault("empty", endpoint="quote", symbol="ANET"))  # no v7 answer
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("ANET", kinds={"fundamentals"})
+    assert "pe_ttm" in b.metrics  # quoteSummary came through
+    assert b.as_of == "" and b.extra["as_of"].startswith("unknown")
+
+
 def test_the_provider_satisfies_the_protocol(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
     p = provider(fake_yahoo, yf_cache_dir)
     assert isinstance(p, Provider)

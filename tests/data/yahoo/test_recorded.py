@@ -11,11 +11,10 @@ import pytest
 from screener.data.yahoo import YahooProvider
 from tests.fake_yahoo import FakeYahoo
 from tests.fake_yahoo.testing import no_network, yf_cache_dir
+from tests.paths import RECORDED
 
 _FIXTURES = (no_network, yf_cache_dir)  # pytest fixtures, used by name below
 
-# tests/data/yahoo/this file -> the repository -> its parent, where ../shared lives
-RECORDED = Path(__file__).resolve().parents[4] / "shared" / "yahoo-recorded"
 
 needs_recorded = pytest.mark.skipif(not RECORDED.is_dir(), reason="no ../shared/yahoo-recorded")
 
