@@ -180,7 +180,10 @@ class YahooProvider:
         chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
             try:
-                frame = t.history(period=self.price_period, interval="1d", actions=False)
+                # auto_adjust=False: one call gives the traded close and the adjusted one
+                frame = t.history(
+                    period=self.price_period, interval="1d", actions=False, auto_adjust=False
+                )
             except Exception as exc:
                 raise classify_error(exc, "prices") from exc
             bars = bars_from_frame(frame)

@@ -46,3 +46,11 @@ def test_the_chart_currency_is_read_from_any_mapping() -> None:
     assert chart_currency(Lazy()) == "GBp"
     assert chart_currency({"currency": "USD"}) == "USD"
     assert chart_currency({"currency": ""}) is None and chart_currency(None) is None
+
+
+def test_price_metrics_read_the_close_never_the_adjusted_close() -> None:
+    bars = tuple(
+        PriceBar(f"2025-{m:02d}-15", None, None, None, 10.0, adj_close=10.0 * m / 12)
+        for m in range(1, 13)
+    )
+    assert price_metrics(bars)["ret_1m"] == 0.0  # flat closes; the adjusted ones rise

@@ -173,3 +173,24 @@ def test_every_request_passes_the_attached_gate(fake_yahoo: FakeYahoo, yf_cache_
     p.fetch_one("ANET")
     assert Counting.calls == p.requests_made == fake_yahoo.total > 0
     assert p.thread_requests() == p.requests_made  # all made on this thread
+
+
+def test_returns_are_price_returns_from_the_close_not_the_adjusted_close(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    from screener.data.yahoo.prices import price_metrics
+
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("1686.HK", kinds={"prices"})
+    chart = fake_yahoo.body("chart", "1686.HK")["chart"]["result"][0]
+    assert chart["events"]["dividends"]  # a dividend payer: adjclose sits below close
+    closes = chart["indicators"]["quote"][0]["close"]
+    adjusted = chart["indicators"]["adjclose"][0]["adjclose"]
+    assert [bar.close for bar in b.prices] == pytest.approx(closes)
+    assert [bar.adj_close for bar in b.prices] == pytest.approx(adjusted)
+    assert b.prices[0].adj_close < b.prices[0].close
+    # ret_12m from the first bar's close; the adjusted closes would give a larger return
+    assert b.metrics["ret_12m"] == pytest.approx(closes[-1] / closes[0] - 1)
+    assert b.metrics["ret_12m"] < adjusted[-1] / adjusted[0] - 1
+    ma200 = sum(closes[-200:]) / 200
+    assert b.metrics["price_vs_ma200"] == pytest.approx(closes[-1] / ma200 - 1)
+    assert b.metrics == {**b.metrics, **price_metrics(b.prices)}
