@@ -237,6 +237,11 @@ def next_year_eps_from_trend(eps_trend: Any) -> tuple[float | None, str | None]:
     return value, currency if isinstance(currency, str) and currency else None
 
 
+def rate_quote(listing: str, statement: str, rate: float) -> str:
+    """`rate` (listing units per statement unit) as a market quote: "USD/HKD 7.84"."""
+    return _Pair(listing, statement, rate).quote
+
+
 # -- the pieces ----------------------------------------------------------------------------
 
 

@@ -210,6 +210,23 @@ AS_OF_BAR = "last daily bar"
 AS_OF_UNKNOWN = "unknown: no quote time in Yahoo's answer (no v7 quote, no prices)"
 
 
+def current_values(frame: Any) -> dict[str, float]:
+    """The "Current" column of get_valuation_measures(): each multiple's latest trailing value.
+
+    Not a history point (it has no period end); what a series' currency basis is judged
+    by, as it is Yahoo's own figure of the quote's day.
+    """
+    if frame is None or getattr(frame, "empty", True) or "Current" not in frame.columns:
+        return {}
+    out: dict[str, float] = {}
+    for label, metric in VALUATION_LABELS.items():
+        if label in frame.index:
+            number = finite_float(frame.loc[label, "Current"])
+            if number is not None:
+                out[metric] = number
+    return out
+
+
 def as_of_date(
     info: Mapping[str, Any],
     bars: tuple[PriceBar, ...] = (),

@@ -4,8 +4,10 @@ Per company it asks yfinance for the quote and valuation snapshot plus fundament
 and analyst fields (`Ticker.info`), the EPS trend (`Ticker.eps_trend`), a year of
 daily prices (`Ticker.history`) and the multiple history since 2016
 (`Ticker.get_valuation_measures(freq="quarterly", periods=None)`), maps Yahoo's
-fields onto the catalogue (`fields`, `prices`), aligns mixed currencies
-(`currency`) and turns every failure into a protocol error (`errors`). Every HTTP
+fields onto the catalogue (`fields`, `prices`), proves the currency of each
+mixed-currency figure (`currency`) and puts the history on the same basis
+(`history_currency`), dates every figure (`vintages`) and turns every failure into
+a protocol error (`errors`). Every HTTP
 request goes through one `MeteredSession` (`session`), whose gate the refresh sets.
 """
 
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from screener.data.currency_proof import apply_proofs
 from screener.data.provider import (
     ALL_KINDS,
     EXTRA_EMPTY,
@@ -32,12 +35,13 @@ from screener.data.provider import (
     PriceBar,
     RequestGate,
 )
-from screener.data.yahoo.currency import align_currencies
+from screener.data.yahoo.currency import currency_reasons, prove_currencies, statement_rate
 from screener.data.yahoo.equity_screen import EquityScan, screen_equities
 from screener.data.yahoo.errors import classify_error
 from screener.data.yahoo.fields import (
     analyst_view,
     as_of_date,
+    current_values,
     exchange_timezone,
     history_points,
     is_empty_quote,
@@ -45,8 +49,10 @@ from screener.data.yahoo.fields import (
     profile_from_info,
 )
 from screener.data.yahoo.fx import FxCache, fetch_fx_rate
+from screener.data.yahoo.history_currency import align_history
 from screener.data.yahoo.prices import bars_from_frame, chart_currency, with_price_metrics
 from screener.data.yahoo.session import MeteredSession
+from screener.data.yahoo.vintages import yahoo_vintages
 
 
 class YahooProvider:
@@ -162,19 +168,29 @@ class YahooProvider:
         extra: dict[str, Any] = {"kinds": sorted(wanted)}
         empty: list[DataKind] = []
 
-        if wanted & {DataKind.FUNDAMENTALS, DataKind.PROFILE}:
+        # The quote and summary modules: the fundamentals and the profile, and what the
+        # currency of the valuation history is checked against.
+        eps_trend = None
+        proving = bool(wanted & {DataKind.FUNDAMENTALS, DataKind.HISTORY})
+        if proving or DataKind.PROFILE in wanted:
             info = self._info(ticker, t)
-            if DataKind.FUNDAMENTALS in wanted:
-                eps_trend = None
-                try:
-                    eps_trend = t.eps_trend
-                except Exception as exc:
-                    err = classify_error(exc, "eps trend")
-                    if err.transient:
-                        raise err from exc
-                    extra["eps_trend_error"] = str(err)
-                metrics.update(metrics_from_info(info, eps_trend))
-                extra["analyst"] = analyst_view(info)
+        if proving:  # the next-year consensus: evidence for the currency of forward EPS
+            try:
+                eps_trend = t.eps_trend
+            except Exception as exc:
+                err = classify_error(exc, "eps trend")
+                if err.transient:
+                    raise err from exc
+                extra["eps_trend_error"] = str(err)
+        if DataKind.FUNDAMENTALS in wanted:
+            metrics.update(metrics_from_info(info, eps_trend))
+            extra["analyst"] = analyst_view(info)
+        # One place decides the currency of each mixed-currency figure: the proof.
+        proofs = prove_currencies(info, eps_trend, self.fx_rate) if proving else {}
+        if DataKind.FUNDAMENTALS in wanted:
+            metrics = apply_proofs(metrics, proofs)
+            if reasons := currency_reasons(proofs):
+                extra["currency"] = reasons
 
         bars: tuple[PriceBar, ...] = ()
         chart_meta: Mapping[str, Any] | None = None
@@ -198,7 +214,8 @@ class YahooProvider:
                 frame = t.get_valuation_measures(freq="quarterly", periods=None)
             except Exception as exc:
                 error = classify_error(exc, "valuation history")
-                if not (info or bars) or isinstance(error, NotFoundError):
+                came_through = bool(wanted & {DataKind.FUNDAMENTALS, DataKind.PROFILE}) or bars
+                if not came_through or isinstance(error, NotFoundError):
                     raise error from exc
                 # The quote and prices came through: keep them, and let the refresh log
                 # the history alone as failed so the next run asks for it again.
@@ -207,6 +224,19 @@ class YahooProvider:
                 history = history_points(frame)
                 if not history:
                     empty.append(DataKind.HISTORY)
+                # A snapshot figure proven in another currency is never ranked against
+                # a history nobody checked.
+                snapshot = (
+                    metrics
+                    if DataKind.FUNDAMENTALS in wanted
+                    else apply_proofs(metrics_from_info(info, eps_trend), proofs)
+                )
+                rate, quote = statement_rate(info, self.fx_rate)
+                history, why = align_history(
+                    history, current_values(frame), snapshot, proofs, rate, quote
+                )
+                if why:
+                    extra["history_currency"] = why
         if empty:
             extra[EXTRA_EMPTY] = empty
 
@@ -217,17 +247,7 @@ class YahooProvider:
             # Fetched now so that the rate is stored with the company: `derived` makes
             # the USD market cap from it.
             self.fx_rate(currency)
-
         financial_currency = info.get("financialCurrency") if info else None
-        if currency and financial_currency and currency != financial_currency:
-            metrics, note = align_currencies(
-                metrics,
-                currency,
-                financial_currency,
-                self.fx_rate(currency),
-                self.fx_rate(financial_currency),
-            )
-            extra["currency_aligned"] = note
 
         as_of, extra["as_of"] = as_of_date(info, bars, chart_meta)
         return FetchBundle(
@@ -243,6 +263,7 @@ class YahooProvider:
             prices=bars,
             history=history,
             extra=extra,
+            vintages=yahoo_vintages(metrics, info, as_of, bars),
         )
 
     def _info(self, ticker: str, t: Any) -> dict[str, Any]:

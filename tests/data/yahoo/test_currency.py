@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from screener.data.provider import FxRate
 from screener.data.yahoo.currency import minor_unit, scaled
 

@@ -194,3 +194,45 @@ def test_returns_are_price_returns_from_the_close_not_the_adjusted_close(
     ma200 = sum(closes[-200:]) / 200
     assert b.metrics["price_vs_ma200"] == pytest.approx(closes[-1] / ma200 - 1)
     assert b.metrics == {**b.metrics, **price_metrics(b.prices)}
+
+
+def test_every_figure_carries_its_vintage(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("300308.SZ")
+    assert b.as_of == "2026-02-13" and b.extra["as_of"] == "v7 quote time"
+    assert b.vintages["pb"].basis == "quote" and b.vintages["pb"].date == b.as_of
+    assert b.vintages["ret_12m"].date == b.as_of
+    assert b.vintages["pe_fwd"].basis == "estimate"
+    # the fake's answers carry no mostRecentQuarter: statement figures are left undated
+    assert "roe" not in b.vintages
+
+
+def test_a_single_currency_company_records_no_currency_reasons(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("300308.SZ")
+    assert "currency" not in b.extra and "history_currency" not in b.extra
+
+
+def test_a_two_currency_company_says_why_for_each_figure(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("GDS")  # USD listing, CNY statements
+    reasons = b.extra["currency"]
+    assert set(reasons) == {"pb", "ps_ttm", "pe_fwd", "enterprise_value", "ev_ebitda", "ev_revenue"}
+    for name, why in reasons.items():  # proven and kept, or said why not
+        assert (name in b.metrics) != ("dropped" in why), (name, why)
+
+
+def test_a_history_only_fetch_checks_the_history_against_the_quote(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    p = provider(fake_yahoo, yf_cache_dir)
+    p.fetch_one("GDS")  # warm cookie, crumb, timezone, FX
+    fake_yahoo.reset_counts()
+    b = p.fetch_one("GDS", kinds={"history"})
+    # the quote and the EPS trend, for the currency proof; no prices
+    assert fake_yahoo.counts["quoteSummary"] == 2 and "chart" not in fake_yahoo.counts
+    assert b.metrics == {} and b.profile == {}  # the quote was read, not stored
+    full = p.fetch_one("GDS", kinds={"fundamentals", "history"})
+    assert b.history == full.history  # judged the same way as with the fundamentals
+    assert b.extra.get("history_currency") == full.extra.get("history_currency")
