@@ -50,9 +50,11 @@ def align_history(
     `current` is the timeseries' "Current" value per metric, `snapshot` the company's
     figures after the currency proof, `proofs` the proof per figure, `rate` the listing
     units per statement unit (None for a single-currency company: nothing to check) and
-    `quote` that rate as a market quote for the reasons ("USD/HKD 7.84").
+    `quote` that rate as a market quote for the reasons ("USD/HKD 7.84"). A figure the
+    proof dropped takes its history along, whatever the rate.
     """
-    if rate is None or rate <= 0 or abs(math.log(rate)) < 0.005:
+    one_currency = rate is None or rate <= 0 or abs(math.log(rate)) < 0.005
+    if one_currency and not any(p.dropped for p in proofs.values()):
         return points, {}
     by_metric: dict[str, list[HistoryPoint]] = {}
     for point in points:
@@ -60,7 +62,13 @@ def align_history(
     kept: list[HistoryPoint] = []
     reasons: dict[str, str] = {}
     for metric, series in by_metric.items():
-        result, why = _align_series(metric, series, current, snapshot, proofs.get(metric), rate)
+        proof = proofs.get(metric)
+        if proof is not None and proof.dropped:  # e.g. no FX rate: nothing is checked
+            result, why = [], "dropped: its snapshot figure is not provable"
+        elif rate is None or one_currency:
+            result, why = series, ""
+        else:
+            result, why = _align_series(metric, series, current, snapshot, proof, rate)
         kept.extend(result)
         if why:
             at = f" at {quote}" if quote and "converted" in why else ""
@@ -79,8 +87,6 @@ def _align_series(
 ) -> tuple[list[HistoryPoint], str]:
     """One metric's points and the reason line's tail ("" when kept without a word)."""
     changed = proof is not None and proof.action in CHANGED
-    if proof is not None and proof.dropped:
-        return [], "dropped: its snapshot figure is not provable"
     value = snapshot.get(metric)
     if value is None or value == 0:
         if changed:

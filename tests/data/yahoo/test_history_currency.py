@@ -82,3 +82,10 @@ def test_kept_figures_and_other_metrics_are_judged_apart() -> None:
     proofs = {"pb": kept_pb}
     kept, why = align_history(points, {}, {"pb": 2.38, "ps_ttm": 3.7}, proofs, RATE)
     assert kept == tuple(sorted(points, key=lambda p: (p.metric, p.date))) and why == {}
+
+
+def test_without_a_rate_the_dropped_figures_histories_go_and_the_rest_stays() -> None:
+    dropped = Proven(None, None, "P/B dropped: no USD/HKD rate", "dropped", yahoo=2.34)
+    points = (*_series("pb", 2.3), *_series("pe_ttm", 15.0))
+    kept, why = align_history(points, {}, {"pe_ttm": 15.0}, {"pb": dropped}, None)
+    assert [p.metric for p in kept] == ["pe_ttm"] and set(why) == {"pb"}
