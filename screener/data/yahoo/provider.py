@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from screener.data.currency_proof import apply_proofs
+from screener.data.currency_proof import Proven, apply_proofs
 from screener.data.provider import (
     ALL_KINDS,
     EXTRA_EMPTY,
@@ -195,18 +195,8 @@ class YahooProvider:
         bars: tuple[PriceBar, ...] = ()
         chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
-            try:
-                # auto_adjust=False: one call gives the traded close and the adjusted one
-                frame = t.history(
-                    period=self.price_period, interval="1d", actions=False, auto_adjust=False
-                )
-            except Exception as exc:
-                raise classify_error(exc, "prices") from exc
-            bars = bars_from_frame(frame)
-            if not bars:
-                raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
+            bars, chart_meta = self._prices(t)
             metrics = with_price_metrics(metrics, bars)
-            chart_meta = self._chart_meta(t)
 
         history: tuple[HistoryPoint, ...] = ()
         if DataKind.HISTORY in wanted:
@@ -221,20 +211,14 @@ class YahooProvider:
                 # the history alone as failed so the next run asks for it again.
                 extra[EXTRA_FAILED] = {DataKind.HISTORY: str(error)}
             else:
-                history = history_points(frame)
-                if not history:
-                    empty.append(DataKind.HISTORY)
-                # A snapshot figure proven in another currency is never ranked against
-                # a history nobody checked.
                 snapshot = (
                     metrics
                     if DataKind.FUNDAMENTALS in wanted
                     else apply_proofs(metrics_from_info(info, eps_trend), proofs)
                 )
-                rate, quote = statement_rate(info, self.fx_rate)
-                history, why = align_history(
-                    history, current_values(frame), snapshot, proofs, rate, quote
-                )
+                history, why = self._history(frame, info, snapshot, proofs)
+                if not history_points(frame):
+                    empty.append(DataKind.HISTORY)
                 if why:
                     extra["history_currency"] = why
         if empty:
@@ -282,6 +266,36 @@ class YahooProvider:
             with contextlib.suppress(Exception):
                 self._yf.cache.get_tz_cache().store(ticker.upper(), tz)
         return info
+
+    def _prices(self, t: Any) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
+        """A year of daily bars (close and adjusted close) and the chart's meta."""
+        try:
+            # auto_adjust=False: one call gives the traded close and the adjusted one
+            frame = t.history(
+                period=self.price_period, interval="1d", actions=False, auto_adjust=False
+            )
+        except Exception as exc:
+            raise classify_error(exc, "prices") from exc
+        bars = bars_from_frame(frame)
+        if not bars:
+            raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
+        return bars, self._chart_meta(t)
+
+    def _history(
+        self,
+        frame: Any,
+        info: Mapping[str, Any],
+        snapshot: Mapping[str, float],
+        proofs: Mapping[str, Proven],
+    ) -> tuple[tuple[HistoryPoint, ...], dict[str, str]]:
+        """The multiple history on the snapshot's currency basis, and what was done to it.
+
+        A snapshot figure proven in another currency is never ranked against a history
+        nobody checked (`history_currency`).
+        """
+        rate, quote = statement_rate(info, self.fx_rate)
+        points = history_points(frame)
+        return align_history(points, current_values(frame), snapshot, proofs, rate, quote)
 
     @staticmethod
     def _chart_meta(t: Any) -> Mapping[str, Any] | None:
