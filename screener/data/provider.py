@@ -105,7 +105,7 @@ class FetchBundle:
 
     ticker: str
     source: str
-    as_of: str  # ISO date the figures describe
+    as_of: str  # ISO date the figures describe; "" when the source did not say (never today)
     fetched_at: str  # ISO timestamp of the fetch
     currency: str | None
     financial_currency: str | None = None

@@ -203,7 +203,7 @@ def history_points(frame: Any) -> tuple[HistoryPoint, ...]:
     return tuple(points)
 
 
-#: how `as_of_date` found the date (kept in the bundle's `extra["as_of"]`)
+#: how `as_of_date` found the date (kept in the bundle's `extra["as_of_from"]`)
 AS_OF_QUOTE = "v7 quote time"
 AS_OF_CHART = "chart quote time"
 AS_OF_BAR = "last daily bar"

@@ -233,7 +233,7 @@ class YahooProvider:
             self.fx_rate(currency)
         financial_currency = info.get("financialCurrency") if info else None
 
-        as_of, extra["as_of"] = as_of_date(info, bars, chart_meta)
+        as_of, extra["as_of_from"] = as_of_date(info, bars, chart_meta)
         return FetchBundle(
             ticker=ticker,
             source=YAHOO_SOURCE,

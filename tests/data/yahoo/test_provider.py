@@ -141,7 +141,7 @@ def test_a_prices_only_fetch_has_the_chart_currency_and_quote_date(
     b = provider(fake_yahoo, yf_cache_dir).fetch_one("2345.TW", kinds={"prices"})
     assert b.currency == "TWD"  # from the chart's meta: no quote was asked for
     # the chart's quote time (a Timestamp in the exchange's zone), not today
-    assert (b.as_of, b.extra["as_of"]) == (b.prices[-1].date, "chart quote time")
+    assert (b.as_of, b.extra["as_of_from"]) == (b.prices[-1].date, "chart quote time")
 
 
 def test_without_a_quote_time_the_date_is_unknown_not_today(
@@ -150,7 +150,7 @@ def test_without_a_quote_time_the_date_is_unknown_not_today(
     fake_yahoo.add_fault(Fault("empty", endpoint="quote", symbol="ANET"))  # no v7 answer
     b = provider(fake_yahoo, yf_cache_dir).fetch_one("ANET", kinds={"fundamentals"})
     assert "pe_ttm" in b.metrics  # quoteSummary came through
-    assert b.as_of == "" and b.extra["as_of"].startswith("unknown")
+    assert b.as_of == "" and b.extra["as_of_from"].startswith("unknown")
 
 
 def test_the_provider_satisfies_the_protocol(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
@@ -198,7 +198,7 @@ def test_returns_are_price_returns_from_the_close_not_the_adjusted_close(
 
 def test_every_figure_carries_its_vintage(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
     b = provider(fake_yahoo, yf_cache_dir).fetch_one("300308.SZ")
-    assert b.as_of == "2026-02-13" and b.extra["as_of"] == "v7 quote time"
+    assert b.as_of == "2026-02-13" and b.extra["as_of_from"] == "v7 quote time"
     assert b.vintages["pb"].basis == "quote" and b.vintages["pb"].date == b.as_of
     assert b.vintages["ret_12m"].date == b.as_of
     assert b.vintages["pe_fwd"].basis == "estimate"

@@ -287,7 +287,7 @@ def test_the_date_and_the_vintage_of_every_figure(
         zone = ZoneInfo(info.get("exchangeTimezoneName") or "UTC")
         assert b.as_of == datetime.fromtimestamp(stamp, tz=zone).date().isoformat()
     else:  # no v7 quote, no prices: no quote time in the answer, so no date, never today
-        assert b.as_of == "" and b.extra["as_of"].startswith("unknown")
+        assert b.as_of == "" and b.extra["as_of_from"].startswith("unknown")
     assert b.as_of != date.today().isoformat()
     quarter = finite_float(info.get("mostRecentQuarter"))
     quarter_end = datetime.fromtimestamp(quarter, tz=UTC).date().isoformat() if quarter else None
@@ -399,7 +399,7 @@ def test_a_prices_only_fetch_keeps_the_chart_currency_close_and_adjusted_close(
     # the quote's date (the chart's quote time, in the exchange's zone), never today
     zone = ZoneInfo(meta["exchangeTimezoneName"])
     when = datetime.fromtimestamp(meta["regularMarketTime"], tz=zone).date().isoformat()
-    assert (b.as_of, b.extra["as_of"]) == (when, "chart quote time")
+    assert (b.as_of, b.extra["as_of_from"]) == (when, "chart quote time")
     assert b.metrics["price"] == b.prices[-1].close
     # price returns: the same whatever the adjusted closes say
     unadjusted = tuple(replace(bar, adj_close=None) for bar in b.prices)
