@@ -81,17 +81,26 @@ _METRICS: tuple[Metric, ...] = (
     Metric("debt_to_equity", "D/E", "ratio", "total debt / equity as a ratio (0.39 = 39%)"),
     Metric("beta", "Beta", "number", "beta against the local market"),
     Metric("dividend_yield", "Div yld", "fraction", "trailing dividend yield"),
-    Metric("ret_1m", "1m", "fraction", "price return over one month"),
-    Metric("ret_3m", "3m", "fraction", "price return over three months"),
-    Metric("ret_6m", "6m", "fraction", "price return over six months"),
-    Metric("ret_12m", "12m", "fraction", "price return over twelve months"),
+    # Returns, the 52-week high and the 200-day average are price figures: closes adjusted
+    # for splits, not for dividends (Yahoo's "Adj Close" is stored beside them, unused).
+    Metric("ret_1m", "1m", "fraction", "price return over one month, dividends not included"),
+    Metric("ret_3m", "3m", "fraction", "price return over three months, dividends not included"),
+    Metric("ret_6m", "6m", "fraction", "price return over six months, dividends not included"),
+    Metric(
+        "ret_12m", "12m", "fraction", "price return over twelve months, dividends not included"
+    ),
     Metric(
         "off_52w_high",
         "Off high",
         "fraction",
-        "price / 52-week high - 1 (0 at the high, negative below)",
+        "price / 52-week high - 1 (0 at the high, negative below; dividends not taken out)",
     ),
-    Metric("price_vs_ma200", "vs MA200", "fraction", "price / 200-day moving average - 1"),
+    Metric(
+        "price_vs_ma200",
+        "vs MA200",
+        "fraction",
+        "price / 200-day moving average of closes - 1 (dividends not taken out)",
+    ),
     Metric("target_upside", "Upside", "fraction", "analyst mean target / price - 1"),
     Metric(
         "eps_revision_30d",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the project checkout
 SHARED = ROOT.parent / "shared"  # ../shared beside the checkout (absent: tests skip)
-RECORDED = SHARED / "yahoo-recorded"  # real Yahoo answers recorded by other clients
+#: real Yahoo answers recorded by other clients; YAHOO_RECORDED_DIR points elsewhere (a git
+#: worktree has no ../shared beside it)
+RECORDED = Path(os.environ.get("YAHOO_RECORDED_DIR") or SHARED / "yahoo-recorded")

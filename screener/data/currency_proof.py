@@ -16,7 +16,10 @@ currency reading is tried:
 * Forward P/E: forward EPS against the next-year estimate (and trailing EPS against net
   income per share), converted or not; then Yahoo's figure against price / forward EPS.
 * EV: Yahoo's figure against market cap + total debt - total cash in the listing currency,
-  the statement currency, and the raw mixed sum; EV/EBITDA and EV/revenue follow the EV.
+  the statement currency, and the raw mixed sum. When it is none of them (Yahoo's EV for
+  ADRs counts ordinary shares at the ADS price) but the market cap is proven and debt and
+  cash are in the answer, the EV is rebuilt from those pieces; EV/EBITDA and EV/revenue
+  follow the EV.
 
 A reading counts only when it fits within a tolerance that is also small next to the FX
 rate (at most 40 % of its log), so two readings a rate apart can never both fit. A figure
@@ -30,14 +33,16 @@ In the Yahoo provider, after `metrics_from_info` (and in place of `align_currenc
     fx = fx_from_units_per_usd(lambda c: (r := self.fx_rate(c)) and r.units_per_usd)
     proofs = prove(info, fx, next_year_eps=eps, next_year_eps_currency=eps_ccy)
     metrics = apply_proofs(metrics, proofs)  # reasons: {n: p.reason for n, p in proofs.items()}
+
+(`screener.data.yahoo.currency.prove_currencies` does exactly that.)
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from screener.utils import finite_float
 
@@ -77,18 +82,35 @@ _TOL_EV_RATIO = 0.03  # Yahoo's EV/EBITDA vs the one recomputed from the proven 
 _PAR = 0.005  # |ln rate| below this: the two currencies are one for our purposes
 
 
+#: what the proof did with Yahoo's figure: "same" (one currency, nothing to prove),
+#: "unchecked" (a currency missing from the answer: passed through), "kept" (proven
+#: consistent), "converted" (proven in another currency, converted at the rate),
+#: "rebuilt" (rebuilt from proven pieces), "recomputed" (an EV ratio from the proven
+#: EV), "dropped" (not provable)
+Action = Literal["same", "unchecked", "kept", "converted", "rebuilt", "recomputed", "dropped"]
+#: actions after which the figure is no longer Yahoo's own number
+CHANGED: frozenset[str] = frozenset({"converted", "rebuilt", "recomputed", "dropped"})
+
+
 @dataclass(frozen=True, slots=True)
 class Proven:
     """One figure after the proof: its value (None when dropped), currency and why.
 
     `currency` is the currency the value is in: the listing currency for money figures
     (EV) and the currency both sides of a ratio are in for multiples. `reason` is one line
-    for provenance, e.g. "P/B: Yahoo's figure consistent in HKD".
+    for provenance, e.g. "P/B: Yahoo's figure consistent in HKD". `yahoo` is Yahoo's own
+    figure. `factor` is set when Yahoo's figure and the proven one differ by a currency
+    alone: the rate factor that turns anything on Yahoo's basis (its history, say) into
+    the proven basis (1 / rate for a listing price over a statement-currency book value).
+    Rebuilt EVs and recomputed EV ratios have none: no single factor converts them.
     """
 
     value: float | None
     currency: str | None
     reason: str
+    action: Action = "kept"
+    yahoo: float | None = None
+    factor: float | None = None
 
     @property
     def dropped(self) -> bool:
@@ -122,23 +144,22 @@ def prove(
     listing = _text(info.get("currency"))
     statement = _text(info.get("financialCurrency"))
     if listing is None:
-        return _all(present, None, "currency of the listing not in the answer: Yahoo's figure")
+        why = "currency of the listing not in the answer: Yahoo's figure"
+        return _all(present, None, why, "unchecked")
     if statement is None or statement == listing:
-        why = (
-            f"single currency ({listing}): Yahoo's figure"
-            if statement
-            else f"no statement currency in the answer, taken as {listing}: Yahoo's figure"
-        )
-        return _all(present, listing, why)
+        if statement:
+            return _all(present, listing, f"single currency ({listing}): Yahoo's figure", "same")
+        why = f"no statement currency in the answer, taken as {listing}: Yahoo's figure"
+        return _all(present, listing, why, "unchecked")
     rate = finite_float(fx(statement, listing))
     if rate is None or rate <= 0:
         return {
-            name: Proven(None, None, f"{LABELS[name]} dropped: no {statement}/{listing} rate")
-            for name in present
+            name: _drop(LABELS[name], f"no {statement}/{listing} rate", value)
+            for name, value in present.items()
         }
     pair = _Pair(listing, statement, rate)
     if abs(math.log(rate)) < _PAR:
-        return _all(present, listing, f"{pair.quote} at par: Yahoo's figure")
+        return _all(present, listing, f"{pair.quote} at par: Yahoo's figure", "kept")
 
     estimate = finite_float(next_year_eps)
     if estimate is not None and next_year_eps_currency not in (None, statement):
@@ -164,7 +185,7 @@ def prove(
     ):
         if name in present:
             out[name] = _prove_ev_ratio(name, present[name], ev, denominator, label, pair)
-    return out
+    return {name: _with_yahoo(proof, present[name]) for name, proof in out.items()}
 
 
 def apply_proofs(metrics: Mapping[str, float], proofs: Mapping[str, Proven]) -> dict[str, float]:
@@ -214,6 +235,11 @@ def next_year_eps_from_trend(eps_trend: Any) -> tuple[float | None, str | None]:
     except (KeyError, TypeError, IndexError):
         currency = None
     return value, currency if isinstance(currency, str) and currency else None
+
+
+def rate_quote(listing: str, statement: str, rate: float) -> str:
+    """`rate` (listing units per statement unit) as a market quote: "USD/HKD 7.84"."""
+    return _Pair(listing, statement, rate).quote
 
 
 # -- the pieces ----------------------------------------------------------------------------
@@ -352,6 +378,7 @@ def _prove_pb(observed: float, f: _Facts, pair: _Pair) -> Proven:
             pair.listing,
             f"{label}: Yahoo's figure consistent in {pair.listing} (book value per share is in "
             f"{book_ccy}, checked against equity)",
+            "kept",
         )
     if fits == ["mixed"]:
         return Proven(
@@ -359,6 +386,8 @@ def _prove_pb(observed: float, f: _Facts, pair: _Pair) -> Proven:
             pair.listing,
             f"{label} converted: Yahoo divides a {pair.listing} price by a {pair.statement} "
             f"book value per share; at {pair.quote}",
+            "converted",
+            factor=1 / pair.rate,
         )
     return _drop(
         label,
@@ -398,6 +427,8 @@ def _prove_ps(observed: float, f: _Facts, pair: _Pair, market_cap_problem: str) 
             pair.listing,
             f"{label} converted: Yahoo divides a {pair.listing} market cap by {pair.statement} "
             f"revenue; at {pair.quote}",
+            "converted",
+            factor=1 / pair.rate,
         )
     return _drop(
         label,
@@ -449,6 +480,8 @@ def _prove_pe_fwd(observed: float, f: _Facts, pair: _Pair) -> Proven:
             pair.listing,
             f"{label} rebuilt as price / forward EPS in {pair.listing}: Yahoo's {_num(observed)} "
             f"divides a {pair.listing} price by {pair.statement} EPS",
+            "rebuilt",
+            factor=1 / pair.rate,
         )
     return _drop(
         label,
@@ -458,6 +491,13 @@ def _prove_pe_fwd(observed: float, f: _Facts, pair: _Pair) -> Proven:
 
 
 def _prove_ev(observed: float, f: _Facts, pair: _Pair, market_cap_problem: str) -> Proven:
+    """Yahoo's EV as it is, converted, or rebuilt as market cap + net debt at the rate.
+
+    The rebuild needs only proven pieces: the market cap checked against price x shares
+    in the listing currency, and debt and cash, which are statement figures. It is the
+    answer both when Yahoo's figure is the mixed sum (1299.HK: HKD market cap + USD net
+    debt) and when it fits no reading at all (BABA, BEKE: ordinary shares at the ADS price).
+    """
     label = LABELS["enterprise_value"]
     if market_cap_problem:
         return _drop(label, f"currency not provable ({market_cap_problem})")
@@ -465,11 +505,12 @@ def _prove_ev(observed: float, f: _Facts, pair: _Pair, market_cap_problem: str) 
         return _drop(label, "currency not provable (no debt or cash)")
     assert f.market_cap is not None  # checked by _market_cap_problem
     m, net_debt = f.market_cap, (f.debt or 0.0) - (f.cash or 0.0)
+    rebuilt = m + net_debt * pair.rate
     # reading -> (what Yahoo's figure would be, its scale, the EV in the listing currency)
     readings = {
         "listing": (m + net_debt * pair.rate, m, observed),
         "statement": (m / pair.rate + net_debt, m / pair.rate, observed * pair.rate),
-        "mixed": (m + net_debt, m, m + net_debt * pair.rate),
+        "mixed": (m + net_debt, m, rebuilt),
     }
     scored = sorted(
         (abs(observed - expected) / scale, name)
@@ -477,29 +518,44 @@ def _prove_ev(observed: float, f: _Facts, pair: _Pair, market_cap_problem: str) 
         if abs(observed - expected) / scale <= _TOL_EV
     )
     values = [readings[name][2] for _, name in scored]
-    if not scored:
-        tried = ", ".join(f"{name} {_num(expected)}" for name, (expected, _, _) in readings.items())
-        return _drop(
-            label,
-            f"currency not provable (Yahoo's {_num(observed)} is none of market cap + debt - "
-            f"cash: {tried})",
-        )
-    if max(values) - min(values) > 2 * _TOL_EV * m:  # each fit may be off by _TOL_EV
-        return _drop(label, "currency not provable (several currency readings fit)")
-    # readings that agree on the value: the least intervention (Yahoo's figure as is) wins
     names = [name for _, name in scored]
-    best = "listing" if "listing" in names else names[0]
-    value = readings[best][2]
+    # readings that agree on the value: the least intervention (Yahoo's figure as is) wins
+    agreed = bool(scored) and max(values) - min(values) <= 2 * _TOL_EV * m  # each fit: _TOL_EV
+    best = ("listing" if "listing" in names else names[0]) if agreed else None
     if best == "listing":
-        why = f"{label}: Yahoo's figure consistent in {pair.listing}"
-    elif best == "statement":
-        why = f"{label} converted from {pair.statement} at {pair.quote}"
-    else:
-        why = (
-            f"{label} rebuilt from market cap + net debt at {pair.quote} (Yahoo's "
-            f"{_num(observed)} adds {pair.listing} market cap to {pair.statement} net debt)"
+        return _kept(label, observed, pair)
+    if best == "statement":
+        return Proven(
+            observed * pair.rate,
+            pair.listing,
+            f"{label} converted from {pair.statement} at {pair.quote}",
+            "converted",
+            factor=pair.rate,
         )
-    return Proven(value, pair.listing, why)
+    if best == "mixed":
+        why = (
+            f"Yahoo's {_num(observed)} adds {pair.listing} market cap to {pair.statement} "
+            f"net debt"
+        )
+    else:
+        if f.debt is None or f.cash is None:
+            missing = "cash" if f.cash is None else "debt"
+            return _drop(
+                label,
+                f"currency not provable (Yahoo's {_num(observed)} is no reading of market cap + "
+                f"debt - cash, and the answer has no {missing} to rebuild it)",
+            )
+        why = (
+            f"Yahoo's {_num(observed)} matches no currency reading of market cap + debt - cash"
+            if not scored
+            else f"Yahoo's {_num(observed)} fits several currency readings"
+        )
+    return Proven(
+        rebuilt,
+        pair.listing,
+        f"{label} rebuilt from market cap + net debt at {pair.quote} ({why})",
+        "rebuilt",
+    )
 
 
 def _prove_ev_ratio(
@@ -521,24 +577,39 @@ def _prove_ev_ratio(
     return Proven(
         recomputed,
         pair.listing,
-        f"{label} recomputed from the proven EV and {what} at {pair.quote} (Yahoo's "
-        f"{_num(observed)} does not match it)",
+        f"{label} recomputed from the {_EV_HOW.get(ev.action, 'proven')} EV and {what} at "
+        f"{pair.quote} (Yahoo's {_num(observed)} does not match it)",
+        "recomputed",
     )
 
 
 # -- small helpers -------------------------------------------------------------------------
 
 
-def _all(present: Mapping[str, float], currency: str | None, why: str) -> dict[str, Proven]:
-    return {name: Proven(v, currency, f"{LABELS[name]}: {why}") for name, v in present.items()}
+_EV_HOW = {"rebuilt": "rebuilt", "converted": "converted", "kept": "proven"}
+
+
+def _all(
+    present: Mapping[str, float], currency: str | None, why: str, action: Action
+) -> dict[str, Proven]:
+    return {
+        name: Proven(v, currency, f"{LABELS[name]}: {why}", action, yahoo=v)
+        for name, v in present.items()
+    }
 
 
 def _kept(label: str, observed: float, pair: _Pair) -> Proven:
-    return Proven(observed, pair.listing, f"{label}: Yahoo's figure consistent in {pair.listing}")
+    why = f"{label}: Yahoo's figure consistent in {pair.listing}"
+    return Proven(observed, pair.listing, why, "kept")
 
 
-def _drop(label: str, why: str) -> Proven:
-    return Proven(None, None, f"{label} dropped: {why}")
+def _drop(label: str, why: str, yahoo: float | None = None) -> Proven:
+    return Proven(None, None, f"{label} dropped: {why}", "dropped", yahoo=yahoo)
+
+
+def _with_yahoo(proof: Proven, observed: float) -> Proven:
+    """`proof` with Yahoo's own figure beside it (every proof of `prove` carries it)."""
+    return replace(proof, yahoo=observed)
 
 
 def _text(value: Any) -> str | None:

@@ -55,7 +55,12 @@ class HistoryPoint:
 
 @dataclass(frozen=True, slots=True)
 class PriceBar:
-    """One daily bar, in the listing currency."""
+    """One daily bar, in the listing currency.
+
+    `close` (and open, high, low) are as traded, adjusted for splits only: price returns,
+    moving averages and highs read them. `adj_close` also takes dividends out (Yahoo's
+    adjusted close), for total returns; None when the source has none.
+    """
 
     date: str
     open: float | None
@@ -63,6 +68,7 @@ class PriceBar:
     low: float | None
     close: float
     volume: float | None = None
+    adj_close: float | None = None
 
 
 #: `FetchBundle.extra` keys through which a fetch reports kinds it asked for but did
@@ -103,7 +109,7 @@ class FetchBundle:
 
     ticker: str
     source: str
-    as_of: str  # ISO date the figures describe
+    as_of: str  # ISO date the figures describe; "" when the source did not say (never today)
     fetched_at: str  # ISO timestamp of the fetch
     currency: str | None
     financial_currency: str | None = None

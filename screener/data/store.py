@@ -27,7 +27,8 @@ from screener.utils import finite_float
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
 APPLICATION = "screener"  # the identity row: meta `application`
-SCHEMA_VERSION = 1  # SQLite's user_version; 0 (unset) in stores made before issue 9
+#: SQLite's user_version; 0 (unset) in stores made before issue 9; 2: prices.adj_close
+SCHEMA_VERSION = 2
 
 
 def default_db_path() -> Path:
@@ -119,9 +120,10 @@ TABLES: tuple[Table, ...] = (
             "open": float,
             "high": float,
             "low": float,
-            "close": float,
+            "close": float,  # as traded (split-adjusted): what price figures read
             "volume": float,
             "source": str,
+            "adj_close": float,  # also dividend-adjusted, for total returns (NULL: not known)
         },
         pk=("ticker", "date"),
     ),
@@ -377,10 +379,12 @@ class Store:
             # Plain executemany upserts: sqlite_utils' generic upsert_all cost ~30 ms per
             # company, which made the store the bottleneck of a 500-ticker refresh.
             db.conn.executemany(
-                "insert into prices (ticker, date, open, high, low, close, volume, source)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
+                "insert into prices"
+                " (ticker, date, open, high, low, close, volume, source, adj_close)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
                 " open = excluded.open, high = excluded.high, low = excluded.low,"
-                " close = excluded.close, volume = excluded.volume, source = excluded.source",
+                " close = excluded.close, volume = excluded.volume, source = excluded.source,"
+                " adj_close = excluded.adj_close",
                 [
                     (
                         bundle.ticker,
@@ -391,6 +395,7 @@ class Store:
                         close,
                         finite_float(b.volume),
                         bundle.source,
+                        finite_float(b.adj_close),
                     )
                     for b in bundle.prices
                     if (close := finite_float(b.close)) is not None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,11 +39,10 @@ from screener.data.currency_proof import (
     prove,
 )
 from tests.fake_yahoo.testing import no_network, yf_cache_dir
+from tests.paths import RECORDED
 
 _FIXTURES = (no_network, yf_cache_dir)  # pytest fixtures, used by name below
 
-REPO = Path(__file__).resolve().parents[2]
-RECORDED = Path(os.environ.get("YAHOO_RECORDED_DIR") or REPO.parent / "shared" / "yahoo-recorded")
 needs_recorded = pytest.mark.skipif(
     not RECORDED.is_dir(), reason=f"no recorded Yahoo answers at {RECORDED}"
 )
@@ -274,7 +272,8 @@ def test_adr_figures_against_the_raw_numbers(symbol: str, variant: str) -> None:
     assert p["pe_fwd"].value == pytest.approx(price / _raw(info, "forwardEps"), rel=1e-6)
     assert p["pe_fwd"].currency == "USD"
     # EV: Yahoo's figure is no reading of market cap + debt - cash in one currency (it is
-    # ordinary shares x the ADS price + CNY net debt), so it and its ratios are dropped
+    # ordinary shares x the ADS price + CNY net debt), so it is rebuilt from the pieces:
+    # the proven market cap and the CNY net debt at the rate; its ratios follow it
     market_cap, net_debt = (
         _raw(info, "marketCap"),
         _raw(info, "totalDebt") - _raw(info, "totalCash"),
@@ -286,8 +285,14 @@ def test_adr_figures_against_the_raw_numbers(symbol: str, variant: str) -> None:
         market_cap + net_debt,
     ):
         assert abs(ev / reading - 1) > 0.02
-    for name in ("enterprise_value", "ev_ebitda", "ev_revenue"):
-        assert p[name].dropped and "not provable" in p[name].reason
+    rebuilt = p["enterprise_value"]
+    assert rebuilt.value == pytest.approx(market_cap + net_debt / CNY)
+    assert (rebuilt.action, rebuilt.currency, rebuilt.factor) == ("rebuilt", "USD", None)
+    assert rebuilt.reason.startswith("EV rebuilt from market cap + net debt at USD/CNY 7.27")
+    assert "matches no currency reading" in rebuilt.reason
+    for name, denominator in (("ev_ebitda", "ebitda"), ("ev_revenue", "totalRevenue")):
+        assert p[name].value == pytest.approx(rebuilt.value / (_raw(info, denominator) / CNY))
+        assert p[name].action == "recomputed" and "from the rebuilt EV" in p[name].reason
 
 
 @needs_recorded
@@ -317,60 +322,6 @@ def test_single_currency_answers_are_unchanged(symbol: str, variant: str) -> Non
     assert expected, "the answer carries none of the figures"
     assert {n: proof.value for n, proof in p.items()} == expected
     assert {proof.currency for proof in p.values()} == {info["currency"]}
-
-
-# -- compared with the provider's current mapping ---------------------------------------------
-
-
-def _current_mapping() -> tuple[Any, Any] | None:
-    """metrics_from_info and align_currencies wherever the Yahoo provider keeps them now."""
-    import importlib
-
-    for fields, currency in (
-        ("screener.data.yahoo", "screener.data.yahoo"),
-        ("screener.data.yahoo.fields", "screener.data.yahoo.currency"),
-    ):
-        try:
-            a = importlib.import_module(fields).metrics_from_info
-            b = importlib.import_module(currency).align_currencies
-        except (ImportError, AttributeError):
-            continue
-        return a, b
-    return None
-
-
-#: figures the proof changes on purpose, per recorded answer (everything else is unchanged)
-CHANGED = {
-    "AAPL": set(),
-    "BABA": {"enterprise_value", "ev_ebitda", "ev_revenue"},  # Yahoo's EV: not provable
-    "BEKE": {"enterprise_value", "ev_ebitda", "ev_revenue"},
-}
-
-
-@needs_recorded
-@pytest.mark.parametrize("symbol", list(CHANGED))
-def test_figures_unchanged_from_the_current_mapping(symbol: str) -> None:
-    found = _current_mapping()
-    if found is None:
-        pytest.skip("the provider no longer has metrics_from_info / align_currencies")
-    metrics_from_info, align_currencies = found
-    from screener.data.provider import FxRate
-
-    info, p = _recorded(symbol, "yfinance")
-    before = metrics_from_info(info)
-    listing, statement = info["currency"], info["financialCurrency"]
-    if listing != statement:
-
-        def rate(c: str) -> FxRate:
-            return FxRate(c, "2025-02-24", UNITS_PER_USD.get(c, 1.0), "test")
-
-        before, _ = align_currencies(before, listing, statement, rate(listing), rate(statement))
-    after = apply_proofs(before, p)
-    for name in PROVEN_FIGURES:
-        if name in CHANGED[symbol]:
-            assert name not in after, name
-        else:
-            assert after.get(name) == pytest.approx(before.get(name), rel=1e-9), name
 
 
 # -- the API around prove ----------------------------------------------------------------
@@ -655,3 +606,38 @@ def test_one_currency_answers_pass_through_whatever_they_hold(c: _Company, forms
     info["financialCurrency"] = info["currency"]
     proofs = prove(info, lambda a, b: None)
     assert {n: p.value for n, p in proofs.items()} == {n: info[k] for n, k in YAHOO_KEYS.items()}
+
+
+def test_an_ev_that_fits_no_reading_is_rebuilt_from_proven_pieces() -> None:
+    c = _Company()
+    info = _consistent_info(c)
+    info["enterpriseValue"] = 8 * c.market_cap + c.debt - c.cash  # ADR-like: 8 shares per ADS
+    info["enterpriseToEbitda"] = info["enterpriseValue"] / c.ebitda
+    proofs = prove(info, _fx(c.rate))
+    ev = proofs["enterprise_value"]
+    assert ev.action == "rebuilt" and ev.value == pytest.approx(c.ev)
+    assert ev.yahoo == info["enterpriseValue"] and ev.factor is None
+    assert "matches no currency reading" in ev.reason
+    assert proofs["ev_ebitda"].value == pytest.approx(c.ev / (c.ebitda * c.rate))
+    assert proofs["ev_ebitda"].action == "recomputed"
+    del info["totalCash"]  # a piece missing: nothing to rebuild from
+    dropped = prove(info, _fx(c.rate))
+    assert dropped["enterprise_value"].dropped and "no cash" in dropped["enterprise_value"].reason
+    assert dropped["ev_ebitda"].dropped
+
+
+def test_each_proof_says_what_it_did_and_the_factor_of_a_conversion() -> None:
+    c = _Company(book_in_listing=False)
+    info = _mixed_info(c, {"pb", "ps_ttm", "pe_fwd", "ev_statement"})
+    p = _prove(c, info)
+    assert (p["pb"].action, p["pb"].factor) == ("converted", pytest.approx(1 / c.rate))
+    assert p["pb"].value == pytest.approx(p["pb"].yahoo * p["pb"].factor)
+    assert (p["ps_ttm"].action, p["pe_fwd"].action) == ("converted", "rebuilt")
+    assert p["pe_fwd"].factor == pytest.approx(1 / c.rate)
+    assert (p["enterprise_value"].action, p["enterprise_value"].factor) == (
+        "converted",
+        pytest.approx(c.rate),
+    )
+    assert {prove(_consistent_info(c), _fx(c.rate))[n].action for n in PROVEN_FIGURES} == {"kept"}
+    single = dict(info, financialCurrency=info["currency"])
+    assert {p.action for p in prove(single, _fx(c.rate)).values()} == {"same"}

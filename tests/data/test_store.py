@@ -84,6 +84,45 @@ def test_an_old_layout_store_opens_and_is_upgraded(tmp_path: Path) -> None:
     assert "filters" in _tables(path)["watchlist_runs"]
 
 
+def test_a_version_1_store_gets_the_adjusted_close_column(tmp_path: Path) -> None:
+    from screener.data.provider import PriceBar
+
+    path = tmp_path / "v1.db"
+    with Store(path) as store:
+        store.save_bundle(
+            FetchBundle(
+                ticker="MSFT",
+                source="yahoo",
+                as_of="2021-02-01",
+                fetched_at="x",
+                currency="USD",
+                prices=(PriceBar("2021-02-01", None, None, None, 239.65),),
+            )
+        )
+    with sqlite3.connect(path) as conn:  # the store as issue 9 left it: no adj_close
+        conn.execute("alter table prices drop column adj_close")
+        conn.execute("pragma user_version = 1")
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.prices("MSFT")[0]["close"] == 239.65
+        assert store.prices("MSFT")[0]["adj_close"] is None  # never known for old rows
+        bar = PriceBar("2021-02-02", None, None, None, 239.51, adj_close=231.05)
+        store.save_bundle(
+            FetchBundle(
+                ticker="MSFT",
+                source="yahoo",
+                as_of="2021-02-02",
+                fetched_at="y",
+                currency="USD",
+                prices=(bar,),
+            )
+        )
+        assert [(r["close"], r["adj_close"]) for r in store.prices("MSFT")] == [
+            (239.65, None),
+            (239.51, 231.05),
+        ]
+
+
 def test_a_current_store_is_only_read_when_opened(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     Store(path).close()

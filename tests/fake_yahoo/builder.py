@@ -132,6 +132,29 @@ def price_bars(spec: CompanySpec, n: int = 262) -> list[dict[str, float]]:
     return bars
 
 
+def dividends(spec: CompanySpec, bars: list[dict[str, float]]) -> dict[int, float]:
+    """Quarterly cash dividends by bar index (the ex-date), for a company that pays one.
+
+    A quarter of the yearly rate, every 63 bars from the end: the fake's charts carry them
+    the way Yahoo's do (`events.dividends`, and `adjclose` below `close` before each).
+    """
+    if not spec.dividend_yield or spec.symbol.endswith("=X"):
+        return {}
+    amount = round(spec.dividend_yield * spec.price / 4, 4)
+    return {i: amount for i in range(len(bars) - 40, 0, -63)}
+
+
+def adjusted_closes(bars: list[dict[str, float]], paid: dict[int, float]) -> list[float]:
+    """Yahoo's `adjclose`: each close times (1 - dividend / the close before the ex-date)
+    for every later ex-date, so a total return reads from it and a price return does not."""
+    factor, out = 1.0, []
+    for i in range(len(bars) - 1, -1, -1):
+        out.append(round(bars[i]["close"] * factor, 6))
+        if i in paid and i > 0:
+            factor *= 1 - paid[i] / bars[i - 1]["close"]
+    return out[::-1]
+
+
 def _close_epoch(day: date, tz: str) -> int:
     """Epoch of the session open Yahoo stamps daily bars with (09:30 local)."""
     local = datetime(day.year, day.month, day.day, 9, 30, tzinfo=ZoneInfo(tz))
@@ -143,6 +166,7 @@ def build_chart(spec: CompanySpec, end: date = END_DATE) -> dict[str, Any]:
     bars = price_bars(spec)
     days = _trading_days(end, len(bars))
     stamps = [_close_epoch(d, tzname) for d in days]
+    paid = dividends(spec, bars)
     offset = int(ZoneInfo(tzname).utcoffset(datetime(end.year, end.month, end.day)).total_seconds())
     meta = {
         "currency": spec.currency,
@@ -190,12 +214,18 @@ def build_chart(spec: CompanySpec, end: date = END_DATE) -> dict[str, Any]:
         "range": "1y",
         "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
     }
+    result: dict[str, Any] = {"meta": meta, "timestamp": stamps}
+    if paid:
+        result["events"] = {
+            "dividends": {
+                str(stamps[i]): {"amount": amount, "date": stamps[i]} for i, amount in paid.items()
+            }
+        }
     return {
         "chart": {
             "result": [
                 {
-                    "meta": meta,
-                    "timestamp": stamps,
+                    **result,
                     "indicators": {
                         "quote": [
                             {
@@ -206,7 +236,7 @@ def build_chart(spec: CompanySpec, end: date = END_DATE) -> dict[str, Any]:
                                 "volume": [b["volume"] for b in bars],
                             }
                         ],
-                        "adjclose": [{"adjclose": [b["close"] for b in bars]}],
+                        "adjclose": [{"adjclose": adjusted_closes(bars, paid)}],
                     },
                 }
             ],

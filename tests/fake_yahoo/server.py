@@ -410,13 +410,14 @@ class FakeYahoo:
         if params.get("range") == "1d":  # yfinance's timezone probe: the last bar only
             res = body["chart"]["result"][0]
             q = res["indicators"]["quote"][0]
+            indicators: dict[str, Any] = {"quote": [{k: v[-1:] for k, v in q.items()}]}
+            if res["indicators"].get("adjclose"):  # recorded charts may come without it
+                adjusted = res["indicators"]["adjclose"][0]["adjclose"][-1:]
+                indicators["adjclose"] = [{"adjclose": adjusted}]
             small = {
                 "meta": {**res["meta"], "range": "1d"},
                 "timestamp": res["timestamp"][-1:],
-                "indicators": {
-                    "quote": [{k: v[-1:] for k, v in q.items()}],
-                    "adjclose": [{"adjclose": res["indicators"]["adjclose"][0]["adjclose"][-1:]}],
-                },
+                "indicators": indicators,
             }
             return self._json({"chart": {"result": [small], "error": None}})
         encoded = self._encoded.get(key)

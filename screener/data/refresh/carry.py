@@ -33,6 +33,10 @@ def merge_with_previous(
     """
     if not previous:
         return bundle
+    if not bundle.as_of and previous.get("as_of"):
+        # The source gave no date for these figures (e.g. no quote time in its answer):
+        # the previous snapshot's date, never today's.
+        bundle = replace(bundle, as_of=str(previous["as_of"]))
     if not kinds & {DataKind.PRICES, DataKind.FUNDAMENTALS}:
         # Only history or the profile was fetched: the figures are still the previous
         # snapshot's, so they keep its date rather than pose as today's.

@@ -2,7 +2,9 @@
 
 One module per job: `fields` (Yahoo field names and units -> catalogue metrics),
 `prices` (daily bars and the metrics they give), `errors` (yfinance's exceptions ->
-the protocol's errors), `currency` (minor units, mixed-currency figures), `session`
+the protocol's errors), `currency` (minor units; each mixed-currency figure proven),
+`history_currency` (the multiple history on the snapshot's currency basis),
+`vintages` (the period or date each figure describes), `session`
 (request counting and the gate hook), `fx` (FX rates, fetched once), `equity_screen`
 (the paged screener behind `universe discover`), `probe` (is Yahoo reachable) and
 `provider` (`YahooProvider`, tying them together).
@@ -19,7 +21,7 @@ from screener.data.provider import (
     ThrottledError,
     TransientError,
 )
-from screener.data.yahoo.currency import align_currencies
+from screener.data.yahoo.currency import prove_currencies
 from screener.data.yahoo.equity_screen import (
     SCREEN_MAX_OFFSET,
     SCREEN_PAGE_SIZE,
@@ -49,7 +51,6 @@ __all__ = [
     "ThrottledError",
     "TransientError",
     "YahooProvider",
-    "align_currencies",
     "bars_from_frame",
     "classify_error",
     "dividend_yield_fraction",
@@ -57,6 +58,7 @@ __all__ = [
     "history_points",
     "metrics_from_info",
     "price_metrics",
+    "prove_currencies",
     "screener_industries",
     "screener_regions",
     "yahoo_reachable",

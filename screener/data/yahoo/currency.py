@@ -1,18 +1,26 @@
 """Yahoo's currencies: minor units, and figures that mix the listing and statement currency.
 
 `currency` (price, market cap, targets) and `financialCurrency` (statements, EPS
-estimates) differ for many Asian and ADR listings. Yahoo's own P/B and P/S then
-divide a listing-currency price by a statement-currency book or revenue, and its
-enterprise value is in the statement currency: `align_currencies` converts those
-three with FX rates (or drops them when a rate is missing). Some listings are
-quoted in 1/100 of a currency (GBp): `minor_unit` and `scaled` deal with those.
+estimates) differ for many Asian and ADR listings, and Yahoo mixes the two in some of
+its derived figures, not the same way for every company. `prove_currencies` is the one
+place that decides each such figure's currency: it hands the answer to
+`screener.data.currency_proof`, which proves each figure from the answer itself (kept,
+converted, rebuilt or dropped, with a reason). Some listings are quoted in 1/100 of a
+currency (GBp): `minor_unit` and `scaled` deal with those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from screener.data.currency_proof import (
+    Proven,
+    fx_from_units_per_usd,
+    next_year_eps_from_trend,
+    prove,
+    rate_quote,
+)
 from screener.data.provider import FxRate
 
 # Minor-unit listing currencies: Yahoo quotes these in 1/100 of the major unit.
@@ -22,11 +30,6 @@ _MINOR_UNITS: dict[str, tuple[str, float]] = {
     "ZAc": ("ZAR", 100.0),
     "ILA": ("ILS", 100.0),
 }
-
-#: Yahoo ratios whose numerator is in the listing currency and denominator in the
-#: statement currency, and Yahoo figures given in the statement currency
-_MIXED_RATIOS = ("pb", "ps_ttm")
-_STATEMENT_MONEY = ("enterprise_value",)
 
 
 def minor_unit(currency: str) -> tuple[str, float]:
@@ -47,41 +50,48 @@ def scaled(rate: FxRate | None, currency: str, factor: float) -> FxRate | None:
     )
 
 
-def align_currencies(
-    metrics: Mapping[str, float],
-    currency: str,
-    financial_currency: str,
-    listing_rate: FxRate | None,
-    statement_rate: FxRate | None,
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """Put Yahoo's mixed-currency figures into the listing currency, or drop them.
+def prove_currencies(
+    info: Mapping[str, Any], eps_trend: Any, rate: Callable[[str], FxRate | None]
+) -> dict[str, Proven]:
+    """Each mixed-currency figure of one `Ticker.info`, proven (see `currency_proof.prove`).
 
-    P/B and P/S: listing-currency price over statement-currency book or revenue, so
-    multiply by (statement units per USD) / (listing units per USD). Enterprise value:
-    statement currency, so multiply by (listing units per USD) / (statement units per
-    USD). Without both rates the figures are dropped: missing beats wrong.
+    `rate(currency)` gives units per USD (the provider's FX cache: a rate is fetched only
+    when the answer has two currencies). The "+1y" EPS estimate of `eps_trend` is the
+    best evidence for the currency of forward EPS; without it the proof uses trailing EPS.
     """
-    out = dict(metrics)
-    present = [m for m in (*_MIXED_RATIOS, *_STATEMENT_MONEY) if m in out]
-    if listing_rate is None or statement_rate is None:
-        for name in present:
-            del out[name]
-        return out, {
-            "from": financial_currency,
-            "to": currency,
-            "dropped": present,
-            "why": "no FX rate to convert statement-currency figures",
-        }
-    factor = statement_rate.units_per_usd / listing_rate.units_per_usd
-    for name in _MIXED_RATIOS:
-        if name in out:
-            out[name] *= factor
-    for name in _STATEMENT_MONEY:
-        if name in out:
-            out[name] /= factor
-    return out, {
-        "from": financial_currency,
-        "to": currency,
-        "converted": present,
-        "statement_units_per_listing_unit": factor,
-    }
+
+    eps, eps_currency = next_year_eps_from_trend(eps_trend)
+    fx = fx_from_units_per_usd(_units_per_usd(rate))
+    return prove(info, fx, next_year_eps=eps, next_year_eps_currency=eps_currency)
+
+
+def statement_rate(
+    info: Mapping[str, Any], rate: Callable[[str], FxRate | None]
+) -> tuple[float | None, str]:
+    """(listing units per statement unit, that rate as a quote) of a two-currency answer.
+
+    (None, "") when the answer has one currency (or lacks either), or a rate is missing.
+    """
+    listing, statement = info.get("currency"), info.get("financialCurrency")
+    if not (isinstance(listing, str) and isinstance(statement, str)) or listing == statement:
+        return None, ""
+    value = fx_from_units_per_usd(_units_per_usd(rate))(statement, listing)
+    if value is None:
+        return None, ""
+    return value, rate_quote(listing, statement, value)
+
+
+def _units_per_usd(rate: Callable[[str], FxRate | None]) -> Callable[[str], float | None]:
+    def units(currency: str) -> float | None:
+        found = rate(currency)
+        return found.units_per_usd if found is not None else None
+
+    return units
+
+
+def currency_reasons(proofs: Mapping[str, Proven]) -> dict[str, str]:
+    """metric -> why its figure is in the currency it is in, for provenance.
+
+    Empty for a single-currency answer: nothing was proven there, Yahoo's figures stand.
+    """
+    return {name: p.reason for name, p in proofs.items() if p.action != "same"}

@@ -203,18 +203,72 @@ def history_points(frame: Any) -> tuple[HistoryPoint, ...]:
     return tuple(points)
 
 
-def as_of_date(info: Mapping[str, Any], bars: tuple[PriceBar, ...]) -> str:
-    """The exchange-local date the figures describe: the quote's time, else the last bar."""
-    stamp = finite_float(info.get("regularMarketTime"))
-    tz = info.get("exchangeTimezoneName") or info.get("timeZoneFullName")
-    if stamp:
-        zone: Any = UTC
-        if isinstance(tz, str):
-            try:
-                zone = ZoneInfo(tz)
-            except (KeyError, ValueError):
-                zone = UTC
-        return datetime.fromtimestamp(stamp, tz=zone).date().isoformat()
+#: how `as_of_date` found the date (kept in the bundle's `extra["as_of_from"]`)
+AS_OF_QUOTE = "v7 quote time"
+AS_OF_CHART = "chart quote time"
+AS_OF_BAR = "last daily bar"
+AS_OF_UNKNOWN = "unknown: no quote time in Yahoo's answer (no v7 quote, no prices)"
+
+
+def current_values(frame: Any) -> dict[str, float]:
+    """The "Current" column of get_valuation_measures(): each multiple's latest trailing value.
+
+    Not a history point (it has no period end); what a series' currency basis is judged
+    by, as it is Yahoo's own figure of the quote's day.
+    """
+    if frame is None or getattr(frame, "empty", True) or "Current" not in frame.columns:
+        return {}
+    out: dict[str, float] = {}
+    for label, metric in VALUATION_LABELS.items():
+        if label in frame.index:
+            number = finite_float(frame.loc[label, "Current"])
+            if number is not None:
+                out[metric] = number
+    return out
+
+
+def as_of_date(
+    info: Mapping[str, Any],
+    bars: tuple[PriceBar, ...] = (),
+    chart_meta: Mapping[str, Any] | None = None,
+) -> tuple[str, str]:
+    """(exchange-local date the figures describe, how it was found); never today's date.
+
+    The v7 quote's `regularMarketTime` (epoch seconds) in the exchange's time zone, else
+    the chart's `regularMarketTime` (yfinance makes it a pandas Timestamp in the exchange
+    zone), else the last daily bar. Without any of them the date is "" (unknown): a
+    fundamentals-only fetch whose v7 call failed carries no quote time at all, and
+    "today" would make old figures pass for current ones.
+    """
+    quoted = _local_date(info.get("regularMarketTime"), exchange_timezone(info))
+    if quoted:
+        return quoted, AS_OF_QUOTE
+    if chart_meta:
+        charted = _local_date(
+            chart_meta.get("regularMarketTime"), exchange_timezone(chart_meta)
+        )
+        if charted:
+            return charted, AS_OF_CHART
     if bars:
-        return bars[-1].date
-    return datetime.now(UTC).date().isoformat()
+        return bars[-1].date[:10], AS_OF_BAR
+    return "", AS_OF_UNKNOWN
+
+
+def _local_date(value: Any, tz: str | None) -> str | None:
+    """The exchange-local date of a quote time: epoch seconds, or a zoned datetime.
+
+    yfinance hands the chart meta's times over as pandas Timestamps (datetimes) that
+    are already in the exchange's zone; the v7 quote's are epoch seconds.
+    """
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    stamp = finite_float(value)
+    if not stamp:
+        return None
+    zone: Any = UTC
+    if tz:
+        try:
+            zone = ZoneInfo(tz)
+        except (KeyError, ValueError):
+            zone = UTC
+    return datetime.fromtimestamp(stamp, tz=zone).date().isoformat()

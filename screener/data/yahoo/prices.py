@@ -1,6 +1,9 @@
 """Daily bars from yfinance's history frames, and the metrics the closes give.
 
 Pure: a frame in, `PriceBar`s out; bars in, returns and moving-average distances out.
+The frames come from `history(auto_adjust=False)`: "Close" is the traded close (split-
+adjusted, as Yahoo sends it) and "Adj Close" also takes dividends out. Returns, the
+200-day average and the 52-week high are price figures, so they read the close.
 """
 
 from __future__ import annotations
@@ -14,30 +17,45 @@ from screener.utils import finite_float
 
 
 def bars_from_frame(frame: Any) -> tuple[PriceBar, ...]:
-    """PriceBars from a yfinance history frame (dates are the exchange's local dates)."""
+    """PriceBars from a yfinance history frame (dates are the exchange's local dates).
+
+    "Adj Close" is there only with `auto_adjust=False`; without it `adj_close` is None.
+    """
+    columns = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
+    present = [c for c in columns if c in getattr(frame, "columns", ())]
     bars = []
-    for ts, row in zip(frame.index, frame.itertuples(index=False), strict=True):
-        close = finite_float(getattr(row, "Close", None))
+    for ts, values in zip(frame.index, frame[present].itertuples(index=False), strict=True):
+        row = dict(zip(present, values, strict=True))
+        close = finite_float(row.get("Close"))
         if close is None:
             continue
         bars.append(
             PriceBar(
                 date=ts.date().isoformat(),
-                open=finite_float(getattr(row, "Open", None)),
-                high=finite_float(getattr(row, "High", None)),
-                low=finite_float(getattr(row, "Low", None)),
+                open=finite_float(row.get("Open")),
+                high=finite_float(row.get("High")),
+                low=finite_float(row.get("Low")),
                 close=close,
-                volume=finite_float(getattr(row, "Volume", None)),
+                volume=finite_float(row.get("Volume")),
+                adj_close=finite_float(row.get("Adj Close")),
             )
         )
     return tuple(bars)
 
 
-def price_metrics(bars: tuple[PriceBar, ...], price: float | None = None) -> dict[str, float]:
-    """Returns over 1/3/6/12 months and distance from the 200-day average, from daily closes.
+def chart_currency(meta: Mapping[str, Any] | None) -> str | None:
+    """The listing currency of a chart answer (`meta.currency`, "GBp" for pence), if any."""
+    value = meta.get("currency") if isinstance(meta, Mapping) else None
+    return value if isinstance(value, str) and value else None
 
-    A window counts only when the history reaches back that far: the close used is
-    the last one on or before the same calendar day 1/3/6/12 months earlier.
+
+def price_metrics(bars: tuple[PriceBar, ...], price: float | None = None) -> dict[str, float]:
+    """Price returns over 1/3/6/12 months and distance from the 200-day average.
+
+    From the traded closes, never the dividend-adjusted ones: a price return, dividends
+    not included, as the catalogue says. A window counts only when the history reaches
+    back that far: the close used is the last one on or before the same calendar day
+    1/3/6/12 months earlier.
     """
     if not bars:
         return {}

@@ -4,8 +4,10 @@ Per company it asks yfinance for the quote and valuation snapshot plus fundament
 and analyst fields (`Ticker.info`), the EPS trend (`Ticker.eps_trend`), a year of
 daily prices (`Ticker.history`) and the multiple history since 2016
 (`Ticker.get_valuation_measures(freq="quarterly", periods=None)`), maps Yahoo's
-fields onto the catalogue (`fields`, `prices`), aligns mixed currencies
-(`currency`) and turns every failure into a protocol error (`errors`). Every HTTP
+fields onto the catalogue (`fields`, `prices`), proves the currency of each
+mixed-currency figure (`currency`) and puts the history on the same basis
+(`history_currency`), dates every figure (`vintages`) and turns every failure into
+a protocol error (`errors`). Every HTTP
 request goes through one `MeteredSession` (`session`), whose gate the refresh sets.
 """
 
@@ -13,11 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from screener.data.currency_proof import Proven, apply_proofs
 from screener.data.provider import (
     ALL_KINDS,
     EXTRA_EMPTY,
@@ -32,12 +35,13 @@ from screener.data.provider import (
     PriceBar,
     RequestGate,
 )
-from screener.data.yahoo.currency import align_currencies
+from screener.data.yahoo.currency import currency_reasons, prove_currencies, statement_rate
 from screener.data.yahoo.equity_screen import EquityScan, screen_equities
 from screener.data.yahoo.errors import classify_error
 from screener.data.yahoo.fields import (
     analyst_view,
     as_of_date,
+    current_values,
     exchange_timezone,
     history_points,
     is_empty_quote,
@@ -45,8 +49,10 @@ from screener.data.yahoo.fields import (
     profile_from_info,
 )
 from screener.data.yahoo.fx import FxCache, fetch_fx_rate
-from screener.data.yahoo.prices import bars_from_frame, with_price_metrics
+from screener.data.yahoo.history_currency import align_history
+from screener.data.yahoo.prices import bars_from_frame, chart_currency, with_price_metrics
 from screener.data.yahoo.session import MeteredSession
+from screener.data.yahoo.vintages import yahoo_vintages
 
 
 class YahooProvider:
@@ -162,29 +168,34 @@ class YahooProvider:
         extra: dict[str, Any] = {"kinds": sorted(wanted)}
         empty: list[DataKind] = []
 
-        if wanted & {DataKind.FUNDAMENTALS, DataKind.PROFILE}:
+        # The quote and summary modules: the fundamentals and the profile, and what the
+        # currency of the valuation history is checked against.
+        eps_trend = None
+        proving = bool(wanted & {DataKind.FUNDAMENTALS, DataKind.HISTORY})
+        if proving or DataKind.PROFILE in wanted:
             info = self._info(ticker, t)
-            if DataKind.FUNDAMENTALS in wanted:
-                eps_trend = None
-                try:
-                    eps_trend = t.eps_trend
-                except Exception as exc:
-                    err = classify_error(exc, "eps trend")
-                    if err.transient:
-                        raise err from exc
-                    extra["eps_trend_error"] = str(err)
-                metrics.update(metrics_from_info(info, eps_trend))
-                extra["analyst"] = analyst_view(info)
+        if proving:  # the next-year consensus: evidence for the currency of forward EPS
+            try:
+                eps_trend = t.eps_trend
+            except Exception as exc:
+                err = classify_error(exc, "eps trend")
+                if err.transient:
+                    raise err from exc
+                extra["eps_trend_error"] = str(err)
+        if DataKind.FUNDAMENTALS in wanted:
+            metrics.update(metrics_from_info(info, eps_trend))
+            extra["analyst"] = analyst_view(info)
+        # One place decides the currency of each mixed-currency figure: the proof.
+        proofs = prove_currencies(info, eps_trend, self.fx_rate) if proving else {}
+        if DataKind.FUNDAMENTALS in wanted:
+            metrics = apply_proofs(metrics, proofs)
+            if reasons := currency_reasons(proofs):
+                extra["currency"] = reasons
 
         bars: tuple[PriceBar, ...] = ()
+        chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
-            try:
-                frame = t.history(period=self.price_period, interval="1d", actions=False)
-            except Exception as exc:
-                raise classify_error(exc, "prices") from exc
-            bars = bars_from_frame(frame)
-            if not bars:
-                raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
+            bars, chart_meta = self._prices(t)
             metrics = with_price_metrics(metrics, bars)
 
         history: tuple[HistoryPoint, ...] = ()
@@ -193,41 +204,40 @@ class YahooProvider:
                 frame = t.get_valuation_measures(freq="quarterly", periods=None)
             except Exception as exc:
                 error = classify_error(exc, "valuation history")
-                if not (info or bars) or isinstance(error, NotFoundError):
+                came_through = bool(wanted & {DataKind.FUNDAMENTALS, DataKind.PROFILE}) or bars
+                if not came_through or isinstance(error, NotFoundError):
                     raise error from exc
                 # The quote and prices came through: keep them, and let the refresh log
                 # the history alone as failed so the next run asks for it again.
                 extra[EXTRA_FAILED] = {DataKind.HISTORY: str(error)}
             else:
-                history = history_points(frame)
-                if not history:
+                snapshot = (
+                    metrics
+                    if DataKind.FUNDAMENTALS in wanted
+                    else apply_proofs(metrics_from_info(info, eps_trend), proofs)
+                )
+                history, why = self._history(frame, info, snapshot, proofs)
+                if not history_points(frame):
                     empty.append(DataKind.HISTORY)
+                if why:
+                    extra["history_currency"] = why
         if empty:
             extra[EXTRA_EMPTY] = empty
 
         currency = info.get("currency") if info else None
-        if currency is None and bars:
-            currency = self._chart_currency(t)
+        if not currency and chart_meta:
+            currency = chart_currency(chart_meta)
         if "market_cap" in metrics and currency:
             # Fetched now so that the rate is stored with the company: `derived` makes
             # the USD market cap from it.
             self.fx_rate(currency)
-
         financial_currency = info.get("financialCurrency") if info else None
-        if currency and financial_currency and currency != financial_currency:
-            metrics, note = align_currencies(
-                metrics,
-                currency,
-                financial_currency,
-                self.fx_rate(currency),
-                self.fx_rate(financial_currency),
-            )
-            extra["currency_aligned"] = note
 
+        as_of, extra["as_of_from"] = as_of_date(info, bars, chart_meta)
         return FetchBundle(
             ticker=ticker,
             source=YAHOO_SOURCE,
-            as_of=as_of_date(info, bars),
+            as_of=as_of,
             fetched_at=fetched_at,
             currency=currency,
             financial_currency=financial_currency,
@@ -237,6 +247,7 @@ class YahooProvider:
             prices=bars,
             history=history,
             extra=extra,
+            vintages=yahoo_vintages(metrics, info, as_of, bars),
         )
 
     def _info(self, ticker: str, t: Any) -> dict[str, Any]:
@@ -256,11 +267,44 @@ class YahooProvider:
                 self._yf.cache.get_tz_cache().store(ticker.upper(), tz)
         return info
 
+    def _prices(self, t: Any) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
+        """A year of daily bars (close and adjusted close) and the chart's meta."""
+        try:
+            # auto_adjust=False: one call gives the traded close and the adjusted one
+            frame = t.history(
+                period=self.price_period, interval="1d", actions=False, auto_adjust=False
+            )
+        except Exception as exc:
+            raise classify_error(exc, "prices") from exc
+        bars = bars_from_frame(frame)
+        if not bars:
+            raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
+        return bars, self._chart_meta(t)
+
+    def _history(
+        self,
+        frame: Any,
+        info: Mapping[str, Any],
+        snapshot: Mapping[str, float],
+        proofs: Mapping[str, Proven],
+    ) -> tuple[tuple[HistoryPoint, ...], dict[str, str]]:
+        """The multiple history on the snapshot's currency basis, and what was done to it.
+
+        A snapshot figure proven in another currency is never ranked against a history
+        nobody checked (`history_currency`).
+        """
+        rate, quote = statement_rate(info, self.fx_rate)
+        points = history_points(frame)
+        return align_history(points, current_values(frame), snapshot, proofs, rate, quote)
+
     @staticmethod
-    def _chart_currency(t: Any) -> str | None:
+    def _chart_meta(t: Any) -> Mapping[str, Any] | None:
+        """The chart's `meta` from the `history()` call just made (yfinance sends no request).
+
+        yfinance returns a lazy `HistoryMetadata`, a Mapping but not a dict.
+        """
         try:
             meta = t.get_history_metadata()
         except Exception:  # metadata is a nicety here; the bundle is fine without it
             return None
-        value = meta.get("currency") if isinstance(meta, dict) else None
-        return value if isinstance(value, str) else None
+        return meta if isinstance(meta, Mapping) else None

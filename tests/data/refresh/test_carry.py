@@ -52,3 +52,9 @@ def test_a_history_only_refresh_keeps_the_snapshot_date() -> None:
 def test_nothing_to_carry_without_a_previous_snapshot() -> None:
     bundle = _bundle({"price": 8.0})
     assert merge_with_previous(bundle, None, {DataKind.PRICES}) is bundle
+
+
+def test_an_unknown_date_keeps_the_previous_snapshot_date_never_today() -> None:
+    fresh = merge_with_previous(_bundle({"price": 8.0}, as_of=""), PREVIOUS, {"fundamentals"})
+    assert fresh.as_of == "2026-02-06"
+    assert merge_with_previous(_bundle({}, as_of=""), None, {"fundamentals"}).as_of == ""

@@ -1,25 +1,9 @@
-"""Mixed listing/statement currencies and minor units."""
+"""Minor units (the proof of mixed-currency figures: tests/data/test_currency_proof.py)."""
 
 from __future__ import annotations
 
-import pytest
-
 from screener.data.provider import FxRate
-from screener.data.yahoo.currency import align_currencies, minor_unit, scaled
-
-
-def test_mixed_currency_ratios_are_converted_to_the_listing_currency() -> None:
-    usd = FxRate("USD", "2026-02-13", 1.0, "identity")
-    cny = FxRate("CNY", "2026-02-13", 7.2, "CNY=X")
-    # BABA-like: $124.73 price over a 409.85 CNY book per share -> Yahoo's P/B 0.304
-    metrics = {"pb": 124.73 / 409.85, "ps_ttm": 0.348, "enterprise_value": 2.57e12, "pe_ttm": 15.0}
-    out, note = align_currencies(metrics, "USD", "CNY", usd, cny)
-    assert out["pb"] == pytest.approx(124.73 / (409.85 / 7.2))
-    assert out["ps_ttm"] == pytest.approx(0.348 * 7.2)
-    assert out["enterprise_value"] == pytest.approx(2.57e12 / 7.2)
-    assert out["pe_ttm"] == 15.0 and note["converted"] == ["pb", "ps_ttm", "enterprise_value"]
-    dropped, why = align_currencies(metrics, "USD", "CNY", usd, None)
-    assert set(dropped) == {"pe_ttm"} and why["dropped"] == ["pb", "ps_ttm", "enterprise_value"]
+from screener.data.yahoo.currency import minor_unit, scaled
 
 
 def test_minor_units_are_scaled_from_the_major_rate() -> None:

@@ -67,3 +67,24 @@ def test_info_units_become_catalogue_units() -> None:
 )
 def test_an_empty_quote_means_an_unknown_symbol(info: dict[str, Any], empty: bool) -> None:
     assert is_empty_quote(info) is empty
+
+
+def test_as_of_is_the_quote_time_then_the_chart_then_the_last_bar_never_today() -> None:
+    import pandas as pd
+
+    from screener.data.provider import PriceBar
+    from screener.data.yahoo.fields import AS_OF_UNKNOWN, as_of_date
+
+    # 1790755705 is 2026-09-30 16:08 in Hong Kong (08:08 UTC)
+    v7 = {"regularMarketTime": 1790755705, "exchangeTimezoneName": "Asia/Hong_Kong"}
+    late = {"regularMarketTime": 1790787620, "exchangeTimezoneName": "Asia/Hong_Kong"}
+    assert as_of_date(v7) == ("2026-09-30", "v7 quote time")
+    assert as_of_date(late)[0] == "2026-10-01"  # 17:00 UTC, 01:00 next day in Hong Kong
+    bars = (PriceBar("2026-09-29", None, None, None, 70.0),)
+    stamp = pd.Timestamp("2026-09-30 16:08:25", tz="Asia/Hong_Kong")  # what yfinance hands over
+    chart = {"regularMarketTime": stamp, "exchangeTimezoneName": "Asia/Hong_Kong"}
+    assert as_of_date({}, bars, chart) == ("2026-09-30", "chart quote time")
+    epoch = {"regularMarketTime": 1790755705, "exchangeTimezoneName": "Asia/Hong_Kong"}
+    assert as_of_date({}, (), epoch)[0] == "2026-09-30"
+    assert as_of_date({}, bars, {"currency": "HKD"}) == ("2026-09-29", "last daily bar")
+    assert as_of_date({"currency": "HKD"}) == ("", AS_OF_UNKNOWN)

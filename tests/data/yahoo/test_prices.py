@@ -25,3 +25,32 @@ def test_the_quote_wins_over_the_bars_and_the_bars_fill_in() -> None:
     assert quoted["ret_1m"] == pytest.approx(13 / 11 - 1)  # measured from the quoted price
     bare = with_price_metrics({}, bars)
     assert bare["price"] == 12.0 and bare["off_52w_high"] == pytest.approx(12 / 20 - 1)
+
+
+def test_the_chart_currency_is_read_from_any_mapping() -> None:
+    from collections.abc import Iterator, Mapping
+    from typing import Any
+
+    from screener.data.yahoo.prices import chart_currency
+
+    class Lazy(Mapping[str, Any]):  # like yfinance's HistoryMetadata: a Mapping, not a dict
+        def __getitem__(self, key: str) -> Any:
+            return {"currency": "GBp"}[key]
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["currency"])
+
+        def __len__(self) -> int:
+            return 1
+
+    assert chart_currency(Lazy()) == "GBp"
+    assert chart_currency({"currency": "USD"}) == "USD"
+    assert chart_currency({"currency": ""}) is None and chart_currency(None) is None
+
+
+def test_price_metrics_read_the_close_never_the_adjusted_close() -> None:
+    bars = tuple(
+        PriceBar(f"2025-{m:02d}-15", None, None, None, 10.0, adj_close=10.0 * m / 12)
+        for m in range(1, 13)
+    )
+    assert price_metrics(bars)["ret_1m"] == 0.0  # flat closes; the adjusted ones rise

@@ -135,6 +135,24 @@ def test_kinds_limit_the_requests(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> 
     assert b.extra["kinds"] == ["prices"]
 
 
+def test_a_prices_only_fetch_has_the_chart_currency_and_quote_date(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("2345.TW", kinds={"prices"})
+    assert b.currency == "TWD"  # from the chart's meta: no quote was asked for
+    # the chart's quote time (a Timestamp in the exchange's zone), not today
+    assert (b.as_of, b.extra["as_of_from"]) == (b.prices[-1].date, "chart quote time")
+
+
+def test_without_a_quote_time_the_date_is_unknown_not_today(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    fake_yahoo.add_fault(Fault("empty", endpoint="quote", symbol="ANET"))  # no v7 answer
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("ANET", kinds={"fundamentals"})
+    assert "pe_ttm" in b.metrics  # quoteSummary came through
+    assert b.as_of == "" and b.extra["as_of_from"].startswith("unknown")
+
+
 def test_the_provider_satisfies_the_protocol(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
     p = provider(fake_yahoo, yf_cache_dir)
     assert isinstance(p, Provider)
@@ -155,3 +173,66 @@ def test_every_request_passes_the_attached_gate(fake_yahoo: FakeYahoo, yf_cache_
     p.fetch_one("ANET")
     assert Counting.calls == p.requests_made == fake_yahoo.total > 0
     assert p.thread_requests() == p.requests_made  # all made on this thread
+
+
+def test_returns_are_price_returns_from_the_close_not_the_adjusted_close(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    from screener.data.yahoo.prices import price_metrics
+
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("1686.HK", kinds={"prices"})
+    chart = fake_yahoo.body("chart", "1686.HK")["chart"]["result"][0]
+    assert chart["events"]["dividends"]  # a dividend payer: adjclose sits below close
+    closes = chart["indicators"]["quote"][0]["close"]
+    adjusted = chart["indicators"]["adjclose"][0]["adjclose"]
+    assert [bar.close for bar in b.prices] == pytest.approx(closes)
+    assert [bar.adj_close for bar in b.prices] == pytest.approx(adjusted)
+    assert b.prices[0].adj_close < b.prices[0].close
+    # ret_12m from the first bar's close; the adjusted closes would give a larger return
+    assert b.metrics["ret_12m"] == pytest.approx(closes[-1] / closes[0] - 1)
+    assert b.metrics["ret_12m"] < adjusted[-1] / adjusted[0] - 1
+    ma200 = sum(closes[-200:]) / 200
+    assert b.metrics["price_vs_ma200"] == pytest.approx(closes[-1] / ma200 - 1)
+    assert b.metrics == {**b.metrics, **price_metrics(b.prices)}
+
+
+def test_every_figure_carries_its_vintage(fake_yahoo: FakeYahoo, yf_cache_dir: Path) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("300308.SZ")
+    assert b.as_of == "2026-02-13" and b.extra["as_of_from"] == "v7 quote time"
+    assert b.vintages["pb"].basis == "quote" and b.vintages["pb"].date == b.as_of
+    assert b.vintages["ret_12m"].date == b.as_of
+    assert b.vintages["pe_fwd"].basis == "estimate"
+    # the fake's answers carry no mostRecentQuarter: statement figures are left undated
+    assert "roe" not in b.vintages
+
+
+def test_a_single_currency_company_records_no_currency_reasons(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("300308.SZ")
+    assert "currency" not in b.extra and "history_currency" not in b.extra
+
+
+def test_a_two_currency_company_says_why_for_each_figure(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    b = provider(fake_yahoo, yf_cache_dir).fetch_one("GDS")  # USD listing, CNY statements
+    reasons = b.extra["currency"]
+    assert set(reasons) == {"pb", "ps_ttm", "pe_fwd", "enterprise_value", "ev_ebitda", "ev_revenue"}
+    for name, why in reasons.items():  # proven and kept, or said why not
+        assert (name in b.metrics) != ("dropped" in why), (name, why)
+
+
+def test_a_history_only_fetch_checks_the_history_against_the_quote(
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path
+) -> None:
+    p = provider(fake_yahoo, yf_cache_dir)
+    p.fetch_one("GDS")  # warm cookie, crumb, timezone, FX
+    fake_yahoo.reset_counts()
+    b = p.fetch_one("GDS", kinds={"history"})
+    # the quote and the EPS trend, for the currency proof; no prices
+    assert fake_yahoo.counts["quoteSummary"] == 2 and "chart" not in fake_yahoo.counts
+    assert b.metrics == {} and b.profile == {}  # the quote was read, not stored
+    full = p.fetch_one("GDS", kinds={"fundamentals", "history"})
+    assert b.history == full.history  # judged the same way as with the fundamentals
+    assert b.extra.get("history_currency") == full.extra.get("history_currency")
