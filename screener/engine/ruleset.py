@@ -26,7 +26,7 @@ from screener.engine.tokens import ExprError
 from screener.errors import InputError
 from screener.resources import shipped_rules_dir
 from screener.universe.taxonomy import SECTORS as COMPANY_SECTORS  # the four + adjacent
-from screener.utils import clip
+from screener.utils import clip, unsafe_character
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_RULES = 1000
@@ -295,9 +295,10 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
             raise source.error(index, key, f"'{key}' must be a string, not {_type_name(value)}")
         if limit is not None and len(value) > limit:
             raise source.error(index, key, f"'{key}' is too long (the limit is {limit} characters)")
-        if printable and any(not c.isprintable() and c not in "\n\t" for c in value):
+        char = unsafe_character(value, multiline=True) if printable else None
+        if char is not None:
             # Escape sequences in a title or reason could rewrite the user's terminal.
-            raise source.error(index, key, f"'{key}' contains control characters")
+            raise source.error(index, key, f"'{key}' contains control characters ({char})")
         return value
 
     rule_id = text("id")

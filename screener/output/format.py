@@ -94,7 +94,7 @@ def template_text(value: object, spec: str = "") -> str:
     if isinstance(value, str):
         return value
     x = float(value)  # type: ignore[arg-type]
-    if math.isnan(x):
+    if not math.isfinite(x):  # non-finite is missing, and int(inf) would raise
         return MISSING_IN_TEXT
     if spec:
         return format(x, spec)
@@ -109,7 +109,7 @@ def template_column(values: Any, spec: str = "") -> list[str]:
         return [template_text(v, spec) for v in values.tolist()]
     floats: list[float] = values.astype(float).tolist()
     if spec:
-        return [MISSING_IN_TEXT if x != x else format(x, spec) for x in floats]
+        return [MISSING_IN_TEXT if not math.isfinite(x) else format(x, spec) for x in floats]
     return [template_text(x) for x in floats]
 
 
