@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from screener.cli.app import cli
-from screener.cli.common import AppState, open_store, sector_option, universe_option
+from screener.cli.common import AppState, echo, open_store, sector_option, universe_option
 
 
 def run_refresh(store: Any, tickers: list[str], *, force: bool) -> Any:
@@ -61,6 +61,6 @@ def refresh_command(
     from screener.output.text import summary_lines
 
     for line in summary_lines(summary):
-        click.echo(line)
+        echo(line)
     if summary.failed:
         raise click.exceptions.Exit(1)

@@ -10,6 +10,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     echo_err,
     flagged_option,
     min_score_option,
@@ -108,9 +109,9 @@ def screen(
     if fmt != "table" and run.banner:
         echo_err(run.banner)  # machine formats carry `source` per row; people get the why
     if fmt == "json":
-        click.echo(json_text(json_rows(run)))
+        echo(json_text(json_rows(run)), cut=False)
     elif fmt == "csv":
-        click.echo(csv_text(to_rows(run), ROW_FIELDS), nl=False)
+        echo(csv_text(to_rows(run), ROW_FIELDS), nl=False, cut=False)
     else:
         console = stdout_console()
         console.print(table.render_table(run, width=console.width, columns=column_keys))
@@ -186,7 +187,7 @@ def explain(
     symbol = normalize_ticker(ticker)
     run = screen_run(state, source, rule_paths, universe_file)
     if fmt == "json":
-        click.echo(json_text(explanation_rows(run, symbol)))
+        echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
         stdout_console().print(render_explanation(run, symbol))
 
@@ -226,7 +227,9 @@ def plot(
     console = stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")
     height = min(30, max(15, (console.height or 30) - 6))
+    # plot_text makes its data printable itself; the chart keeps plotext's colours
+    # plot_text makes its data printable itself; the chart keeps plotext's colour codes
     click.echo(plot_text(run, points, title, width=console.width, height=height, color=color))
     if png_path is not None:
         save_png(points, png_path, title)
-        click.echo(f"wrote {png_path}")
+        echo(f"wrote {png_path}")

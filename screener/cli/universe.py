@@ -11,6 +11,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     echo_err,
     open_store,
     output_format,
@@ -57,7 +58,7 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
     company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
     if company is None:
         raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
-    click.echo("\n".join(company_lines(company)))
+    echo("\n".join(company_lines(company)))
 
 
 @universe.command("classify")
@@ -164,6 +165,6 @@ def universe_check(file: Path) -> None:
     from screener.universe import load_universe, summarize
 
     companies = load_universe(file)
-    click.echo(f"ok: {file} merges into {len(companies)} companies")
+    echo(f"ok: {file} merges into {len(companies)} companies")
     for line in sector_count_lines(summarize(companies)):
-        click.echo(line)
+        echo(line)

@@ -10,6 +10,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     flagged_option,
     min_score_option,
     open_store,
@@ -78,7 +79,7 @@ def watchlist_save(
             rows,
         )
     label = source_label(run.source, "saved")
-    click.echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
+    echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
 
 
 @watchlist.command("list")
@@ -202,7 +203,7 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         f"vs run #{base['id']} ({base['saved_at']})"
     )
     filters = (filters_text(base.get("filters")), filters_text(latest.get("filters")))
-    click.echo("\n".join(diff_lines(diff, title, filters)))
+    echo("\n".join(diff_lines(diff, title, filters)))
 
 
 @watchlist.command("export")
@@ -222,7 +223,7 @@ def watchlist_export(
     run, rows = _saved_rows(state, name, run_id)
     target = path or default_watchlist_dir() / f"{name}.csv"
     write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
-    click.echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
+    echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
 
 
 @watchlist.command("rm")
@@ -238,4 +239,4 @@ def watchlist_rm(state: AppState, name: str) -> None:
         removed = store.delete_watchlist(name)
     if not removed:
         raise InputError(f"no watchlist named '{name}'")
-    click.echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
+    echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
