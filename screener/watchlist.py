@@ -15,16 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from screener.errors import InputError
+from screener.utils import clip, text_problem
 
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 
 
 def validate_name(name: str) -> str:
-    """A watchlist name: letters (any script), digits, `_ . -`; no paths, at most 64 chars."""
-    if not _NAME.fullmatch(name) or ".." in name:
+    """A watchlist name: letters (any script), digits, `_ . -`; no paths, at most 64 chars.
+
+    It passes the one check of accepted text first (`utils.text_problem`), then the
+    shape; the name is quoted cut short and escaped, whatever it holds.
+    """
+    if text_problem(name, 64) or not _NAME.fullmatch(name) or ".." in name:
         raise InputError(
-            f"invalid watchlist name {name!r}: use letters, digits, '_', '-' or '.', "
-            "start with a letter or digit, at most 64 characters"
+            f"invalid watchlist name {clip(repr(name), 70)}: use letters, digits, '_', '-'"
+            " or '.', start with a letter or digit, at most 64 characters"
         )
     return name
 

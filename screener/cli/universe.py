@@ -61,6 +61,9 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
     echo("\n".join(company_lines(company)))
 
 
+PROFILE_MAX_BYTES = 1024 * 1024  # a Yahoo profile is a few KiB
+
+
 @universe.command("classify")
 @click.argument("tickers", nargs=-1, required=True)
 @click.option(
@@ -76,6 +79,7 @@ def universe_classify(
 ) -> None:
     """Place tickers in a sector from their Yahoo profile, with the evidence used."""
     from screener.errors import DataError, InputError
+    from screener.files import read_text_file
     from screener.universe import classify, normalize_ticker
 
     if profile_file is not None and len(tickers) > 1:
@@ -86,9 +90,10 @@ def universe_classify(
         for raw in tickers:
             symbol = normalize_ticker(raw)
             if profile_file is not None:
+                text = read_text_file(profile_file, limit=PROFILE_MAX_BYTES)
                 try:
-                    profile = json.loads(profile_file.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    profile = json.loads(text)
+                except (json.JSONDecodeError, RecursionError) as exc:
                     raise InputError(f"{profile_file}: cannot read profile: {exc}") from exc
                 if not isinstance(profile, dict):
                     raise InputError(f"{profile_file}: a profile must be a JSON object")
