@@ -21,6 +21,7 @@ import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
 from screener.data.provider import FetchBundle, FxRate
+from screener.data.validate import fx_rate_problem, validate_bundle
 from screener.errors import DataError
 from screener.utils import finite_float
 
@@ -202,6 +203,24 @@ def _is_read_only(exc: BaseException) -> bool:
     )
 
 
+def is_store_failure(exc: BaseException) -> bool:
+    """Did the store itself fail (locked, full, read-only, damaged), not the data saved?
+
+    A refresh stops for these, since every further company would fail the same way;
+    a value SQLite cannot bind (an integer too large, a wrong type) fails one company.
+    """
+    cause = exc.__cause__ if isinstance(exc, DataError) else exc
+    if not isinstance(cause, sqlite3.Error):
+        return False
+    data_errors = (
+        sqlite3.InterfaceError,
+        sqlite3.ProgrammingError,
+        sqlite3.DataError,
+        sqlite3.IntegrityError,
+    )
+    return not isinstance(cause, data_errors)
+
+
 class Store:
     """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file.
 
@@ -340,7 +359,12 @@ class Store:
 
     # -- writes ---------------------------------------------------------------
     def save_bundle(self, bundle: FetchBundle, company: Mapping[str, Any] | None = None) -> None:
-        """Save everything one fetch learnt about one company, all or nothing."""
+        """Save everything one fetch learnt about one company, all or nothing.
+
+        Whatever the provider, the bundle passes the boundary validator first
+        (`validate.validate_bundle`): a bad field is dropped, with why, never saved.
+        """
+        bundle = validate_bundle(bundle)
         with self.transaction() as db:
             if company is not None or bundle.profile:
                 row = dict(company or {})
@@ -414,6 +438,10 @@ class Store:
             db["companies"].upsert_all(stamped, pk="ticker", alter=False)
 
     def save_fx_rates(self, rates: Iterable[FxRate]) -> None:
+        """Save FX rates; one that is no rate (a close of 0, < 0, inf) is left out."""
+        usable = [r for r in rates if fx_rate_problem(r) is None]
+        if not usable:
+            return
         with self.transaction() as db:
             db["fx_rates"].upsert_all(
                 (
@@ -424,7 +452,7 @@ class Store:
                         "source": r.source,
                         "note": r.note,
                     }
-                    for r in rates
+                    for r in usable
                 ),
                 pk=("currency", "date"),
             )

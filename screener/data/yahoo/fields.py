@@ -214,7 +214,10 @@ def as_of_date(info: Mapping[str, Any], bars: tuple[PriceBar, ...]) -> str:
                 zone = ZoneInfo(tz)
             except (KeyError, ValueError):
                 zone = UTC
-        return datetime.fromtimestamp(stamp, tz=zone).date().isoformat()
+        try:
+            return datetime.fromtimestamp(stamp, tz=zone).date().isoformat()
+        except (OverflowError, OSError, ValueError):  # a time beyond any calendar: no time
+            pass
     if bars:
         return bars[-1].date
     return datetime.now(UTC).date().isoformat()
