@@ -11,6 +11,7 @@ from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
     echo,
+    echo_err,
     flagged_option,
     min_score_option,
     open_store,
@@ -131,7 +132,19 @@ def _saved_rows(
     """One saved run of a watchlist (the latest unless `run_id`) and its rows."""
     with open_store(state) as store:
         run = _watchlist_run(store, name, run_id)
-        return run, store.watchlist_rows(run["id"])
+        return run, _run_rows(store, run)
+
+
+def _run_rows(store: Any, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """A run's readable rows; a warning on stderr when damaged ones were left out."""
+    rows: list[dict[str, Any]] = store.watchlist_rows(run["id"])
+    saved = run.get("row_count")
+    if isinstance(saved, int) and len(rows) < saved:
+        echo_err(
+            f"warning: {saved - len(rows)} of the {saved} rows saved in run #{run['id']}"
+            " are damaged and were left out"
+        )
+    return rows
 
 
 @watchlist.command("show")
@@ -190,8 +203,8 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         else:
             base = _watchlist_run(store, name, against)
         diff = diff_runs(
-            store.watchlist_rows(base["id"]),
-            store.watchlist_rows(latest["id"]),
+            _run_rows(store, base),
+            _run_rows(store, latest),
             old_rules=base["rules_hash"],
             new_rules=latest["rules_hash"],
         )
