@@ -84,7 +84,7 @@ def screen(
     """
     from screener.output import table
     from screener.output.console import stdout_console
-    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
     from screener.select import Selection
 
@@ -94,6 +94,8 @@ def screen(
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
+    if export_path is not None:
+        check_csv_path(export_path)  # before the refresh: a wrong suffix costs no time
     run = screen_run(
         state,
         source,

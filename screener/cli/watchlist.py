@@ -229,10 +229,12 @@ def watchlist_export(
     state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
 ) -> None:
     """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS
     from screener.resources import default_watchlist_dir
 
+    if path is not None:
+        check_csv_path(path)
     run, rows = _saved_rows(state, name, run_id)
     target = path or default_watchlist_dir() / f"{name}.csv"
     write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)

@@ -406,7 +406,7 @@ class Store:
         if self._checked:
             return
         try:
-            verdict = str(self.db.execute("PRAGMA quick_check(1)").fetchone()[0])
+            verdict = " ".join(str(self.db.execute("PRAGMA quick_check(1)").fetchone()[0]).split())
         except sqlite3.Error as exc:
             raise store_error(self.path, exc, "write to") from exc
         if verdict != "ok":

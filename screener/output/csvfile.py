@@ -65,12 +65,31 @@ def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write CSV text atomically (UTF-8; `bom` for Excel): never half a file."""
+def check_csv_path(path: Path) -> None:
+    """An export path must end in .csv: checked before any work, so nothing is done in vain."""
     if path.suffix.lower() != ".csv":
         raise InputError(f"{path}: export path must end in .csv")
+
+
+def write_atomic(path: Path, text: str, *, bom: bool = False) -> None:
+    """Write CSV text atomically (UTF-8; `bom` for Excel): never half a file."""
+    check_csv_path(path)
     with atomic_file(path, encoding="utf-8-sig" if bom else "utf-8") as handle:
         handle.write(text)
+
+
+def _mode_for(path: Path) -> int:
+    """The new file's permissions: those of the file it replaces, else the usual ones.
+
+    mkstemp makes 0600; a new shared watchlist wants the umask's 0644, and a file the
+    user made private (0600) must stay private when it is written again.
+    """
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager
@@ -97,9 +116,7 @@ def atomic_file(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a shared watchlist wants the usual
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
