@@ -267,6 +267,8 @@ class Store:
                 target = Path(path) if path is not None else default_db_path()
                 self.path = target
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists() and not target.is_file():  # a FIFO would block for ever
+                    raise DataError(f"{target}: cannot open the store: not a regular file")
                 conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._refuse_foreign()  # before WAL: switching the journal mode alters a file
