@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,15 +30,24 @@ class SafeConsole(Console):
     removed after layout, which keeps the layout, since their width is zero.
     """
 
+    _depth = threading.local()  # rich renders nested renderables through render() again
+
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
     ) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control is None and segment.text:
-                clean = strip_unsafe(segment.text)
-                if clean is not segment.text:
-                    segment = Segment(clean, segment.style)
-            yield segment
+        if getattr(self._depth, "inside", False):  # an outer call cleans these segments
+            yield from super().render(renderable, options)
+            return
+        self._depth.inside = True
+        try:
+            for segment in super().render(renderable, options):
+                if segment.control is None and segment.text:
+                    clean = strip_unsafe(segment.text)
+                    if clean is not segment.text:
+                        segment = Segment(clean, segment.style)
+                yield segment
+        finally:
+            self._depth.inside = False
 
 
 def stdout_console() -> Console:
