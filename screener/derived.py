@@ -25,7 +25,9 @@ def pick_fx(rates: Iterable[FxRate], currency: str | None, as_of: str | None) ->
         return None
     if currency == "USD":
         return FxRate("USD", as_of or "", 1.0, "identity")
-    candidates = [r for r in rates if r.currency == currency and r.units_per_usd > 0]
+    candidates = [  # a rate of 0, < 0 or inf (an old store's) is no rate
+        r for r in rates if r.currency == currency and 0 < r.units_per_usd < float("inf")
+    ]
     if not candidates:
         return None
     if not as_of:

@@ -19,6 +19,7 @@ from screener.catalog import METRICS, NUMERIC_METRICS
 from screener.data.provider import FxRate
 from screener.derived import add_derived
 from screener.universe.tickers import market_of
+from screener.utils import finite_float
 
 #: descriptive columns every frame carries, in display order
 DESCRIPTIVE_COLUMNS: tuple[str, ...] = (
@@ -66,10 +67,11 @@ def build_frame(
         row["name_zh"] = row["name_zh"] or ""
         for name in NUMERIC_COLUMNS:
             value = snap.get(name)
-            row[name] = np.nan if value is None else float(value)
+            number = finite_float(value)  # text or inf in a hand-edited store: missing
+            row[name] = np.nan if number is None else number
         records.append(row)
         extra = snap.get("extra")
-        provenance[ticker] = json.loads(extra) if isinstance(extra, str) and extra else {}
+        provenance[ticker] = _provenance(extra)
     columns = ["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS]
     frame = pd.DataFrame.from_records(records, columns=columns).set_index("ticker")
     for name in NUMERIC_COLUMNS:
@@ -101,3 +103,14 @@ def history_frame(
     limit = pd.to_datetime(frame["ticker"].map(dict(as_of)), errors="coerce")
     keep = limit.isna() | (ends <= limit)
     return frame[keep.to_numpy()].reset_index(drop=True)
+
+
+def _provenance(extra: object) -> dict[str, Any]:
+    """A snapshot's `extra` (JSON) as provenance; damaged or foreign text is none at all."""
+    if not isinstance(extra, str) or not extra:
+        return {}
+    try:
+        value = json.loads(extra)
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}

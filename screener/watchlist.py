@@ -15,16 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from screener.errors import InputError
+from screener.utils import clip, finite_float, text_problem
 
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 
 
 def validate_name(name: str) -> str:
-    """A watchlist name: letters (any script), digits, `_ . -`; no paths, at most 64 chars."""
-    if not _NAME.fullmatch(name) or ".." in name:
+    """A watchlist name: letters (any script), digits, `_ . -`; no paths, at most 64 chars.
+
+    It passes the one check of accepted text first (`utils.text_problem`), then the
+    shape; the name is quoted cut short and escaped, whatever it holds.
+    """
+    if text_problem(name, 64) or not _NAME.fullmatch(name) or ".." in name:
         raise InputError(
-            f"invalid watchlist name {name!r}: use letters, digits, '_', '-' or '.', "
-            "start with a letter or digit, at most 64 characters"
+            f"invalid watchlist name {clip(repr(name), 70)}: use letters, digits, '_', '-'"
+            " or '.', start with a letter or digit, at most 64 characters"
         )
     return name
 
@@ -78,8 +83,8 @@ def diff_runs(
     unchanged = 0
     for ticker in new.keys() & old.keys():
         before, after = old[ticker], new[ticker]
-        old_flags, new_flags = list(before.get("flags") or ()), list(after.get("flags") or ())
-        old_score, new_score = float(before.get("score") or 0), float(after.get("score") or 0)
+        old_flags, new_flags = _flags(before), _flags(after)
+        old_score, new_score = _score(before), _score(after)
         if old_flags == new_flags and old_score == new_score:
             unchanged += 1
             continue
@@ -100,6 +105,17 @@ def diff_runs(
         unchanged=unchanged,
         rules_changed=old_rules is not None and new_rules is not None and old_rules != new_rules,
     )
+
+
+def _flags(row: Mapping[str, Any]) -> list[str]:
+    """A saved row's flags: rule ids as text (anything else in a damaged row is ignored)."""
+    flags = row.get("flags")
+    return [f for f in flags if isinstance(f, str)] if isinstance(flags, list) else []
+
+
+def _score(row: Mapping[str, Any]) -> float:
+    """A saved row's score; 0 where a damaged row holds no usable number."""
+    return finite_float(row.get("score")) or 0.0
 
 
 DIFF_COLUMNS: tuple[str, ...] = (

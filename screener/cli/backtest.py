@@ -9,6 +9,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     echo_err,
     open_store,
     output_format,
@@ -127,24 +128,24 @@ def backtest(
     if fmt == "json":
         from screener.output.rows import json_text
 
-        click.echo(json_text(view.backtest_json(result)))
+        echo(json_text(view.backtest_json(result)), cut=False)
     elif fmt == "csv" or per_date:
         rows = view.count_rows(result) if per_date else view.summary_rows(result)
         fields = view.COUNT_FIELDS if per_date else view.SUMMARY_FIELDS
         if fmt == "table":
-            click.echo("\n".join(view.header_lines(result)))
+            echo("\n".join(view.header_lines(result)))
         print_rows(rows, fmt, list(fields), "Backtest: names per rebalance day")
     else:
         from screener.output.console import stdout_console
 
         console = stdout_console()
-        click.echo("\n".join(view.header_lines(result)))
+        echo("\n".join(view.header_lines(result)))
         console.print(view.render_summary(result, width=console.width))
         if not no_chart:
             color = console.is_terminal and not os.environ.get("NO_COLOR")
             height = min(24, max(12, (console.height or 24) - 8))
             lines = view.chart_lines(result, width=console.width, height=height, color=color)
-            click.echo("\n".join(lines))
+            click.echo("\n".join(lines))  # our own chart: colour codes kept on a terminal
     if png_path is not None:
         view.save_curve_png(result, png_path)
         echo_err(f"wrote {png_path}")

@@ -32,8 +32,29 @@ def open_store(state: AppState) -> Store:
     return Store(state.db)
 
 
+MAX_ECHOED_LINE = 2000  # a line longer than this (a 100,000-character ticker) is cut
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True, cut: bool = True) -> None:
+    """Print text through the one sanitiser: no escape codes, no bidi tricks.
+
+    Every line the CLI prints that is not rich output (which `SafeConsole` covers)
+    passes here: results, summaries, JSON and CSV, error messages quoting user input.
+    Lines for people longer than MAX_ECHOED_LINE are cut, so a hostile value cannot
+    flood the terminal; `cut=False` for JSON and CSV, whose every character counts.
+    """
+    from screener.output.sanitize import printable
+    from screener.utils import clip
+
+    text = printable(message, newlines=True)
+    if cut and len(text) > MAX_ECHOED_LINE:
+        text = "\n".join(clip(line, MAX_ECHOED_LINE) for line in text.split("\n"))
+    click.echo(text, err=err, nl=nl)
+
+
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    """One message on stderr, through `echo`."""
+    echo(message, err=True)
 
 
 def user_ticker(raw: str) -> str:
@@ -109,11 +130,11 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: 
     if fmt == "json":
         from screener.output.rows import json_text
 
-        click.echo(json_text(rows))
+        echo(json_text(rows), cut=False)
     elif fmt == "csv":
         from screener.output.csvfile import csv_text
 
-        click.echo(csv_text(rows, columns), nl=False)
+        echo(csv_text(rows, columns), nl=False, cut=False)
     else:
         from screener.output.console import stdout_console
         from screener.output.grid import render_grid

@@ -10,6 +10,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     open_store,
     provider_option,
     sector_option,
@@ -120,12 +121,12 @@ def refresh_command(
     from screener.output.text import summary_lines
 
     for line in summary_lines(summary):
-        click.echo(line)
+        echo(line)
     line = sources_line(chain)
     if line:
-        click.echo(line)
+        echo(line)
     if unaskable:
-        click.echo(
+        echo(
             f"  not asked ({len(unaskable)}): Yahoo cannot be reached ({why}) and no other "
             "provider serves them: " + ", ".join(unaskable[:10])
             + (f" ... {len(unaskable) - 10} more" if len(unaskable) > 10 else "")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from screener.cli.app import cli
-from screener.cli.common import output_format, print_rows, rules_option
+from screener.cli.common import echo, output_format, print_rows, rules_option
 
 
 @cli.group()
@@ -49,4 +49,4 @@ def rules_check(files: tuple[Path, ...]) -> None:
     from screener.run import load_rules
 
     ruleset = load_rules(files)
-    click.echo(f"ok: {len(ruleset.rules)} rules in {len(ruleset.paths)} file(s)")
+    echo(f"ok: {len(ruleset.rules)} rules in {len(ruleset.paths)} file(s)")

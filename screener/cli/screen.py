@@ -10,6 +10,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     echo_err,
     flagged_option,
     min_score_option,
@@ -87,7 +88,7 @@ def screen(
     """
     from screener.output import table
     from screener.output.console import stdout_console
-    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
     from screener.select import Selection
 
@@ -97,6 +98,9 @@ def screen(
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
+    if export_path is not None:
+        check_csv_path(export_path)  # before the refresh: a wrong suffix costs no time
+
     def prepare(store: Any, inputs: Any) -> Any:
         return _refresh_before_screen(store, inputs, provider_specs)
 
@@ -116,9 +120,9 @@ def screen(
     if fmt != "table" and run.banner:
         echo_err(run.banner)  # machine formats carry `source` per row; people get the why
     if fmt == "json":
-        click.echo(json_text(json_rows(run)))
+        echo(json_text(json_rows(run)), cut=False)
     elif fmt == "csv":
-        click.echo(csv_text(to_rows(run), ROW_FIELDS), nl=False)
+        echo(csv_text(to_rows(run), ROW_FIELDS), nl=False, cut=False)
     else:
         console = stdout_console()
         console.print(table.render_table(run, width=console.width, columns=column_keys))
@@ -216,7 +220,7 @@ def explain(
     symbol = user_ticker(ticker)
     run = screen_run(state, source, rule_paths, universe_file)
     if fmt == "json":
-        click.echo(json_text(explanation_rows(run, symbol)))
+        echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
         stdout_console().print(render_explanation(run, symbol))
 
@@ -256,7 +260,9 @@ def plot(
     console = stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")
     height = min(30, max(15, (console.height or 30) - 6))
+    # plot_text makes its data printable itself; the chart keeps plotext's colours
+    # plot_text makes its data printable itself; the chart keeps plotext's colour codes
     click.echo(plot_text(run, points, title, width=console.width, height=height, color=color))
     if png_path is not None:
         save_png(points, png_path, title)
-        click.echo(f"wrote {png_path}")
+        echo(f"wrote {png_path}")

@@ -11,6 +11,7 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
     echo_err,
     open_store,
     output_format,
@@ -57,7 +58,10 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
     company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
     if company is None:
         raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
-    click.echo("\n".join(company_lines(company)))
+    echo("\n".join(company_lines(company)))
+
+
+PROFILE_MAX_BYTES = 1024 * 1024  # a Yahoo profile is a few KiB
 
 
 @universe.command("classify")
@@ -75,6 +79,7 @@ def universe_classify(
 ) -> None:
     """Place tickers in a sector from their Yahoo profile, with the evidence used."""
     from screener.errors import DataError, InputError
+    from screener.files import read_text_file
     from screener.universe import classify
 
     if profile_file is not None and len(tickers) > 1:
@@ -85,9 +90,10 @@ def universe_classify(
         for raw in tickers:
             symbol = user_ticker(raw)
             if profile_file is not None:
+                text = read_text_file(profile_file, limit=PROFILE_MAX_BYTES)
                 try:
-                    profile = json.loads(profile_file.read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    profile = json.loads(text)
+                except (json.JSONDecodeError, RecursionError) as exc:
                     raise InputError(f"{profile_file}: cannot read profile: {exc}") from exc
                 if not isinstance(profile, dict):
                     raise InputError(f"{profile_file}: a profile must be a JSON object")
@@ -164,6 +170,6 @@ def universe_check(file: Path) -> None:
     from screener.universe import load_universe, summarize
 
     companies = load_universe(file)
-    click.echo(f"ok: {file} merges into {len(companies)} companies")
+    echo(f"ok: {file} merges into {len(companies)} companies")
     for line in sector_count_lines(summarize(companies)):
-        click.echo(line)
+        echo(line)

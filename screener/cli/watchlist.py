@@ -10,6 +10,8 @@ import click
 from screener.cli.app import cli
 from screener.cli.common import (
     AppState,
+    echo,
+    echo_err,
     flagged_option,
     min_score_option,
     open_store,
@@ -78,7 +80,7 @@ def watchlist_save(
             rows,
         )
     label = source_label(run.source, "saved")
-    click.echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
+    echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
 
 
 @watchlist.command("list")
@@ -130,7 +132,19 @@ def _saved_rows(
     """One saved run of a watchlist (the latest unless `run_id`) and its rows."""
     with open_store(state) as store:
         run = _watchlist_run(store, name, run_id)
-        return run, store.watchlist_rows(run["id"])
+        return run, _run_rows(store, run)
+
+
+def _run_rows(store: Any, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """A run's readable rows; a warning on stderr when damaged ones were left out."""
+    rows: list[dict[str, Any]] = store.watchlist_rows(run["id"])
+    saved = run.get("row_count")
+    if isinstance(saved, int) and len(rows) < saved:
+        echo_err(
+            f"warning: {saved - len(rows)} of the {saved} rows saved in run #{run['id']}"
+            " are damaged and were left out"
+        )
+    return rows
 
 
 @watchlist.command("show")
@@ -189,8 +203,8 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         else:
             base = _watchlist_run(store, name, against)
         diff = diff_runs(
-            store.watchlist_rows(base["id"]),
-            store.watchlist_rows(latest["id"]),
+            _run_rows(store, base),
+            _run_rows(store, latest),
             old_rules=base["rules_hash"],
             new_rules=latest["rules_hash"],
         )
@@ -202,7 +216,7 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         f"vs run #{base['id']} ({base['saved_at']})"
     )
     filters = (filters_text(base.get("filters")), filters_text(latest.get("filters")))
-    click.echo("\n".join(diff_lines(diff, title, filters)))
+    echo("\n".join(diff_lines(diff, title, filters)))
 
 
 @watchlist.command("export")
@@ -215,14 +229,16 @@ def watchlist_export(
     state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
 ) -> None:
     """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener.output.csvfile import csv_text, write_atomic
+    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS
     from screener.resources import default_watchlist_dir
 
+    if path is not None:
+        check_csv_path(path)
     run, rows = _saved_rows(state, name, run_id)
     target = path or default_watchlist_dir() / f"{name}.csv"
     write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
-    click.echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
+    echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
 
 
 @watchlist.command("rm")
@@ -238,7 +254,7 @@ def watchlist_rm(state: AppState, name: str) -> None:
         removed = store.delete_watchlist(name)
     if not removed:
         raise InputError(f"no watchlist named '{name}'")
-    click.echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
+    echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
 
 
 @watchlist.command("perf")
@@ -277,13 +293,13 @@ def watchlist_perf(
     ledger = score_runs(name, runs, rows_of, prices, inputs.universe, inputs.ruleset)
     if fmt == "table":
         labels = {r.id: r.flag or r.id for r in inputs.ruleset.rules}
-        click.echo("\n".join(ledger_lines(ledger)))
+        echo("\n".join(ledger_lines(ledger)))
         rows = ledger_table_rows(ledger, labels)
         print_rows(rows, fmt, list(LEDGER_FIELDS), f"Watchlist '{name}': flagged names")
     elif fmt == "json":
         from screener.output.backtest import ledger_json
         from screener.output.rows import json_text
 
-        click.echo(json_text(ledger_json(ledger)))
+        echo(json_text(ledger_json(ledger)))
     else:
         print_rows(ledger_rows(ledger), fmt, list(LEDGER_FIELDS))

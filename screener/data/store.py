@@ -21,6 +21,7 @@ import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
 from screener.data.provider import FetchBundle, FxRate
+from screener.data.validate import fx_rate_problem, validate_bundle
 from screener.errors import DataError
 from screener.utils import finite_float
 
@@ -204,6 +205,54 @@ def _is_read_only(exc: BaseException) -> bool:
     )
 
 
+def is_damage(exc: BaseException) -> bool:
+    """SQLite's own word that the file is damaged, or not a database at all."""
+    code = getattr(exc, "sqlite_errorcode", 0) or 0
+    return isinstance(exc, sqlite3.DatabaseError) and code & 0xFF in (
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+    )
+
+
+def store_error(path: object, exc: sqlite3.Error, doing: str = "read") -> DataError:
+    """One clear line for a store that failed: damaged, or unusable for another reason."""
+    if is_damage(exc):
+        return DataError(
+            f"{path}: the store is damaged ({exc}); nothing was changed. Move the file away"
+            " to start a new store (screener makes one), or restore a backup"
+        )
+    return DataError(f"{path}: cannot {doing} the store: {exc}")
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """Did the store itself fail (locked, full, read-only, damaged), not the data saved?
+
+    A refresh stops for these, since every further company would fail the same way;
+    a value SQLite cannot bind (an integer too large, a wrong type) fails one company.
+    """
+    cause = exc.__cause__ if isinstance(exc, DataError) else exc
+    if not isinstance(cause, sqlite3.Error):
+        return False
+    data_errors = (
+        sqlite3.InterfaceError,
+        sqlite3.ProgrammingError,
+        sqlite3.DataError,
+        sqlite3.IntegrityError,
+    )
+    return not isinstance(cause, data_errors)
+
+
+def _json_object(text: object) -> dict[str, Any] | None:
+    """A JSON object stored as text, or None when the text is not one (damaged, foreign)."""
+    if not isinstance(text, str | bytes):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        return None
+    return value if isinstance(value, dict) else None
+
+
 class Store:
     """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file.
 
@@ -212,6 +261,7 @@ class Store:
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path not in (None, ":memory:") else path
+        self._checked = False  # SQLite's quick_check, run before the first write
         try:
             if path == ":memory:":
                 conn = sqlite3.connect(":memory:", timeout=BUSY_TIMEOUT_S)
@@ -219,20 +269,41 @@ class Store:
                 target = Path(path) if path is not None else default_db_path()
                 self.path = target
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists() and not target.is_file():  # a FIFO would block for ever
+                    raise DataError(f"{target}: cannot open the store: not a regular file")
                 conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
+            self._refuse_foreign()  # before WAL: switching the journal mode alters a file
+            if path != ":memory:":
                 _enable_wal(conn)
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._create_schema()
         except (sqlite3.DatabaseError, OSError) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+                raise store_error(self.path, exc) from exc
             raise DataError(f"{self.path}: cannot open the store: {exc}") from exc
+
+    def _refuse_foreign(self) -> None:
+        """Someone else's SQLite file is left exactly as it is: no tables, no WAL, no stamp."""
+        if self.layout != "foreign":
+            return
+        tables = sorted(t for t in self.db.table_names() if not t.startswith("sqlite_"))
+        self.db.close()
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise DataError(
+            f"{self.path}: not a screener store (it holds other tables: {shown}); it was left"
+            " as it is: give another file with --db or SCREENER_DB"
+        )
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        """Close; a SQLite error inside the block (a damaged page read) becomes one DataError."""
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from exc
 
     def close(self) -> None:
         self.db.close()
@@ -311,6 +382,7 @@ class Store:
             with self.db.atomic():
                 yield self.db
             return
+        self._check_before_writing()
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -327,7 +399,27 @@ class Store:
                         conn.execute("ROLLBACK")
                     raise
         except sqlite3.Error as exc:  # read-only file, full disk, locked past the timeout
-            raise DataError(f"{self.path}: cannot write to the store: {exc}") from exc
+            raise store_error(self.path, exc, "write to") from exc
+
+    def _check_before_writing(self) -> None:
+        """Refuse to write into a damaged file: once per store, SQLite's quick_check first.
+
+        A write beside a damaged page (its free list, an index) can spread the damage;
+        a tenth of a second for a large store is cheap insurance. Reading stays possible.
+        """
+        if self._checked:
+            return
+        try:
+            verdict = " ".join(str(self.db.execute("PRAGMA quick_check(1)").fetchone()[0]).split())
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc, "write to") from exc
+        if verdict != "ok":
+            raise DataError(
+                f"{self.path}: the store is damaged (SQLite's check: {verdict[:200]});"
+                " nothing was written. Move the file away to start a new store, or restore"
+                " a backup"
+            )
+        self._checked = True
 
     # -- small key/value facts about the store ---------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -342,7 +434,12 @@ class Store:
 
     # -- writes ---------------------------------------------------------------
     def save_bundle(self, bundle: FetchBundle, company: Mapping[str, Any] | None = None) -> None:
-        """Save everything one fetch learnt about one company, all or nothing."""
+        """Save everything one fetch learnt about one company, all or nothing.
+
+        Whatever the provider, the bundle passes the boundary validator first
+        (`validate.validate_bundle`): a bad field is dropped, with why, never saved.
+        """
+        bundle = validate_bundle(bundle)
         with self.transaction() as db:
             if company is not None or bundle.profile:
                 row = dict(company or {})
@@ -419,6 +516,10 @@ class Store:
             db["companies"].upsert_all(stamped, pk="ticker", alter=False)
 
     def save_fx_rates(self, rates: Iterable[FxRate]) -> None:
+        """Save FX rates; one that is no rate (a close of 0, < 0, inf) is left out."""
+        usable = [r for r in rates if fx_rate_problem(r) is None]
+        if not usable:
+            return
         with self.transaction() as db:
             db["fx_rates"].upsert_all(
                 (
@@ -429,7 +530,7 @@ class Store:
                         "source": r.source,
                         "note": r.note,
                     }
-                    for r in rates
+                    for r in usable
                 ),
                 pk=("currency", "date"),
             )
@@ -601,8 +702,7 @@ class Store:
         row = self.db.execute("select profile from companies where ticker = ?", [ticker]).fetchone()
         if row is None or not row[0]:
             return None
-        value = json.loads(row[0])
-        return value if isinstance(value, dict) else None
+        return _json_object(row[0])  # a damaged profile is no profile
 
     # -- watchlists: saved runs -------------------------------------------------
     def save_watchlist_run(
@@ -646,14 +746,21 @@ class Store:
         return list(self.db.query(sql, [name] if name else []))
 
     def watchlist_rows(self, run_id: int) -> list[dict[str, Any]]:
+        """The saved rows of a run; a damaged row (not JSON, no ticker) is left out.
+
+        The run's `row_count` says how many were saved, so a caller can say how many
+        were lost; the readable ones stay readable.
+        """
         if not self._has_table("watchlist_rows"):
             return []
-        return [
-            json.loads(row["data"])
-            for row in self.db.query(
-                "select data from watchlist_rows where run_id = ? order by rowid", [run_id]
-            )
-        ]
+        rows: list[dict[str, Any]] = []
+        for (data,) in self.db.execute(
+            "select data from watchlist_rows where run_id = ? order by rowid", [run_id]
+        ):
+            row = _json_object(data)
+            if row is not None and isinstance(row.get("ticker"), str):
+                rows.append(row)
+        return rows
 
     def delete_watchlist(self, name: str) -> int:
         """Delete every saved run of a watchlist; returns how many runs went."""

@@ -108,7 +108,7 @@ def group_median(values: Array, codes: Array, ngroups: int) -> Array:
     has = np.flatnonzero(counts > 0)
     lo = starts[has] + (counts[has] - 1) // 2
     hi = starts[has] + counts[has] // 2
-    med[has] = (v[lo] + v[hi]) / 2.0
+    med[has] = v[lo] / 2.0 + v[hi] / 2.0  # never (a + b) / 2: two finite 1e308 make inf
     return med
 
 

@@ -24,9 +24,10 @@ from screener.engine.parser import parse_condition, suggest
 from screener.engine.template import Template, parse_template
 from screener.engine.tokens import ExprError
 from screener.errors import InputError
+from screener.files import read_text_file
 from screener.resources import shipped_rules_dir
 from screener.universe.taxonomy import SECTORS as COMPANY_SECTORS  # the four + adjacent
-from screener.utils import clip
+from screener.utils import clip, unsafe_character
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_RULES = 1000
@@ -223,32 +224,8 @@ def _raw_offset(text: str, start: int, offset: int) -> int | None:
 
 
 def _read(path: Path) -> str:
-    display = str(path)
-    try:
-        if not path.exists():
-            raise InputError(f"{display}: cannot read: no such file")
-        if not path.is_file():
-            raise InputError(f"{display}: cannot read: not a regular file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{display}: cannot read: file is too large ({size} bytes; the limit is 256 KiB)"
-            )
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise InputError(f"{display}: cannot read: {err.strerror or err}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"{display}: cannot read: file is too large (the limit is 256 KiB)")
-    if b"\x00" in data:
-        raise InputError(f"{display}: cannot read: binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(
-            f"{display}: cannot read: not UTF-8 text (invalid byte at offset {err.start})"
-        ) from None
-    return text.removeprefix("\ufeff")
+    """A rule file's text: a regular UTF-8 file of at most MAX_FILE_BYTES (`files`)."""
+    return read_text_file(path, limit=MAX_FILE_BYTES)
 
 
 def _parse_toml(source: _Source) -> dict[str, Any]:
@@ -295,9 +272,10 @@ def _rule_from_table(source: _Source, index: int, table: Any, path: Path) -> Rul
             raise source.error(index, key, f"'{key}' must be a string, not {_type_name(value)}")
         if limit is not None and len(value) > limit:
             raise source.error(index, key, f"'{key}' is too long (the limit is {limit} characters)")
-        if printable and any(not c.isprintable() and c not in "\n\t" for c in value):
+        char = unsafe_character(value, multiline=True) if printable else None
+        if char is not None:
             # Escape sequences in a title or reason could rewrite the user's terminal.
-            raise source.error(index, key, f"'{key}' contains control characters")
+            raise source.error(index, key, f"'{key}' contains control characters ({char})")
         return value
 
     rule_id = text("id")

@@ -53,6 +53,7 @@ def parse_template(text: str) -> Template:
         raise ExprError(f"template is too long (the limit is {MAX_TEMPLATE_CHARS} characters)", 0)
     parts: list[str | Placeholder] = []
     literal: list[str] = []
+    placeholders = 0
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -101,7 +102,8 @@ def parse_template(text: str) -> Template:
                 i + 1 + len(expr_text) + 1,
                 len(spec),
             )
-        if len(parts) >= 2 * MAX_PLACEHOLDERS:
+        placeholders += 1
+        if placeholders > MAX_PLACEHOLDERS:
             raise ExprError(f"too many placeholders (the limit is {MAX_PLACEHOLDERS})", i)
         if literal:
             parts.append("".join(literal))

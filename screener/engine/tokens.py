@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from screener.utils import unsafe_character
+
 MAX_EXPRESSION_CHARS = 2000
 MAX_NUMBER_MAGNITUDE = 1e15
 MAX_NUMBER_CHARS = 32
@@ -77,6 +79,7 @@ FOREIGN_WORDS = frozenset(
     }
 )
 
+_DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also takes '２' and '²'
 _TWO_CHAR_OPS = ("<=", ">=", "==", "!=")
 _ONE_CHAR_OPS = "+-*/<>()[],"
 
@@ -160,7 +163,7 @@ def tokenize(text: str) -> list[Token]:
         if c in " \t\r\n":
             i += 1
             continue
-        if (c.isascii() and c.isdigit()) or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        if (c.isascii() and c.isdigit()) or (c == "." and text[i + 1 : i + 2] in _DIGITS):
             j = _scan_number(text, i)
             literal = text[i:j]
             if len(literal) > MAX_NUMBER_CHARS:
@@ -191,6 +194,11 @@ def tokenize(text: str) -> list[Token]:
             while j < n and text[j] != c:
                 if text[j] in "\\\n\r":
                     raise ExprError("string literals may not contain backslashes or newlines", j)
+                if (char := unsafe_character(text[j])) is not None:
+                    # Shown by `rules list` and `explain`: no escape codes, no bidi tricks.
+                    raise ExprError(
+                        f"string literals may not contain control characters ({char})", j
+                    )
                 j += 1
             if j >= n:
                 raise ExprError("unterminated string literal", i, n - i)

@@ -1,20 +1,53 @@
 """Where output goes: the stdout console, and the refresh progress bar on stderr.
 
 NO_COLOR (any value) turns off every escape code, bold and dim included: the
-output is then exactly what a pipe gets.
+output is then exactly what a pipe gets. The only escape codes ever written are
+rich's own styles: every text segment passes `sanitize.strip_unsafe` on its way out.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
+
+from screener.output.sanitize import strip_unsafe
 
 PIPE_WIDTH = 160  # when piped without COLUMNS: wide enough for every column
+
+
+class SafeConsole(Console):
+    """A rich console whose text segments can hold no control or bidi character.
+
+    The renderers sanitise the data they lay out (`sanitize.printable`); this is the
+    net under them, for any text a renderer forgot: a segment's unsafe characters are
+    removed after layout, which keeps the layout, since their width is zero.
+    """
+
+    _depth = threading.local()  # rich renders nested renderables through render() again
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        if getattr(self._depth, "inside", False):  # an outer call cleans these segments
+            yield from super().render(renderable, options)
+            return
+        self._depth.inside = True
+        try:
+            for segment in super().render(renderable, options):
+                if segment.control is None and segment.text:
+                    clean = strip_unsafe(segment.text)
+                    if clean is not segment.text:
+                        segment = Segment(clean, segment.style)
+                yield segment
+        finally:
+            self._depth.inside = False
 
 
 def stdout_console() -> Console:
@@ -23,7 +56,7 @@ def stdout_console() -> Console:
     if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
         width = PIPE_WIDTH
     plain = "NO_COLOR" in os.environ
-    return Console(
+    return SafeConsole(
         highlight=False,
         soft_wrap=False,
         width=width,
@@ -40,7 +73,7 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[Any], None] | Non
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    err = Console(stderr=True, highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     if not err.is_terminal:
         yield None
         return

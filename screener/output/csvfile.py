@@ -1,7 +1,11 @@
 """Files handed on: the CSV text of a set of rows, and the one atomic file writer.
 
-Company names come from the network, so text cells that a spreadsheet would run
-as a formula are neutralised. Every file screener writes (CSV here, PNG charts in
+Company names come from the network and from other people's override files, so
+every text cell is made safe for a spreadsheet and for a line-based reader alike: it
+is made printable first (`sanitize.printable`: CR, LF and tabs become spaces, control
+and bidi characters go), so a cell can never hold a line break that starts a new row,
+then a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a
+leading quote. Numbers stay numbers. Every file screener writes (CSV here, PNG charts in
 `plot`) goes to a temporary name in the same folder and is renamed, so a crash or
 Ctrl-C never leaves half a watchlist.
 """
@@ -18,35 +22,74 @@ from pathlib import Path
 from typing import IO, Any
 
 from screener.errors import DataError, InputError
+from screener.output.sanitize import printable
+from screener.utils import finite_float
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
 
 
-def _csv_cell(value: Any) -> Any:
-    """Text cells that a spreadsheet would run as a formula are neutralised with a quote."""
-    if isinstance(value, list):
+def csv_cell(value: Any) -> Any:
+    """One cell as written: text on one printable line, formula starts quoted, numbers as is.
+
+    Lists are joined with " | ". A non-finite number is an empty cell, like a missing one.
+    """
+    if isinstance(value, list | tuple):
         value = " | ".join(str(v) for v in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        number = finite_float(value)
+        if number is None:
+            return ""
+        return value if isinstance(value, float) or abs(value) < 10**15 else number
+    text = printable(str(value))  # no CR or LF left: a cell is never two rows
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
     """The rows as CSV text with a header of `fields` (other keys are left out)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(
-        buffer, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
+        buffer,
+        fieldnames=list(fields),
+        extrasaction="ignore",
+        lineterminator="\n",
+        quoting=csv.QUOTE_MINIMAL,
     )
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_cell(row.get(key)) for key in fields})
+        writer.writerow({key: csv_cell(row.get(key)) for key in fields})
     return buffer.getvalue()
+
+
+def check_csv_path(path: Path) -> None:
+    """An export path must end in .csv: checked before any work, so nothing is done in vain."""
+    if path.suffix.lower() != ".csv":
+        raise InputError(f"{path}: export path must end in .csv")
 
 
 def write_atomic(path: Path, text: str, *, bom: bool = False) -> None:
     """Write CSV text atomically (UTF-8; `bom` for Excel): never half a file."""
-    if path.suffix.lower() != ".csv":
-        raise InputError(f"{path}: export path must end in .csv")
+    check_csv_path(path)
     with atomic_file(path, encoding="utf-8-sig" if bom else "utf-8") as handle:
         handle.write(text)
+
+
+def _mode_for(path: Path) -> int:
+    """The new file's permissions: those of the file it replaces, else the usual ones.
+
+    mkstemp makes 0600; a new shared watchlist wants the umask's 0644, and a file the
+    user made private (0600) must stay private when it is written again.
+    """
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager
@@ -73,9 +116,7 @@ def atomic_file(path: Path, *, encoding: str | None = None) -> Iterator[IO[Any]]
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a shared watchlist wants the usual
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from screener.output.format import (
     signed_text,
     source_label,
 )
+from screener.output.sanitize import printable
 from screener.universe import sector_label, sub_segment_label
 from screener.utils import did_you_mean
 
@@ -124,21 +125,25 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
     row = result.frame.loc[ticker]
     parts: list[RenderableType] = []
     title = Text()
-    title.append(f"{ticker}  {row['name_en']} {row['name_zh'] or ''}".rstrip(), style="bold")
+    # Every value from the data is made printable: one line each, no escape codes.
+    name = printable(f"{ticker}  {row['name_en']} {row['name_zh'] or ''}".rstrip())
+    title.append(name, style="bold")
     title.append(
         f"\n{sector_label(row['sector'], 'en')} {sector_label(row['sector'], 'zh')} · "
-        f"{sub_segment_label(row['sub_segment'], 'en')} · {row['market']} · {row['currency']}"
+        + printable(
+            f"{sub_segment_label(row['sub_segment'], 'en')} · {row['market']} · {row['currency']}"
+        )
     )
     source = source_label(result.source, "explain")
-    title.append(f"\nsource: {source}, as of {row['as_of']}")
+    title.append("\n" + printable(f"source: {source}, as of {row['as_of']}"))
     if isinstance(row.get("source_url"), str):
-        title.append(f"\n{row['source_url']}", style="dim")
+        title.append("\n" + printable(row["source_url"]), style="dim")
     parts.append(title)
     if result.banner:
         parts.append(Panel(Text(result.banner), border_style="yellow", expand=False))
     notes = row.get("notes")
     if isinstance(notes, str) and notes:
-        parts.append(Text(f"Source notes: {notes}", style="yellow"))
+        parts.append(Text(printable(f"Source notes: {notes}"), style="yellow"))
     window = own_history_window(result.history, ticker)
     if window:
         text = Text("Own history (hist_pct, hist_median):", style="bold")
@@ -155,7 +160,7 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
         if items:
             text = Text(f"{heading}:", style="bold")
             for name, detail in items.items():
-                text.append(f"\n  {name}: {detail}")
+                text.append("\n  " + printable(f"{name}: {detail}"))
             parts.append(text)
 
     table = Table(header_style="bold", show_lines=True, title="Rules", title_justify="left")
@@ -169,10 +174,12 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
         rule = item.rule
         if not item.applicable:
             mark, style = "n/a", "dim"
-            verdict = f"not applied to {row['sector']} (rule is for {', '.join(rule.sectors)})"
+            verdict = printable(
+                f"not applied to {row['sector']} (rule is for {', '.join(rule.sectors)})"
+            )
         elif item.fired:
             mark, style = "FIRED", "green" if rule.score >= 0 else "red"
-            verdict = item.reason or rule.title
+            verdict = printable(item.reason or rule.title, newlines=True)
             total += rule.score
         elif item.result is None:
             mark, style = "unknown", "yellow"
@@ -181,7 +188,9 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
             mark, style = "no", "dim"
             failed = [text for text, ok in item.conditions if ok is False]
             verdict = "false: " + "; ".join(failed) if failed else "condition false"
-        inputs = "\n".join(f"{expr} = {_input_value(expr, value)}" for expr, value in item.inputs)
+        inputs = "\n".join(
+            printable(f"{expr} = {_input_value(expr, value)}") for expr, value in item.inputs
+        )
         if item.missing:
             inputs += "\nmissing: " + ", ".join(item.missing)
         table.add_row(

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from screener.catalog import METRICS, NUMERIC_METRICS
 from screener.data.provider import EASTMONEY_SOURCE, SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.output.sanitize import printable
+from screener.utils import finite_float
 
 MISSING = "–"
 """A missing value in a table or grid: a dash, never 0."""
@@ -92,9 +94,9 @@ def template_text(value: object, spec: str = "") -> str:
     if value is None:
         return MISSING_IN_TEXT
     if isinstance(value, str):
-        return value
+        return printable(value)  # a name inside a reason: one line, no escape codes
     x = float(value)  # type: ignore[arg-type]
-    if math.isnan(x):
+    if not math.isfinite(x):  # non-finite is missing, and int(inf) would raise
         return MISSING_IN_TEXT
     if spec:
         return format(x, spec)
@@ -109,23 +111,32 @@ def template_column(values: Any, spec: str = "") -> list[str]:
         return [template_text(v, spec) for v in values.tolist()]
     floats: list[float] = values.astype(float).tolist()
     if spec:
-        return [MISSING_IN_TEXT if x != x else format(x, spec) for x in floats]
+        return [MISSING_IN_TEXT if not math.isfinite(x) else format(x, spec) for x in floats]
     return [template_text(x) for x in floats]
 
 
 def cell_text(column: str, value: Any) -> str:
-    """One cell of a row grid: metrics as the table shows them, lists one item a line."""
+    """One cell of a row grid: metrics as the table shows them, lists one item a line.
+
+    Text is made printable (`sanitize.printable`): a name cannot break the grid's
+    lines or send an escape code to the terminal.
+    """
     if value is None:
         return MISSING
     if isinstance(value, list | tuple):
-        return "\n".join(str(v) for v in value) if value else MISSING
-    if column in NUMERIC_METRICS and isinstance(value, int | float):
-        return metric_text(column, float(value))
-    if column == "score" and isinstance(value, int | float):
-        return score_text(value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+        return "\n".join(printable(str(v)) for v in value) if value else MISSING
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = finite_float(value)  # a 400-digit integer, inf: missing, never a crash
+        if number is None:
+            return MISSING
+        if column in NUMERIC_METRICS:
+            return metric_text(column, number)
+        if column == "score":
+            return score_text(number)
+        if isinstance(value, int) and abs(value) < 10**15:
+            return str(value)
+        return f"{number:g}"
+    return printable(str(value))
 
 
 def as_of_text(span: tuple[str, str] | None) -> str:

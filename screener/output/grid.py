@@ -17,6 +17,7 @@ from rich.text import Text
 
 from screener.output.fit import ColumnFit, fit
 from screener.output.format import cell_text
+from screener.output.sanitize import printable
 
 MAX_WORD_FLOOR = 40  # a longer word (a URL) may fold from the start
 
@@ -28,7 +29,9 @@ def render_grid(
     cells = [[cell_text(column, row.get(column)) for column in columns] for row in rows]
     specs = [_fit_spec(i, column, cells) for i, column in enumerate(columns)]
     widths = fit(specs, width, narrow="fold").widths
-    table = Table(title=Text(title) if title else None, title_justify="left", header_style="bold")
+    table = Table(
+        title=Text(printable(title)) if title else None, title_justify="left", header_style="bold"
+    )
     for column in columns:
         table.add_column(
             column,

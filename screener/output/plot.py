@@ -19,6 +19,7 @@ from rich.cells import cell_len
 from screener.errors import DataError, InputError
 from screener.output.csvfile import atomic_file
 from screener.output.format import as_of_text, source_label
+from screener.output.sanitize import printable
 from screener.universe.taxonomy import sector_label
 from screener.utils import clip
 
@@ -109,18 +110,22 @@ def plot_text(
     The title (and with it the source) is printed above the chart, because plotext
     drops a title that does not fit; key lines are cut to the terminal's width.
     """
-    lines = [textwrap.fill(title, width=max(40, width))]
+    lines = [textwrap.fill(printable(title), width=max(40, width))]
     lines.append(terminal_chart(points, width=width, height=height, color=color, title=""))
-    names = {
-        str(t): f"{r['name_en']} {r['name_zh'] or ''}".strip() for t, r in result.frame.iterrows()
+    names = {  # names come from the data: made printable before they reach the key
+        str(t): printable(f"{r['name_en']} {r['name_zh'] or ''}".strip())
+        for t, r in result.frame.iterrows()
     }
-    lines += [clip(line, width, marker="…", width=cell_len) for line in chart_key(points, names)]
+    lines += [
+        clip(printable(line), width, marker="…", width=cell_len)
+        for line in chart_key(points, names)
+    ]
     summary = (
         f"{len(points.tickers)} plotted: flagged names are numbered ({sum(points.flagged)},"
         " key above), • = not flagged"
     )
     if points.left_out:
-        summary += f"; left out (no forward P/E or growth): {', '.join(points.left_out)}"
+        summary += printable(f"; left out (no forward P/E or growth): {', '.join(points.left_out)}")
     lines.append(summary)
     return "\n".join(lines)
 

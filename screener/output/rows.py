@@ -80,7 +80,13 @@ def json_rows(result: ScreenRun) -> list[dict[str, Any]]:
 
 
 def json_text(data: Any) -> str:
-    """Rows (or one object) as screener prints JSON: indented, non-ASCII kept as is."""
+    """Rows (or one object) as screener prints JSON: indented, non-ASCII kept as is.
+
+    Characters that could act on a terminal (C1 controls, bidi overrides, lone
+    surrogates) are written as `\\uXXXX` escapes: the same data, harmless to print.
+    """
     import json
 
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    from screener.output.sanitize import json_safe
+
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))

@@ -28,6 +28,7 @@ from screener.output.format import (
     score_text,
     source_label,
 )
+from screener.output.sanitize import printable
 from screener.universe.taxonomy import SECTORS, sector_label, sub_segment_label
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ _BY_KEY = {c.key: c for c in COLUMNS}
 
 
 def _plain(cell: str | Text) -> str:
-    return cell.plain if isinstance(cell, Text) else cell
+    return cell.plain if isinstance(cell, Text) else printable(cell)
 
 
 def _build_table(
@@ -175,7 +176,8 @@ def _build_table(
     for row in rows:
         # Plain strings would be parsed as rich markup: names come from the network and
         # from user files, so every cell is literal text.
-        table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
+        # Their text is made printable too: no escape codes, no line of their own.
+        table.add_row(*(Text(printable(cell)) if isinstance(cell, str) else cell for cell in row))
     return table
 
 

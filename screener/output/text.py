@@ -1,7 +1,9 @@
 """Plain lines for people: the refresh summary, a watchlist diff, one company.
 
 Each function returns lines and prints nothing, so the CLI decides where they go
-(stdout, or stderr before a screen) and tests compare them as they are.
+(stdout, or stderr before a screen) and tests compare them as they are. Every value
+from the data is made printable (`sanitize.printable`), so a name cannot add a line
+of its own to a diff or send an escape code.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from screener.output.format import MISSING, signed_text
+from screener.output.sanitize import printable
 from screener.universe.taxonomy import sector_label, sub_segment_label
-from screener.utils import clip
+from screener.utils import clip, finite_float
 
 MAX_REASON = 160  # a failure reason longer than this is cut (a whole HTML page, say)
 MAX_LISTED = 12  # tickers named on one summary line before "and N more"
@@ -21,12 +24,13 @@ MAX_LISTED = 12  # tickers named on one summary line before "and N more"
 
 def _reason(reason: str) -> str:
     """A failure reason on one line, URLs shortened, cut to a readable length."""
-    return clip(re.sub(r"https?://\S+", "<url>", " ".join(reason.split())), MAX_REASON)
+    return clip(re.sub(r"https?://\S+", "<url>", " ".join(printable(reason).split())), MAX_REASON)
 
 
 def _listed(tickers: list[str]) -> str:
     more = len(tickers) - MAX_LISTED
-    return ", ".join(tickers[:MAX_LISTED]) + (f" and {more} more" if more > 0 else "")
+    shown = ", ".join(printable(t) for t in tickers[:MAX_LISTED])
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def summary_lines(summary: Any) -> list[str]:
@@ -51,10 +55,10 @@ def summary_lines(summary: Any) -> list[str]:
             + _listed(sorted(summary.not_found_recently))
         )
     lines += [
-        f"  partly {t}: saved, but {_reason(reason)} (asked again next run)"
+        f"  partly {printable(t)}: saved, but {_reason(reason)} (asked again next run)"
         for t, reason in sorted(summary.partial.items())
     ]
-    lines += [f"  failed {t}: {_reason(reason)}" for t, reason in sorted(summary.failed.items())]
+    lines += [f"  failed {printable(t)}: {_reason(r)}" for t, r in sorted(summary.failed.items())]
     return lines
 
 
@@ -71,44 +75,58 @@ def diff_lines(diff: Any, title: str, filters: tuple[str, str]) -> list[str]:
         )
     lines.append(f"entered ({len(diff.entered)}):")
     lines += [
-        f"  + {r['ticker']:<10} {r.get('name') or ''}  score {signed_text(r.get('score', 0))}"
+        f"  + {_text(r['ticker']):<10} {_text(r.get('name'))}  score {_score(r)}"
         for r in diff.entered
     ]
     lines.append(f"left ({len(diff.left)}):")
     lines += [
-        f"  - {r['ticker']:<10} {r.get('name') or ''}  score was {signed_text(r.get('score', 0))}"
+        f"  - {_text(r['ticker']):<10} {_text(r.get('name'))}  score was {_score(r)}"
         for r in diff.left
     ]
     lines.append(f"changed ({len(diff.changed)}):")
     for c in diff.changed:
         flags = [f"+{f}" for f in c.added_flags] + [f"-{f}" for f in c.removed_flags]
         lines.append(
-            f"  ~ {c.ticker:<10} {c.name}  score {signed_text(c.old_score)}"
+            f"  ~ {_text(c.ticker):<10} {_text(c.name)}  score {signed_text(c.old_score)}"
             f" -> {signed_text(c.new_score)}" + (f"  ({', '.join(flags)})" if flags else "")
         )
     lines.append(f"unchanged: {diff.unchanged}")
     return lines
 
 
+def _text(value: Any) -> str:
+    """A saved value as one printable piece of a line ('' when absent)."""
+    return printable(str(value)) if value not in (None, "") else ""
+
+
+def _score(row: Mapping[str, Any]) -> str:
+    score = row.get("score", 0)
+    return signed_text(score) if isinstance(score, int | float) else "?"
+
+
 def filters_text(raw: str | None) -> str:
     """A saved run's filters (as stored, JSON) in words: 'source sample; flagged only'."""
     try:
         filters = json.loads(raw or "{}")
-    except json.JSONDecodeError:
-        return raw or "none"
-    parts = [f"source {filters.get('source') or 'auto'}"]
-    if filters.get("sectors"):
-        parts.append("sectors " + ", ".join(filters["sectors"]))
+    except (json.JSONDecodeError, RecursionError):
+        filters = None
+    if not isinstance(filters, dict):  # written by someone else: shown as it is, cut short
+        return clip(printable(raw), 80) if raw else "none"
+    parts = [f"source {_text(filters.get('source')) or 'auto'}"]
+    sectors = filters.get("sectors")
+    if sectors and isinstance(sectors, list):
+        parts.append("sectors " + ", ".join(_text(s) for s in sectors))
     if filters.get("flagged"):
         parts.append("flagged only")
-    if filters.get("min_score") is not None:
-        parts.append(f"min score {filters['min_score']:g}")
+    min_score = finite_float(filters.get("min_score"))
+    if min_score is not None:
+        parts.append(f"min score {min_score:g}")
     return "; ".join(parts)
 
 
 def company_lines(company: Any) -> list[str]:
     """One universe company and why it is there (`universe show`)."""
-    return [
+    lines = [
         f"{company.ticker}  {company.name_en} {company.name_zh}".rstrip(),
         f"sector:      {company.sector} ({sector_label(company.sector, 'en')} "
         f"{sector_label(company.sector, 'zh')})",
@@ -121,6 +139,7 @@ def company_lines(company: Any) -> list[str]:
         f"source:      {company.source}",
         f"origin:      {company.origin}",
     ]
+    return [printable(line) for line in lines]
 
 
 def sector_count_lines(counts: Mapping[str, Mapping[str, int]]) -> list[str]:

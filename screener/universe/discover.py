@@ -33,7 +33,7 @@ from screener.universe.classifier import UNCLASSIFIED, Classification
 from screener.universe.classifier import classify as classify_profile
 from screener.universe.companies import Company
 from screener.universe.tickers import normalize_ticker
-from screener.utils import finite_float
+from screener.utils import finite_float, is_currency_code, text_problem
 
 REGIONS: tuple[str, ...] = ("cn", "hk", "us", "tw")
 """Yahoo screener region codes discovery supports (China A-shares, Hong Kong, US, Taiwan)."""
@@ -232,6 +232,25 @@ def industries_for(region: str) -> tuple[str, ...]:
     return REGION_INDUSTRIES[key]
 
 
+MAX_NAME_CHARS = 200
+
+
+def _text(value: Any) -> str | None:
+    """A screener row's text field, or None: one short line of text, or nothing at all.
+
+    Screener rows come from the network: a name may be a dict, a list, 10**30 or hold
+    escape codes. Such a value is no name (the one check of accepted text decides).
+    """
+    if isinstance(value, str) and text_problem(value, MAX_NAME_CHARS) is None and value.strip():
+        return value.strip()
+    return None
+
+
+def _market_cap(value: Any) -> float | None:
+    number = finite_float(value)
+    return number if number is not None and number > 0 else None
+
+
 def row_profile(row: Mapping[str, Any]) -> dict[str, Any]:
     """A Yahoo-profile-shaped mapping for the classifier, built from one screener row.
 
@@ -240,16 +259,16 @@ def row_profile(row: Mapping[str, Any]) -> dict[str, Any]:
     place: the one honest source of product words in the row. ``longName`` and
     ``shortName`` are kept too for a classifier that reads names directly.
     """
-    names = [row.get("longName"), row.get("shortName"), row.get("name")]
+    names = [_text(row.get("longName")), _text(row.get("shortName")), _text(row.get("name"))]
     text: list[str] = []
     for name in names:
-        if isinstance(name, str) and name.strip() and name.strip() not in text:
-            text.append(name.strip())
+        if name and name not in text:
+            text.append(name)
     profile: dict[str, Any] = {
-        "sector": row.get("sector"),
-        "industry": row.get("industry"),
-        "longName": row.get("longName") or row.get("name"),
-        "shortName": row.get("shortName"),
+        "sector": _text(row.get("sector")),
+        "industry": _text(row.get("industry")),
+        "longName": names[0] or names[2],
+        "shortName": names[1],
     }
     if text:
         profile["longBusinessSummary"] = ". ".join(text)
@@ -308,13 +327,16 @@ def propose(
         proposals.append(
             Proposal(
                 ticker=ticker,
-                name=row.get("name") or row.get("longName") or row.get("shortName"),
-                region=str(row.get("region") or region),
-                exchange=row.get("exchange"),
-                industry=row.get("industry"),
-                yahoo_sector=row.get("sector"),
-                market_cap=finite_float(row.get("marketCap")),
-                currency=row.get("currency"),
+                name=next(
+                    (n for key in ("name", "longName", "shortName") if (n := _text(row.get(key)))),
+                    None,
+                ),
+                region=_text(row.get("region")) or region,
+                exchange=_text(row.get("exchange")),
+                industry=_text(row.get("industry")),
+                yahoo_sector=_text(row.get("sector")),
+                market_cap=_market_cap(row.get("marketCap")),
+                currency=currency if is_currency_code(currency := row.get("currency")) else None,
                 sector=verdict.sector,
                 sub_segment=verdict.sub_segment,
                 confidence=float(verdict.confidence),

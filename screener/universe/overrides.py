@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.errors import InputError
+from screener.files import read_text_file
 from screener.universe.companies import (
     CSV_FIELDS,
     Company,
@@ -76,6 +77,7 @@ from screener.universe.companies import (
     resolve_listing,
 )
 from screener.universe.tickers import normalize_ticker
+from screener.utils import clip, text_problem
 
 CONFIG_FILENAMES: tuple[str, ...] = ("universe.toml", "universe.csv")
 ACTIONS: tuple[str, ...] = ("add", "set", "remove")
@@ -83,6 +85,11 @@ CLEAR = "-"  # in a set: ``primary_listing``/``consolidated_into`` = "-" clears 
 
 # Fields a user may give for add/set; listing facts are derived from the ticker if absent.
 EDITABLE_FIELDS: tuple[str, ...] = tuple(f for f in CSV_FIELDS if f != "ticker")
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # an override file is a few hundred lines; 5 MiB is plenty
+MAX_FIELD_CHARS = 200  # names, sectors, listing facts
+MAX_LONG_FIELD_CHARS = 2000  # rationale and source
+LONG_FIELDS = frozenset({"rationale", "source"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +139,11 @@ def _clean_fields(
             continue
         if not isinstance(value, str):
             raise _fail(path, line, f"field {key!r} must be text, got {type(value).__name__}")
+        limit = MAX_LONG_FIELD_CHARS if key in LONG_FIELDS else MAX_FIELD_CHARS
+        problem = text_problem(value, limit)  # the one check of accepted text
+        if problem:
+            # Names are shown in tables and written to CSV: no escape codes, no line breaks.
+            raise _fail(path, line, f"field {key!r} {problem}")
         value = value.strip()
         if value:
             out[key] = value
@@ -191,14 +203,23 @@ def _key_line(lines: list[str], start: int, key: str) -> int:
     return start
 
 
-def _value_line(lines: list[str], key: str, value: str) -> int:
-    """First line after ``key =`` that mentions ``value`` (for entries of an inline array)."""
+_QUOTED = re.compile(r"\"([^\"\\\n]*)\"|'([^'\n]*)'")
+
+
+def _value_lines(lines: list[str], key: str) -> tuple[dict[str, list[int]], int]:
+    """Where each quoted value after ``key =`` appears (for entries of an inline array).
+
+    One pass over the file, so a remove list of 10,000 tickers costs what reading it
+    costs: value -> the lines it is written on, in order, and the line of ``key =``.
+    """
     key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
     start = next((i for i, content in enumerate(lines, 1) if key_re.match(content)), 1)
+    where: dict[str, list[int]] = {}
     for number in range(start, len(lines) + 1):
-        if f'"{value}"' in lines[number - 1] or f"'{value}'" in lines[number - 1]:
-            return number
-    return start
+        for match in _QUOTED.finditer(lines[number - 1]):
+            value = match.group(1) if match.group(1) is not None else match.group(2)
+            where.setdefault(value, []).append(number)
+    return where, start
 
 
 def parse_toml(path: Path, text: str) -> list[Change]:
@@ -208,7 +229,9 @@ def parse_toml(path: Path, text: str) -> list[Change]:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(m.group(1)) if m else 1
-        raise _fail(path, line, f"invalid TOML: {exc}") from None
+        raise _fail(path, line, f"invalid TOML: {clip(str(exc), 200)}") from None
+    except RecursionError:
+        raise _fail(path, 1, "invalid TOML: nested too deeply") from None
     headers, lines = _toml_lines(text)
     unknown = [k for k in data if k not in ACTIONS]
     if unknown:
@@ -224,8 +247,13 @@ def parse_toml(path: Path, text: str) -> list[Change]:
     removals = data.get("remove", [])
     if not isinstance(removals, list) or not all(isinstance(t, str) for t in removals):
         raise _fail(path, _key_line(lines, 0, "remove") or 1, "remove must be a list of tickers")
+    where, start = _value_lines(lines, "remove") if removals else ({}, 1)
+    taken: dict[str, int] = {}  # the same value twice: its second line for its second entry
     for raw in removals:
-        line = _value_line(lines, "remove", raw)
+        found = where.get(raw, [])
+        nth = taken.get(raw, 0)
+        taken[raw] = nth + 1
+        line = found[min(nth, len(found) - 1)] if found else start
         changes.append(Change("remove", _ticker(path, line, raw), line))
 
     for action in ("add", "set"):
@@ -248,13 +276,23 @@ def parse_toml(path: Path, text: str) -> list[Change]:
 def parse_csv(path: Path, text: str) -> list[Change]:
     """Validate a CSV override file (header row with an ``action`` and a ``ticker`` column)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _csv_changes(path, reader)
+    except csv.Error as exc:  # a cell over csv's field limit, a NUL, a stray quote
+        raise _fail(path, max(reader.line_num, 1), f"invalid CSV: {clip(str(exc), 200)}") from None
+
+
+def _csv_changes(path: Path, reader: csv.DictReader[str]) -> list[Change]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     if "action" not in header or "ticker" not in header:
         raise _fail(path, 1, "the header must name at least the columns 'action' and 'ticker'")
     unknown = [h for h in header if h not in ("action", "ticker", *EDITABLE_FIELDS)]
     if unknown:
-        raise _fail(path, 1, f"unknown column {unknown[0]!r}")
+        raise _fail(path, 1, f"unknown column {clip(unknown[0], 60)!r}")
+    twice = next((h for i, h in enumerate(header) if h in header[:i]), None)
+    if twice is not None:  # DictReader would keep the last one silently
+        raise _fail(path, 1, f"column {twice!r} appears twice in the header")
     changes: list[Change] = []
     for row in reader:
         line = reader.line_num
@@ -278,22 +316,15 @@ def parse_csv(path: Path, text: str) -> list[Change]:
 
 
 def read_overrides(path: Path) -> list[Change]:
-    """Read and validate an override file; the format follows the suffix (.toml or .csv)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: override file not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        changes = parse_toml(path, text)
-    elif suffix == ".csv":
-        changes = parse_csv(path, text)
-    else:
+    """Read and validate an override file; the format follows the suffix (.toml or .csv).
+
+    At most MAX_FILE_BYTES of a regular file are read (`files.read_text_file`).
+    """
+    suffix = path.suffix.lower()  # suffix, type and size before a byte is read
+    if suffix not in (".toml", ".csv"):
         raise InputError(f"{path}: override files must end in .toml or .csv")
+    text = read_text_file(path, limit=MAX_FILE_BYTES, missing="override file not found")
+    changes = parse_toml(path, text) if suffix == ".toml" else parse_csv(path, text)
     changes.sort(key=lambda c: c.line)  # report a duplicate at its later occurrence
     seen: dict[str, int] = {}
     for change in changes:
@@ -320,8 +351,11 @@ def apply_overrides(
     line; ``primary_listing`` links are checked on the merged list
     (:func:`check_primary_listing`) and reported at the line that broke them.
     """
+    # A dict keeps the built-in order (adds go last) and removes in O(1): the merge is
+    # linear in the size of the file, however long its remove list.
     by_ticker: dict[str, Company] = {c.ticker: c for c in companies}
-    order: list[str] = list(by_ticker)
+    primaries = {c.primary_listing for c in by_ticker.values() if c.primary_listing}
+    parents = {c.consolidated_into for c in by_ticker.values() if c.consolidated_into}
     changed: dict[str, int] = {}  # ticker -> line of the change that touched it
     for change in changes:
         current = by_ticker.get(change.ticker)
@@ -332,10 +366,13 @@ def apply_overrides(
                     path, change.line, f"cannot remove {change.ticker}: not in the universe"
                 )
             del by_ticker[change.ticker]
-            order.remove(change.ticker)
             changed[change.ticker] = change.line
-            _promote_secondaries(by_ticker, order, change.ticker)
-            _release_subsidiaries(by_ticker, order, change.ticker)
+            if change.ticker in primaries:  # only then can a secondary line need promoting
+                promoted = _promote_secondaries(by_ticker, change.ticker)
+                if promoted is not None:
+                    primaries.add(promoted)
+            if change.ticker in parents:  # only then can a subsidiary name it
+                _release_subsidiaries(by_ticker, change.ticker)
             continue
         if change.action == "add":
             if current is not None:
@@ -380,7 +417,6 @@ def apply_overrides(
                 ),
                 origin="override",
             )
-            order.append(change.ticker)
         else:  # set
             if current is None:
                 raise _fail(
@@ -423,30 +459,33 @@ def apply_overrides(
             raise _fail(path, change.line, problem)
         by_ticker[change.ticker] = new
         changed[change.ticker] = change.line
+        if new.primary_listing:
+            primaries.add(new.primary_listing)
+    order = list(by_ticker)
     _check_primary_links(by_ticker, order, changed, path)
     _check_consolidation_links(by_ticker, order, changed, path)
     return link_consolidations(by_ticker[t] for t in order)
 
 
-def _promote_secondaries(by_ticker: dict[str, Company], order: list[str], removed: str) -> None:
+def _promote_secondaries(by_ticker: dict[str, Company], removed: str) -> str | None:
     """After ``removed`` left the list: its first secondary line becomes the primary line.
 
     Any further secondary lines of the same company are re-pointed to the promoted one,
     so the company is still counted once in sector statistics and no link dangles.
     """
-    secondaries = [t for t in order if by_ticker[t].primary_listing == removed]
+    secondaries = [t for t, c in by_ticker.items() if c.primary_listing == removed]
     if not secondaries:
-        return
+        return None
     promoted, *others = secondaries
     by_ticker[promoted] = replace(by_ticker[promoted], primary_listing=None, origin="override")
     for ticker in others:
         by_ticker[ticker] = replace(by_ticker[ticker], primary_listing=promoted, origin="override")
+    return promoted
 
 
-def _release_subsidiaries(by_ticker: dict[str, Company], order: list[str], removed: str) -> None:
+def _release_subsidiaries(by_ticker: dict[str, Company], removed: str) -> None:
     """After a parent left the list: its subsidiaries name no parent (they count as before)."""
-    for ticker in order:
-        company = by_ticker[ticker]
+    for ticker, company in list(by_ticker.items()):
         if company.consolidated_into == removed:
             by_ticker[ticker] = replace(company, consolidated_into=None, origin="override")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from screener.errors import InputError
+from screener.utils import clip
 
 # Six-digit A-share stock codes -> Yahoo suffix, decided by the leading digits.
 # Shanghai main board 60x and STAR 68x; Shenzhen main/SME 00x and ChiNext 30x;
@@ -86,14 +87,18 @@ _OTHER_SUFFIXES: frozenset[str] = frozenset(
     }
 )
 
-_RE_A_PLAIN = re.compile(r"^(\d{6})$")
-_RE_A_SUFFIX = re.compile(r"^(\d{6})\.(SS|SH|SZ|BJ)$", re.IGNORECASE)
-_RE_A_PREFIX = re.compile(r"^(SS|SH|SZ|BJ)(\d{6})$", re.IGNORECASE)
-_RE_HK_SUFFIX = re.compile(r"^(\d{1,5})\.HK$", re.IGNORECASE)
-_RE_HK_PREFIX = re.compile(r"^HK(\d{1,5})$", re.IGNORECASE)
-_RE_TW = re.compile(r"^(\d{4,6}[A-Z]?)\.(TW|TWO)$", re.IGNORECASE)
-_RE_US = re.compile(r"^[A-Z]{1,5}(?:-[A-Z]{1,2})?$")
-_RE_OTHER = re.compile(r"^([A-Z0-9][A-Z0-9&-]{0,11})\.([A-Z]{1,2})$", re.IGNORECASE)
+# re.ASCII everywhere: `\d` must not take '٠' or '２', or `60٠٥١٩` and `600519` would be
+# two spellings of one company (int() reads both). `\Z`, not `$`: no trailing newline.
+_A = re.ASCII
+_RE_A_PLAIN = re.compile(r"^(\d{6})\Z", _A)
+_RE_A_SUFFIX = re.compile(r"^(\d{6})\.(SS|SH|SZ|BJ)\Z", re.IGNORECASE | _A)
+_RE_A_PREFIX = re.compile(r"^(SS|SH|SZ|BJ)(\d{6})\Z", re.IGNORECASE | _A)
+_RE_HK_SUFFIX = re.compile(r"^(\d{1,5})\.HK\Z", re.IGNORECASE | _A)
+_RE_HK_PREFIX = re.compile(r"^HK(\d{1,5})\Z", re.IGNORECASE | _A)
+_RE_TW = re.compile(r"^(\d{4,6}[A-Z]?)\.(TW|TWO)\Z", re.IGNORECASE | _A)
+_RE_US = re.compile(r"^[A-Z]{1,5}(?:-[A-Z]{1,2})?\Z", _A)
+_RE_OTHER = re.compile(r"^([A-Z0-9][A-Z0-9&-]{0,11})\.([A-Z]{1,2})\Z", re.IGNORECASE | _A)
+MAX_TICKER_CHARS = 24  # longer than any form above: rejected before any pattern runs
 
 
 def _a_share_suffix(code: str) -> str | None:
@@ -105,7 +110,8 @@ def _a_share_suffix(code: str) -> str | None:
 
 
 def _reject(raw: str, why: str) -> InputError:
-    return InputError(f"unrecognised ticker {raw!r}: {why}")
+    """The error for a ticker we cannot place, quoting it cut short (repr escapes controls)."""
+    return InputError(f"unrecognised ticker {clip(repr(raw), 40)}: {why}")
 
 
 def _a_share(raw: str, code: str, exchange: str | None) -> str:
@@ -172,10 +178,14 @@ def normalize_ticker(raw: str) -> str:
     ``InputError`` naming the ticker otherwise.
     """
     if not isinstance(raw, str):
-        raise _reject(str(raw), "a ticker must be text")
+        raise InputError(f"a ticker must be text, not {type(raw).__name__}")
     text = raw.strip()
     if not text:
         raise _reject(raw, "empty ticker")
+    if len(text) > MAX_TICKER_CHARS:
+        raise _reject(raw, f"too long ({len(text)} characters; tickers have at most 24)")
+    if not text.isascii():
+        raise _reject(raw, "tickers are written in ASCII letters and digits (not '２' or '٠')")
 
     if m := _RE_A_PLAIN.match(text):
         return _a_share(raw, m.group(1), None)
@@ -195,7 +205,7 @@ def normalize_ticker(raw: str) -> str:
         raise _reject(raw, f"US symbols are written in upper case (did you mean {text.upper()!r}?)")
     if (m := _RE_OTHER.match(text)) and m.group(2).upper() in _OTHER_SUFFIXES:
         return f"{m.group(1).upper()}.{m.group(2).upper()}"
-    if text.isdigit():
+    if text.isdecimal():
         raise _reject(
             raw,
             "a bare number is ambiguous unless it is a six-digit A-share code; "

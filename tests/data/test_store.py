@@ -190,15 +190,19 @@ def test_store_layout(tables: list[str], application: str | None, layout: str) -
     assert store_layout(tables, application) == layout
 
 
-def test_a_foreign_file_gets_no_identity(tmp_path: Path) -> None:
+def test_a_foreign_file_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    from screener.errors import DataError
+
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:
         conn.execute("create table invoices (id integer primary key)")
-    with Store(path) as store:
-        assert store.layout == "foreign" and store.application is None
-        assert store.schema_version == 0
-    with Store(path) as store:  # and stays foreign: a later issue can refuse it
-        assert store.layout == "foreign"
+    conn.close()
+    before = path.read_bytes()
+    for _ in range(2):
+        with pytest.raises(DataError, match="other.db: not a screener store .*invoices"):
+            Store(path)
+    assert path.read_bytes() == before  # no tables, no identity, no WAL switch
+    assert not Path(f"{path}-wal").exists()
 
 
 def test_store_round_trip_and_latest_snapshot(tmp_path: Path) -> None:

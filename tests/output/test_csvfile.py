@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from screener.errors import DataError, InputError
 from screener.output import csvfile
@@ -98,3 +100,75 @@ def test_atomic_file_writes_bytes_too(tmp_path: Path) -> None:
     assert target.read_bytes() == b"\x00\x01" and [p.name for p in target.parent.iterdir()] == [
         "x.bin"
     ]
+
+
+# -- hostile text: one row per row, no live formula, for any reader ----------------------------
+
+_CELL_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["\r", "\n", "\r\n", "=1+1", "+cmd", "-2", "@SUM(A1)", "\t", '"', ",",
+                         "\x1b[2J", "\x00", "\u2028", "\x85", "\x1c", "中际旭创", " "]),
+        st.text(max_size=6),
+    ),
+    max_size=10,
+).map("".join)
+_CELL = st.one_of(
+    _CELL_TEXT,
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.none(),
+    st.lists(_CELL_TEXT, max_size=3),
+)
+_FIELDS = ("ticker", "name", "score", "flags")
+
+
+def _formula(cell: str) -> bool:
+    return cell.startswith(csvfile.FORMULA_STARTS)
+
+
+@given(st.lists(st.fixed_dictionaries({field: _CELL for field in _FIELDS}), max_size=6))
+def test_any_rows_read_back_as_as_many_rows_with_no_formula(rows: list[dict]) -> None:
+    text = csvfile.csv_text(rows, _FIELDS)
+    parsed = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(parsed) == len(rows) + 1  # Python's csv module: the header and every row
+    lines = text.splitlines()  # a line-based reader (splitlines breaks on CR, U+2028, ...)
+    assert len(lines) == len(rows) + 1
+    for row in parsed[1:]:
+        assert len(row) == len(_FIELDS)
+        assert not any(_formula(cell) for cell in row if not _is_number(cell))
+    # Line by line, each line is one whole record: no record spans two lines.
+    assert [next(csv.reader([line])) for line in lines] == parsed
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_numbers_stay_numbers_and_text_loses_its_line_breaks() -> None:
+    rows = [{"name": "Evil\r=HYPERLINK(\"x\")\n@SUM(A1)", "score": -2.5, "n": 10**400}]
+    text = csvfile.csv_text(rows, ("name", "score", "n"))
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    # a 400-digit integer is no figure: an empty cell, like a missing one
+    assert row == {"name": 'Evil =HYPERLINK("x") @SUM(A1)', "score": "-2.5", "n": ""}
+    assert text.count("\n") == 2 and "\r" not in text
+
+
+def test_exporting_over_a_private_file_keeps_it_private(tmp_path: Path) -> None:
+    target = tmp_path / "w.csv"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o600)
+    csvfile.write_atomic(target, "new\n")
+    assert target.stat().st_mode & 0o777 == 0o600
+    fresh = tmp_path / "new.csv"
+    csvfile.write_atomic(fresh, "a\n")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -42,7 +42,7 @@ from screener.data.refresh.staleness import (
     RefreshPolicy,
     plan,
 )
-from screener.data.store import Store
+from screener.data.store import Store, is_store_failure
 
 
 @dataclass(frozen=True)
@@ -165,13 +165,20 @@ def refresh(
                         finished, futures = wait(futures, return_when=FIRST_COMPLETED)
                         for future in finished:
                             result = future.result()
-                            # The company with the FX rates its USD figures need, all or nothing.
-                            with store.transaction():
-                                status = _record(
-                                    store, result, summary, passes, policy, retry_later
-                                )
-                                if status == OK:
-                                    _save_new_rates(store, provider, saved_rates)
+                            try:
+                                # The company with the FX rates its USD figures need, all or
+                                # nothing.
+                                with store.transaction():
+                                    status = _record(
+                                        store, result, summary, passes, policy, retry_later
+                                    )
+                                    if status == OK:
+                                        _save_new_rates(store, provider, saved_rates)
+                            except Exception as exc:
+                                if is_store_failure(exc):
+                                    raise  # the store itself failed: so would every company
+                                # A value no check caught fails this company alone.
+                                status = _save_failed(store, result, summary, exc)
                             if status is not None:
                                 done += 1
                                 emit(
@@ -255,6 +262,32 @@ def _record(
     else:
         summary.failed[ticker] = reason
     return outcome
+
+
+def _save_failed(
+    store: Store, result: _Result, summary: RefreshSummary, exc: Exception
+) -> Outcome:
+    """Log a company whose answer could not be saved (its transaction rolled back)."""
+    reason = f"could not save the answer: {type(exc).__name__}: {exc}"
+    summary.fetched = [t for t in summary.fetched if t != result.ticker]
+    summary.partial.pop(result.ticker, None)
+    summary.kinds.pop(result.ticker, None)
+    summary.failed[result.ticker] = reason
+    rows = [
+        {"ticker": result.ticker, "kind": kind, "outcome": FAILED, "detail": reason}
+        for kind in sorted(result.kinds)
+    ]
+    rows.append(
+        {
+            "ticker": result.ticker,
+            "kind": TICKER_ROW,
+            "outcome": FAILED,
+            "detail": reason,
+            "requests": result.requests,
+        }
+    )
+    store.log_fetches(rows)
+    return FAILED
 
 
 def _save_new_rates(store: Store, provider: Provider, saved: set[FxRate]) -> None:

@@ -70,8 +70,11 @@ def _screen_row(quote: Mapping[str, Any], region: str, industry: str | None) -> 
     the sector comes from Yahoo's industry -> sector table, and `region` is the
     screened region code.
     """
-    industry = quote.get("industry") or industry
-    sector = quote.get("sector") or (screener_industries().get(industry) if industry else None)
+    own_industry, own_sector = quote.get("industry"), quote.get("sector")
+    # A row's own value wins only if it is text: a dict here would be unhashable below.
+    industry = own_industry if isinstance(own_industry, str) and own_industry else industry
+    sector = own_sector if isinstance(own_sector, str) and own_sector else None
+    sector = sector or (screener_industries().get(industry) if industry else None)
     long_name = quote.get("longName")
     short_name = quote.get("shortName")
     return {

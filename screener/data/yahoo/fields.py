@@ -271,4 +271,7 @@ def _local_date(value: Any, tz: str | None) -> str | None:
             zone = ZoneInfo(tz)
         except (KeyError, ValueError):
             zone = UTC
-    return datetime.fromtimestamp(stamp, tz=zone).date().isoformat()
+    try:
+        return datetime.fromtimestamp(stamp, tz=zone).date().isoformat()
+    except (OverflowError, OSError, ValueError):  # a time beyond any calendar: no time
+        return None

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from screener.data.provider import YAHOO_SOURCE, FxRate
+from screener.data.validate import fx_rate_problem
 from screener.data.yahoo.currency import minor_unit, scaled
 from screener.data.yahoo.prices import bars_from_frame
+from screener.utils import is_currency_code
 
 
 def fetch_fx_rate(ticker: Callable[[str], Any], currency: str) -> FxRate | None:
@@ -26,7 +28,10 @@ def fetch_fx_rate(ticker: Callable[[str], Any], currency: str) -> FxRate | None:
     bars = bars_from_frame(frame)
     if not bars:
         return None
-    return FxRate(currency, bars[-1].date, bars[-1].close, YAHOO_SOURCE, note=symbol)
+    rate = FxRate(currency, bars[-1].date, bars[-1].close, YAHOO_SOURCE, note=symbol)
+    # A close of 0, below 0 or absurdly large is no rate: the companies in that currency
+    # lose their USD figures, never their fetch.
+    return rate if fx_rate_problem(rate) is None else None
 
 
 class FxCache:
@@ -47,6 +52,8 @@ class FxCache:
         """Units of `currency` per USD (USD itself is 1), or None when there is no rate."""
         if currency == "USD":
             return FxRate("USD", datetime.now(UTC).date().isoformat(), 1.0, YAHOO_SOURCE)
+        if not is_currency_code(currency):  # 10**30, ["USD"], "<script>": no rate, no request
+            return None
         major, factor = minor_unit(currency)
         with self._lock:
             known = major in self._rates

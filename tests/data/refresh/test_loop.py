@@ -350,3 +350,19 @@ def test_a_failed_history_keeps_the_rest_and_is_asked_again(
     second = run(store, fake_yahoo, yf_cache_dir, tickers=["1686.HK"], policy=policy)
     assert second.kinds["1686.HK"] == ["history"]
     assert "chart" not in fake_yahoo.counts  # prices were fresh: only the history was asked
+
+
+def test_an_answer_that_cannot_be_saved_fails_its_company_alone(store: Store) -> None:
+    """A value no check caught (here an as_of that is no date) costs one company, not the run."""
+    import dataclasses
+
+    class Poisoned(SampleProvider):
+        def fetch_one(self, ticker: str, *args: Any, **kwargs: Any) -> Any:
+            bundle = super().fetch_one(ticker, *args, **kwargs)
+            return dataclasses.replace(bundle, as_of="2026-13-45") if ticker == "ANET" else bundle
+
+    summary = refresh(store, ["ANET", "300308.SZ", "LITE"], provider=Poisoned(), policy=FAST)
+    assert sorted(summary.fetched) == ["300308.SZ", "LITE"]
+    assert "as_of is not an ISO date" in summary.failed["ANET"]
+    assert {r["ticker"] for r in store.latest_snapshots("sample")} == {"300308.SZ", "LITE"}
+    assert store.last_fetch("ANET", "ticker")["outcome"] == "failed"

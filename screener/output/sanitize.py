@@ -1,0 +1,73 @@
+"""The one sanitiser for text shown: data never reaches a terminal as a control sequence.
+
+Company names and currencies come from the network, names and rule texts from other
+people's files. Accepted text is checked (`screener.utils.text_problem`), but a store
+written by an older screener, or a field no check covers, must still not be able to
+clear the screen, retitle the window, plant an OSC 8 link or reverse a line with a
+bidi override. So everything shown passes here: the cells of grids and tables, text
+lines, `explain`, plot keys, error messages, and (as a last net) every segment the
+console writes. Pure and cheap (no rich): the character class is `UNSAFE_CHARACTERS`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from screener.utils import UNSAFE_CHARACTERS
+
+_SPACED = frozenset("\t\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")  # tabs and line breaks
+
+
+def _replacement(char: str, newlines: bool) -> str:
+    if char == "\n":
+        return "\n" if newlines else " "
+    if char in _SPACED:
+        return " "
+    if "\ud800" <= char <= "\udfff":
+        return "\ufffd"  # a lone surrogate cannot be written as UTF-8
+    return ""  # ESC, NUL, DEL, C1, bidi marks: gone
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """`text` fit for a terminal: controls and bidi characters removed, breaks as spaces.
+
+    Tabs and line breaks (CR, LF, VT, FF, U+2028 ...) become one space each, so a name
+    cannot start a line of its own; `newlines` keeps LF (for text that is several
+    lines on purpose). CJK and every other ordinary character are kept as they are.
+    """
+    if not UNSAFE_CHARACTERS.search(text):
+        return text
+    return UNSAFE_CHARACTERS.sub(lambda m: _replacement(m.group(), newlines), text)
+
+
+def strip_unsafe(text: str) -> str:
+    """`text` with every unsafe character but LF removed (lone surrogates: U+FFFD).
+
+    For text already laid out (a console segment): removal keeps the layout, because
+    the terminal width of each removed character is zero.
+    """
+    if not UNSAFE_CHARACTERS.search(text):
+        return text
+    return UNSAFE_CHARACTERS.sub(lambda m: _kept_in_layout(m.group()), text)
+
+
+def _kept_in_layout(char: str) -> str:
+    if char == "\n":
+        return char
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+
+
+#: the unsafe characters `json.dumps` leaves raw (it escapes the C0 controls itself)
+_JSON_UNSAFE = re.compile(
+    "[\\x7f-\\x9f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029\\ud800-\\udfff]"
+)
+
+
+def json_safe(document: str) -> str:
+    """A JSON document with every unsafe character of its strings written as `\\uXXXX`.
+
+    `json.dumps` escapes C0 controls already; DEL, C1, bidi characters, line separators
+    and lone surrogates it leaves raw. Escaped, they still decode to the same data, but
+    can no longer act on a terminal the JSON is printed to.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
