@@ -26,11 +26,13 @@ from screener.data.provider import SAMPLE_SOURCE, YAHOO_SOURCE
 from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
+from screener.engine.age import FigureAges
 from screener.errors import InputError
 from screener.frame import build_frame, history_frame
 from screener.resources import shipped_rules_dir
 from screener.select import Selection
 from screener.universe import Company, find_config_overrides, load_universe
+from screener.vintages import figure_ages
 
 SourceChoice = Literal["auto", "sample", "store"]
 
@@ -158,6 +160,8 @@ class ScreenRun:
 
     `frame` holds every universe company with data (metrics, flags, score, reasons);
     `rows` is the part the selection keeps, in its order; `as_of_range` is that of `rows`.
+    `ages` is each figure's vintage beside the frame (same rows, one column per metric):
+    the rules read figures too old for their row as unknown, the views show the dates.
     """
 
     frame: pd.DataFrame
@@ -171,6 +175,7 @@ class ScreenRun:
     selection: Selection = field(default_factory=Selection)
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     closes: dict[str, list[float]] = field(default_factory=dict)  # last year's daily closes
+    ages: FigureAges | None = None
 
     @cached_property
     def rows(self) -> pd.DataFrame:
@@ -231,9 +236,8 @@ def run_screen(
     if decision.source == SAMPLE_SOURCE:
         load_sample_into(store)
     companies = {ticker: describe(company) for ticker, company in universe.items()}
-    frame, provenance = build_frame(
-        store.latest_snapshots(decision.source), companies, store.fx_rates(), today
-    )
+    snapshots = store.latest_snapshots(decision.source)
+    frame, provenance = build_frame(snapshots, companies, store.fx_rates(), today)
     frame["source"] = decision.source
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
     frame = frame[frame.index.isin(list(universe))]
@@ -242,7 +246,8 @@ def run_screen(
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
     history = history_frame(store.valuation_history(decision.source), frame["as_of"].to_dict())
     frame = frame.assign(pe_hist_pct=history_percentile(frame, history, "pe_ttm"))
-    evaluation = evaluate(inputs.ruleset, frame, history)
+    ages = figure_ages(snapshots, frame)
+    evaluation = evaluate(inputs.ruleset, frame, history, ages)
     frame = frame.assign(
         flags=evaluation.fired.reindex(frame.index),
         score=evaluation.score.reindex(frame.index).astype("float64"),
@@ -264,4 +269,5 @@ def run_screen(
         selection=selection or Selection(),
         provenance=provenance,
         closes=closes,
+        ages=ages,
     )

@@ -20,14 +20,16 @@ from typing import Any, Literal
 import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data.provider import FetchBundle, FxRate
+from screener.data.provider import FetchBundle, FxRate, Vintage
 from screener.errors import DataError
 from screener.utils import finite_float
 
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
 APPLICATION = "screener"  # the identity row: meta `application`
-SCHEMA_VERSION = 1  # SQLite's user_version; 0 (unset) in stores made before issue 9
+#: SQLite's user_version: 0 (unset) in stores made before issue 9; 1 the issue-9 schema;
+#: 2 adds `snapshots.vintages` (issue 10). An older file gets the new columns on open.
+SCHEMA_VERSION = 2
 
 
 def default_db_path() -> Path:
@@ -83,6 +85,7 @@ def _snapshot_columns() -> dict[str, type]:
         "source_url": str,
         "notes": str,
         "extra": str,
+        "vintages": str,  # JSON: metric -> {date, basis, label}; NULL: every figure of as_of
     }
     columns.update({name: float for name in sorted(NUMERIC_METRICS)})
     return columns
@@ -200,6 +203,19 @@ def _is_read_only(exc: BaseException) -> bool:
         isinstance(cause, sqlite3.Error)
         and cause.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY
     )
+
+
+def vintages_json(vintages: Mapping[str, Vintage], metrics: Mapping[str, Any]) -> str | None:
+    """The vintages of the figures a snapshot stores, as its `vintages` column holds them.
+
+    Only figures that are stored get one (a vintage of a missing figure says nothing).
+    """
+    kept = {
+        name: {"date": v.date, "basis": v.basis, "label": v.label}
+        for name, v in sorted(vintages.items())
+        if metrics.get(name) is not None
+    }
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else None
 
 
 class Store:
@@ -370,6 +386,7 @@ class Store:
                     "extra": json.dumps(dict(bundle.extra), ensure_ascii=False, default=str)
                     if bundle.extra
                     else None,
+                    "vintages": vintages_json(bundle.vintages, metrics),
                     **metrics,
                 },
                 pk=("ticker", "source", "as_of"),
