@@ -102,13 +102,3 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
     }
     as_of = frame["as_of"] if "as_of" in frame else pd.Series(None, index=frame.index)
     return FigureAges.build(vintages, as_of, NUMERIC_COLUMNS)
-
-
-def vintages_of(ages: FigureAges, ticker: str) -> dict[str, dict[str, Any]]:
-    """One row's vintages as plain data, metric -> {date, basis, label} (JSON output)."""
-    out: dict[str, dict[str, Any]] = {}
-    for metric in ages.dates.columns:
-        found = ages.vintage(ticker, str(metric))
-        if found is not None:
-            out[str(metric)] = found
-    return out

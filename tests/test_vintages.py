@@ -12,7 +12,7 @@ from screener.data.provider import Vintage
 from screener.data.store import Store
 from screener.engine.age import DEFAULT_AGE_LIMITS
 from screener.run import load_inputs, run_screen
-from screener.vintages import figure_ages, parse_vintages, row_vintages, vintages_of
+from screener.vintages import figure_ages, parse_vintages, row_vintages
 
 TODAY = date(2026, 3, 1)
 
@@ -71,7 +71,7 @@ def test_a_sample_run_carries_every_figures_vintage(tmp_path: Path) -> None:
             for m in ages.dates.columns
             if m != "data_age_days" and pd.notna(run.frame.at[ticker, m])
         }
-        assert set(vintages_of(ages, ticker)) == present, ticker
+        assert set(ages.of_row(ticker)) == present, ticker
 
 
 def test_stale_figures_of_the_sample_are_old_statements_only(tmp_path: Path) -> None:

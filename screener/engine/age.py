@@ -145,6 +145,15 @@ class FigureAges:
             "label": self.labels.at[ticker, metric] or date,
         }
 
+    def of_row(self, ticker: str) -> dict[str, dict[str, Any]]:
+        """One row's vintages as plain data, metric -> {date, basis, label} (JSON output)."""
+        out: dict[str, dict[str, Any]] = {}
+        for metric in self.dates.columns:
+            found = self.vintage(ticker, str(metric))
+            if found is not None:
+                out[str(metric)] = found
+        return out
+
     def label(self, ticker: str, metric: str) -> str | None:
         """How a person reads one figure's vintage ('TTM to 2024-09'), or None."""
         found = self.vintage(ticker, metric)

@@ -86,6 +86,13 @@ class RuleSet:
     def ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self.rules)
 
+    @property
+    def age_limits(self) -> AgeLimits:
+        """The age limits every rule of the set reads with, else (files differ) the defaults:
+        what a view that marks old figures once per row should use."""
+        found = {rule.max_age for rule in self.rules}
+        return found.pop() if len(found) == 1 else DEFAULT_AGE_LIMITS
+
     def get(self, rule_id: str) -> Rule:
         for rule in self.rules:
             if rule.id == rule_id:

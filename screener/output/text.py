@@ -103,6 +103,8 @@ def filters_text(raw: str | None) -> str:
         parts.append("flagged only")
     if filters.get("min_score") is not None:
         parts.append(f"min score {filters['min_score']:g}")
+    if filters.get("max_age") is not None:
+        parts.append(f"data at most {filters['max_age']} days old")
     return "; ".join(parts)
 
 
