@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from screener.run import ScreenRun
 
 
-def _explanations(result: ScreenRun, ticker: str) -> list[Any]:
+def rule_explanations(result: ScreenRun, ticker: str) -> list[Any]:
+    """Every rule for one company, as `evaluate` decided it (the run's ages included)."""
     return explain(result.ruleset, result.frame, result.history, ticker, result.ages)
 
 
@@ -58,7 +59,7 @@ def stale_text(item: Any) -> str:
 def explanation_rows(result: ScreenRun, ticker: str) -> dict[str, Any]:
     """The explanation as plain data (for `--format json`)."""
     _require_data(result, ticker)
-    explanations = _explanations(result, ticker)
+    explanations = rule_explanations(result, ticker)
     row = result.frame.loc[ticker]
     return {
         "ticker": ticker,
@@ -140,7 +141,7 @@ def _input_line(item: Any, expr: str, value: Any) -> str:
     return line
 
 
-def _verdict(item: Any) -> str:
+def verdict_text(item: Any) -> str:
     """Why the rule came out as it did, stale inputs named wherever it read one."""
     stale = stale_text(item) if item.stale else ""
     if item.fired:
@@ -198,7 +199,7 @@ def _require_data(result: ScreenRun, ticker: str) -> None:
 def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
     """The explanation of every rule of the run's rule set for `ticker`."""
     _require_data(result, ticker)
-    explanations = _explanations(result, ticker)
+    explanations = rule_explanations(result, ticker)
     row = result.frame.loc[ticker]
     parts: list[RenderableType] = []
     title = Text()
@@ -255,14 +256,14 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
             verdict = f"not applied to {row['sector']} (rule is for {', '.join(rule.sectors)})"
         elif item.fired:
             mark, style = "FIRED", "green" if rule.score >= 0 else "red"
-            verdict = _verdict(item)
+            verdict = verdict_text(item)
             total += rule.score
         elif item.result is None:
             mark, style = "unknown", "yellow"
-            verdict = _verdict(item)
+            verdict = verdict_text(item)
         else:
             mark, style = "no", "dim"
-            verdict = _verdict(item)
+            verdict = verdict_text(item)
         inputs = "\n".join(_input_line(item, expr, value) for expr, value in item.inputs)
         if item.missing:
             inputs += "\nmissing: " + ", ".join(item.missing)
