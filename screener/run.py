@@ -37,6 +37,11 @@ from screener.vintages import figure_ages
 SourceChoice = Literal["auto", "sample", "store"]
 
 CLOSES_DAYS = 365  # the sparkline's year of daily closes
+#: what the sample's banner says about age: its rows are old, only relative age counts
+SAMPLE_AGE_NOTE = (
+    "Its rows are months old by construction: a figure counts as stale only against its "
+    "own row's date."
+)
 
 
 # -- the inputs: loaded once -------------------------------------------------------
@@ -118,7 +123,7 @@ def decide_source(
         return SourceDecision(
             SAMPLE_SOURCE,
             "SAMPLE DATA (--source sample): the bundled snapshot of real figures read from "
-            "public pages, dated per row; not current market data.",
+            f"public pages, dated per row; not current market data. {SAMPLE_AGE_NOTE}",
         )
     why = (
         f"Yahoo could not be reached ({offline_reason}) and the store holds no live data"
@@ -129,7 +134,7 @@ def decide_source(
         SAMPLE_SOURCE,
         f"SAMPLE DATA: {why}, so this run uses the bundled sample snapshot (real "
         "figures read from public pages, dated per row; not current market data and "
-        "not Yahoo's numbers).",
+        f"not Yahoo's numbers). {SAMPLE_AGE_NOTE}",
     )
 
 
