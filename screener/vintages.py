@@ -15,14 +15,13 @@ against today, not a figure of the company). Pure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from screener.data.provider import Vintage
-from screener.engine.age import BASES, FigureAges
+from screener.data.provider import Vintage, decode_vintages
+from screener.engine.age import FigureAges
 from screener.frame import NUMERIC_COLUMNS
 
 #: derived metric -> the figures it is made from (its vintage is the oldest of theirs)
@@ -37,26 +36,7 @@ NO_VINTAGE: frozenset[str] = frozenset({"data_age_days"})
 
 def parse_vintages(text: Any) -> dict[str, Vintage]:
     """A snapshot's stored `vintages` column -> metric -> Vintage (bad or empty: none)."""
-    if not isinstance(text, str) or not text:
-        return {}
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        return {}
-    if not isinstance(raw, dict):
-        return {}
-    out: dict[str, Vintage] = {}
-    for name, item in raw.items():
-        if not isinstance(item, dict) or not isinstance(item.get("date"), str):
-            continue
-        basis = item.get("basis")
-        label = item.get("label")
-        out[str(name)] = Vintage(
-            date=item["date"],
-            basis=basis if basis in BASES else "quote",  # type: ignore[arg-type]
-            label=label if isinstance(label, str) else "",
-        )
-    return out
+    return decode_vintages(text)
 
 
 def default_vintage(as_of: str) -> Vintage:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data.provider import FetchBundle, FxRate, Vintage
+from screener.data.provider import FetchBundle, FxRate, encode_vintages
 from screener.errors import DataError
 from screener.utils import finite_float
 
@@ -205,19 +205,6 @@ def _is_read_only(exc: BaseException) -> bool:
     )
 
 
-def vintages_json(vintages: Mapping[str, Vintage], metrics: Mapping[str, Any]) -> str | None:
-    """The vintages of the figures a snapshot stores, as its `vintages` column holds them.
-
-    Only figures that are stored get one (a vintage of a missing figure says nothing).
-    """
-    kept = {
-        name: {"date": v.date, "basis": v.basis, "label": v.label}
-        for name, v in sorted(vintages.items())
-        if metrics.get(name) is not None
-    }
-    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else None
-
-
 class Store:
     """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file.
 
@@ -386,7 +373,9 @@ class Store:
                     "extra": json.dumps(dict(bundle.extra), ensure_ascii=False, default=str)
                     if bundle.extra
                     else None,
-                    "vintages": vintages_json(bundle.vintages, metrics),
+                    "vintages": encode_vintages(
+                        bundle.vintages, (name for name, v in metrics.items() if v is not None)
+                    ),
                     **metrics,
                 },
                 pk=("ticker", "source", "as_of"),

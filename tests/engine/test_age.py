@@ -210,3 +210,10 @@ def _rule(rule_id: str, when: str) -> object:
         path=Path("x.toml"),
         line=1,
     )
+
+
+def test_the_engine_and_the_provider_know_the_same_bases() -> None:
+    from screener.data.provider import VINTAGE_BASES
+    from screener.engine.age import BASES
+
+    assert BASES == VINTAGE_BASES
