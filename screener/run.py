@@ -27,15 +27,22 @@ from screener.data.provider import EASTMONEY_SOURCE, LIVE_SOURCES, SAMPLE_SOURCE
 from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
+from screener.engine.age import FigureAges
 from screener.errors import InputError
 from screener.frame import build_frame, history_frame
 from screener.resources import shipped_rules_dir
 from screener.select import Selection
 from screener.universe import Company, find_config_overrides, load_universe
+from screener.vintages import figure_ages
 
 SourceChoice = Literal["auto", "sample", "store"]
 
 CLOSES_DAYS = 365  # the sparkline's year of daily closes
+#: what the sample's banner says about age: its rows are old, only relative age counts
+SAMPLE_AGE_NOTE = (
+    "Its rows are months old by construction: a figure counts as stale only against its "
+    "own row's date."
+)
 
 
 # -- the inputs: loaded once -------------------------------------------------------
@@ -129,7 +136,7 @@ def decide_source(
         return SourceDecision(
             SAMPLE_SOURCE,
             "SAMPLE DATA (--source sample): the bundled snapshot of real figures read from "
-            "public pages, dated per row; not current market data.",
+            f"public pages, dated per row; not current market data. {SAMPLE_AGE_NOTE}",
         )
     why = (
         f"Yahoo could not be reached ({offline_reason}) and the store holds no live data"
@@ -140,7 +147,7 @@ def decide_source(
         SAMPLE_SOURCE,
         f"SAMPLE DATA: {why}, so this run uses the bundled sample snapshot (real "
         "figures read from public pages, dated per row; not current market data and "
-        "not Yahoo's numbers).",
+        f"not Yahoo's numbers). {SAMPLE_AGE_NOTE}",
     )
 
 
@@ -171,6 +178,8 @@ class ScreenRun:
 
     `frame` holds every universe company with data (metrics, flags, score, reasons);
     `rows` is the part the selection keeps, in its order; `as_of_range` is that of `rows`.
+    `ages` is each figure's vintage beside the frame (same rows, one column per metric):
+    the rules read figures too old for their row as unknown, the views show the dates.
     """
 
     frame: pd.DataFrame
@@ -184,6 +193,7 @@ class ScreenRun:
     selection: Selection = field(default_factory=Selection)
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     closes: dict[str, list[float]] = field(default_factory=dict)  # last year's daily closes
+    ages: FigureAges | None = None
 
     @cached_property
     def rows(self) -> pd.DataFrame:
@@ -302,7 +312,8 @@ def run_screen(
     ]
     history = history_frame(history_rows, frame["as_of"].to_dict())
     frame = frame.assign(pe_hist_pct=history_percentile(frame, history, "pe_ttm"))
-    evaluation = evaluate(inputs.ruleset, frame, history)
+    ages = figure_ages(snapshots, frame)
+    evaluation = evaluate(inputs.ruleset, frame, history, ages)
     frame = frame.assign(
         flags=evaluation.fired.reindex(frame.index),
         score=evaluation.score.reindex(frame.index).astype("float64"),
@@ -326,4 +337,5 @@ def run_screen(
         selection=selection or Selection(),
         provenance=provenance,
         closes=closes,
+        ages=ages,
     )

@@ -3,6 +3,13 @@
 Sorting is within sectors (the table groups by sector), so every output format
 lists the sectors in the note's order and the rows of each by the chosen key.
 Missing values always sort last, whatever the direction.
+
+"Flagged" means one thing everywhere (`--flagged`, the table's counts, `watchlist
+save --flagged`, the plot's marked points): a score above 0, the sum of the rules
+that fired. Every shipped rule is a signal about the company (positive ones, and
+penalties for leverage or losses); none reads the data's age, which stays visible
+(the as-of column, the banner, `--max-age`) instead of moving the score. So a cheap
+name with a loss is not flagged, and an old row with a real signal is.
 """
 
 from __future__ import annotations
@@ -42,6 +49,13 @@ def parse_sort(spec: str) -> tuple[str, bool]:
     return TEXT_SORT_KEYS.get(key, key), direction == "asc"
 
 
+def flagged_mask(frame: pd.DataFrame) -> pd.Series:
+    """Bool per row: the row is flagged (its score is above 0; see the module docstring)."""
+    if "score" not in frame:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    return pd.to_numeric(frame["score"], errors="coerce").fillna(0.0) > 0
+
+
 def select_rows(
     frame: pd.DataFrame,
     *,
@@ -50,16 +64,24 @@ def select_rows(
     flagged: bool = False,
     min_score: float | None = None,
     limit: int | None = None,
+    max_age: int | None = None,
 ) -> pd.DataFrame:
-    """Filter by sector and score, sort within sectors, keep at most `limit` per sector."""
+    """Filter by sector, score and age, sort within sectors, keep at most `limit` per sector.
+
+    `max_age` keeps rows whose `as_of` is at most that many days before the run's today
+    (the frame's `data_age_days`); a row without a date is not known to be that recent.
+    """
     key, ascending = parse_sort(sort)
     rows = frame
     if sectors:
         rows = rows[rows["sector"].isin(list(sectors))]
     if flagged:
-        rows = rows[rows["score"] > 0]
+        rows = rows[flagged_mask(rows)]
     if min_score is not None:
         rows = rows[rows["score"] >= min_score]
+    if max_age is not None:
+        age = rows["data_age_days"] if "data_age_days" in rows else pd.Series(float("nan"))
+        rows = rows[(age.reindex(rows.index) <= max_age).to_numpy(dtype=bool)]
     order = {sector: i for i, sector in enumerate(SECTORS)}
     rank = rows["sector"].map(lambda s: order.get(s, len(order))).astype("int64")
     if key == "ticker":
@@ -95,9 +117,12 @@ class Selection:
     flagged: bool = False
     min_score: float | None = None
     limit: int | None = None
+    max_age: int | None = None  # days: only rows whose as_of is at most this old
 
     def __post_init__(self) -> None:
         parse_sort(self.sort)
+        if self.max_age is not None and self.max_age < 0:
+            raise InputError(f"--max-age: a number of days, 0 or more, not {self.max_age}")
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The selected rows of `frame`, in order (see `select_rows`)."""
@@ -108,4 +133,5 @@ class Selection:
             flagged=self.flagged,
             min_score=self.min_score,
             limit=self.limit,
+            max_age=self.max_age,
         )

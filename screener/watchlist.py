@@ -34,10 +34,22 @@ def validate_name(name: str) -> str:
     return name
 
 
+def _own_limits(rule: Any) -> Any:
+    """A rule's age limits (`engine.age.AgeLimits`) when its file set its own, else None.
+
+    The limits' type built without arguments is the defaults: no import of the engine.
+    """
+    limits = getattr(rule, "max_age", None)
+    return None if limits is None or limits == type(limits)() else limits
+
+
 def rules_fingerprint(rules: Iterable[Any]) -> str:
     """A short hash of what the rules say (ids, conditions, scores, sectors), not of files."""
     canon = [
         [rule.id, rule.when_text, float(rule.score), sorted(rule.sectors)]
+        # age limits other than the defaults change what a rule decides (issue 10); the
+        # defaults add nothing, so fingerprints saved before them still match
+        + ([limits.as_dict()] if (limits := _own_limits(rule)) is not None else [])
         for rule in sorted(rules, key=lambda r: r.id)
     ]
     digest = hashlib.sha256(json.dumps(canon, ensure_ascii=False).encode("utf-8"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from screener.errors import InputError
-from screener.select import parse_sort, select_rows
+from screener.select import Selection, flagged_mask, parse_sort, select_rows
 
 FRAME = pd.DataFrame(
     {
@@ -87,3 +87,25 @@ def test_a_bad_sort_fails_when_the_selection_is_made() -> None:
 
     with pytest.raises(InputError, match="--sort: unknown column 'pe_fwdd'"):
         Selection(sort="pe_fwdd")
+
+
+def test_max_age_keeps_rows_at_most_that_old_and_drops_undated_ones() -> None:
+    frame = pd.DataFrame(
+        {
+            "sector": ["switching"] * 4,
+            "score": [1.0, 0.0, 2.0, 1.0],
+            "data_age_days": [5.0, 30.0, np.nan, 31.0],
+        },
+        index=pd.Index(["A", "B", "C", "D"], name="ticker"),
+    )
+    assert list(select_rows(frame, max_age=30).index) == ["A", "B"]
+    assert list(select_rows(frame, max_age=0).index) == []
+    assert list(Selection(max_age=30, flagged=True).apply(frame).index) == ["A"]
+    with pytest.raises(InputError, match="--max-age"):
+        Selection(max_age=-1)
+
+
+def test_flagged_is_a_score_above_zero() -> None:
+    frame = pd.DataFrame({"score": [1.5, 0.0, -1.0, np.nan]}, index=list("ABCD"))
+    assert flagged_mask(frame).tolist() == [True, False, False, False]
+    assert not flagged_mask(pd.DataFrame(index=["A"])).any()

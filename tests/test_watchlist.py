@@ -116,3 +116,18 @@ def test_diff_notes_changed_filters(run_cli) -> None:
 def test_a_trailing_newline_is_not_a_valid_name() -> None:
     with pytest.raises(InputError):
         validate_name("core\n")
+
+
+def test_the_rules_fingerprint_sees_age_limits_a_file_sets(tmp_path) -> None:
+    from screener.engine import load_ruleset
+    from screener.watchlist import rules_fingerprint
+
+    rule = '[[rule]]\nid = "a"\ntitle = "A"\nwhen = "pe_fwd > 0"\nscore = 1\n'
+    plain = tmp_path / "plain.toml"
+    plain.write_text(rule, encoding="utf-8")
+    same = tmp_path / "same.toml"
+    same.write_text("[max_age]\nstatement = 300\n\n" + rule, encoding="utf-8")
+    loose = tmp_path / "loose.toml"
+    loose.write_text("[max_age]\nstatement = 600\n\n" + rule, encoding="utf-8")
+    fingerprints = [rules_fingerprint(load_ruleset([p]).rules) for p in (plain, same, loose)]
+    assert fingerprints[0] == fingerprints[1] != fingerprints[2]

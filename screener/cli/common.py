@@ -175,7 +175,17 @@ def sector_option(
 
 
 flagged_option = click.option(
-    "--flagged", is_flag=True, help="Only companies with a positive score."
+    "--flagged",
+    is_flag=True,
+    help="Only flagged companies: a score above 0 (rules fired; data age never counts).",
+)
+
+max_age_option = click.option(
+    "--max-age",
+    "max_age",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Only companies whose data is at most DAYS days old (as-of date against today).",
 )
 
 min_score_option = click.option(

@@ -13,6 +13,7 @@ from screener.cli.common import (
     echo,
     echo_err,
     flagged_option,
+    max_age_option,
     min_score_option,
     output_format,
     provider_option,
@@ -55,6 +56,7 @@ from screener.cli.refresh import run_refresh
 )
 @flagged_option
 @min_score_option
+@max_age_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
 @click.option("--offline", is_flag=True, help="Do not refresh first; use what is stored.")
 @provider_option
@@ -72,6 +74,7 @@ def screen(
     columns: str | None,
     flagged: bool,
     min_score: float | None,
+    max_age: int | None,
     limit: int | None,
     offline: bool,
     provider_specs: tuple[str, ...],
@@ -94,7 +97,12 @@ def screen(
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
     selection = Selection(  # a bad --sort fails here, before any work
-        sectors=sectors, sort=sort_key, flagged=flagged, min_score=min_score, limit=limit
+        sectors=sectors,
+        sort=sort_key,
+        flagged=flagged,
+        min_score=min_score,
+        limit=limit,
+        max_age=max_age,
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
@@ -230,6 +238,7 @@ def explain(
 @source_option
 @rules_option
 @universe_option
+@max_age_option
 @click.option(
     "--png",
     "png_path",
@@ -243,6 +252,7 @@ def plot(
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
+    max_age: int | None,
     png_path: Path | None,
 ) -> None:
     """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
@@ -254,8 +264,17 @@ def plot(
 
     if png_path is not None:
         check_png_path(png_path)
-    run = screen_run(state, source, rule_paths, universe_file, selection=Selection((sector,)))
-    points = points_for(run.frame, sector)
+    selection = Selection((sector,), max_age=max_age)
+    run = screen_run(state, source, rule_paths, universe_file, selection=selection)
+    # The selection's rows (its sector, its age filter), in the frame's order.
+    if max_age is not None and run.rows.empty:
+        from screener.errors import InputError
+
+        raise InputError(
+            f"no company of sector '{sector}' has data at most {max_age} days old"
+            " (see the As of column of `screener screen`)"
+        )
+    points = points_for(run.frame[run.frame.index.isin(run.rows.index)], sector)
     title = chart_title(run, sector)
     console = stdout_console()
     color = console.is_terminal and not os.environ.get("NO_COLOR")

@@ -13,6 +13,7 @@ from screener.cli.common import (
     echo,
     echo_err,
     flagged_option,
+    max_age_option,
     min_score_option,
     open_store,
     output_format,
@@ -36,6 +37,7 @@ def watchlist() -> None:
 @sector_option()
 @flagged_option
 @min_score_option
+@max_age_option
 @universe_option
 @click.pass_obj
 def watchlist_save(
@@ -46,6 +48,7 @@ def watchlist_save(
     sectors: tuple[str, ...],
     flagged: bool,
     min_score: float | None,
+    max_age: int | None,
     universe_file: Path | None,
 ) -> None:
     """Run the screen and save its rows as a new run of watchlist NAME."""
@@ -56,7 +59,9 @@ def watchlist_save(
     from screener.watchlist import rules_fingerprint, validate_name
 
     validate_name(name)
-    selection = Selection(sectors=sectors, flagged=flagged, min_score=min_score)
+    selection = Selection(
+        sectors=sectors, flagged=flagged, min_score=min_score, max_age=max_age
+    )
     inputs = load_inputs(rule_paths, universe_file)
     with open_store(state) as store:
         run = run_screen(store, inputs, source=source, selection=selection)  # type: ignore[arg-type]
@@ -75,6 +80,11 @@ def watchlist_save(
                     "sectors": sorted(run.selection.sectors),
                     "flagged": run.selection.flagged,
                     "min_score": run.selection.min_score,
+                    **(
+                        {"max_age": run.selection.max_age}
+                        if run.selection.max_age is not None
+                        else {}
+                    ),
                 },
             },
             rows,

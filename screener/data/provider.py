@@ -97,6 +97,50 @@ class Vintage:
     label: str = ""
 
 
+VINTAGE_BASES: tuple[str, ...] = ("quote", "statement", "estimate")
+
+
+def encode_vintages(vintages: Mapping[str, Vintage], keep: Iterable[str]) -> str | None:
+    """Vintages as the store keeps them (compact JSON, metric -> {date, basis, label}), for
+    the metrics in `keep` only (a vintage of a figure not stored says nothing)."""
+    import json
+
+    wanted = set(keep)
+    kept = {
+        name: {"date": v.date, "basis": v.basis, "label": v.label}
+        for name, v in sorted(vintages.items())
+        if name in wanted
+    }
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else None
+
+
+def decode_vintages(text: Any) -> dict[str, Vintage]:
+    """The stored form back to metric -> Vintage; anything malformed is left out."""
+    import json
+
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Vintage] = {}
+    for name, item in raw.items():
+        if not isinstance(item, dict) or not isinstance(item.get("date"), str):
+            continue
+        basis = item.get("basis")
+        label = item.get("label")
+        out[str(name)] = Vintage(
+            date=item["date"],
+            # an unknown basis gets the strictest limit, the quote's
+            basis=basis if basis in VINTAGE_BASES else "quote",
+            label=label if isinstance(label, str) else "",
+        )
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class FetchBundle:
     """Everything one fetch learnt about one company, saved atomically by the store.

@@ -7,12 +7,29 @@ data. No figure is changed: columns are only renamed to catalogue names. Where
 the snapshot lacks a growth or margin figure that the income-statement file has,
 that figure is used and its provenance recorded per field; where both have one
 and they differ, the snapshot wins and the other is kept visible in `extra`.
+
+Every figure gets a vintage (`FetchBundle.vintages`), the date it describes:
+
+* price-based figures of snapshot.csv: the row's `as_of`, basis "quote";
+* estimates (forward P/E, PEG): the row's `as_of`, basis "estimate" (the page's
+  consensus on that day);
+* figures of growth_margins.csv: the end of its `period` ("TTM 2024-09" ->
+  2024-09-30, label "TTM to 2024-09"; "FY2025" -> the fiscal year end the notes name,
+  else December), basis "statement";
+* the row's second page (`supplement_fields`): the period its notes state ("TTM to
+  Sep 2025"), else the supplement's date with basis "quote";
+* snapshot.csv's own statement figures (revenue, margins, ROE, D/E): the statistics
+  pages print them without their period, so their vintage is the page's date, basis
+  "quote", labelled "period not stated". Claiming a period the page does not state
+  would be inventing one; the page's date is what it vouches for.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,6 +44,7 @@ from screener.data.provider import (
     HistoryPoint,
     NotFoundError,
     RequestGate,
+    Vintage,
 )
 
 #: snapshot.csv column -> catalogue metric (identity where the names agree)
@@ -51,6 +69,21 @@ SNAPSHOT_COLUMNS: dict[str, str] = {
     "change_52w": "ret_12m",
 }
 
+#: snapshot.csv figures that are a consensus estimate read on the row's date
+ESTIMATE_FIGURES: frozenset[str] = frozenset({"pe_fwd", "peg"})
+#: snapshot.csv figures from the statements, printed without their period
+UNDATED_STATEMENT_FIGURES: frozenset[str] = frozenset(
+    {
+        "revenue_ttm",
+        "revenue_growth",
+        "gross_margin",
+        "operating_margin",
+        "net_margin",
+        "roe",
+        "debt_to_equity",
+    }
+)
+
 #: growth_margins.csv column -> catalogue metric; only currency-free fractions are
 #: taken, since that file's amounts are sometimes in another currency or listing.
 STATEMENT_FRACTIONS: dict[str, str] = {
@@ -71,6 +104,62 @@ HISTORY_COLUMNS: dict[str, str] = {
 
 SAMPLE_PACKAGE = "screener.data"
 SAMPLE_FOLDER = "snapshot"
+#: how the files become bundles; part of the fingerprint, so a store reloads the sample
+#: when this changes even though the files did not (2: vintages)
+BUNDLE_FORMAT = "2"
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_MONTH_RE = "(" + "|".join(calendar.month_abbr[1:]) + ")"
+_TTM_RE = re.compile(r"TTM (\d{4})-(\d{2})")
+_FY_RE = re.compile(r"FY ?(\d{4})")
+_FY_MONTH_RES = (
+    re.compile(rf"FY ?\d{{4}}\s*\(?\s*{_MONTH_RE}"),  # "FY2024 Dec '24", "FY 2025 (Dec 31"
+    re.compile(rf"FY ends {_MONTH_RE}"),  # "FY ends Jun"
+)
+_NOTES_TTM_RE = re.compile(rf"TTM to {_MONTH_RE} (\d{{4}})")  # "TTM to Sep 2025"
+
+
+def _month_end(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def period_vintage(period: str, notes: str = "") -> Vintage | None:
+    """The vintage of a statement period as growth_margins.csv writes it, or None.
+
+    "TTM 2024-09" -> 2024-09-30, "TTM to 2024-09"; "FY2025" -> the fiscal year end the
+    notes name ("FY ends Jun", "FY 2025 Jun 30"), December when they name none.
+    """
+    if match := _TTM_RE.fullmatch(period.strip()):
+        year, month = int(match.group(1)), int(match.group(2))
+        return Vintage(_month_end(year, month), "statement", f"TTM to {year:04d}-{month:02d}")
+    if match := _FY_RE.fullmatch(period.strip()):
+        year = int(match.group(1))
+        month = 12
+        for pattern in _FY_MONTH_RES:
+            if found := pattern.search(notes):
+                month = _MONTHS[found.group(1).lower()]
+                break
+        label = f"FY{year} (to {year:04d}-{month:02d})"
+        return Vintage(_month_end(year, month), "statement", label)
+    return None
+
+
+def notes_period(notes: str) -> Vintage | None:
+    """The statement period a row's notes give its second page ("TTM to Sep 2025")."""
+    match = _NOTES_TTM_RE.search(notes)
+    if match is None:
+        return None
+    month, year = _MONTHS[match.group(1).lower()], int(match.group(2))
+    return Vintage(_month_end(year, month), "statement", f"TTM to {year:04d}-{month:02d}")
+
+
+def snapshot_vintage(metric: str, as_of: str) -> Vintage:
+    """The vintage of one of snapshot.csv's own figures (see the module docstring)."""
+    if metric in ESTIMATE_FIGURES:
+        return Vintage(as_of, "estimate", f"estimate of {as_of}")
+    if metric in UNDATED_STATEMENT_FIGURES:
+        return Vintage(as_of, "quote", f"page of {as_of}, period not stated")
+    return Vintage(as_of, "quote", f"quote of {as_of}")
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -108,7 +197,7 @@ class SampleProvider:
         """A hash of the bundled files: the store reloads the sample only when they change."""
         import hashlib
 
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(BUNDLE_FORMAT.encode())
         for name in ("snapshot.csv", "growth_margins.csv", "valuation_history.csv", "fx_rates.csv"):
             digest.update(
                 resources.files(SAMPLE_PACKAGE).joinpath(SAMPLE_FOLDER, name).read_bytes()
@@ -138,23 +227,35 @@ class SampleProvider:
 
     def _bundle(self, row: dict[str, str], fetched_at: str) -> FetchBundle:
         ticker = row["ticker"]
+        as_of = row["as_of"]
         metrics: dict[str, float] = {}
+        vintages: dict[str, Vintage] = {}
         for column, metric in SNAPSHOT_COLUMNS.items():
             value = _number(row.get(column, ""))
             if value is not None:
                 metrics[metric] = value
+                vintages[metric] = snapshot_vintage(metric, as_of)
         extra: dict[str, Any] = {}
         field_sources: dict[str, str] = {}
         if row.get("supplement_source_url"):
+            when = row["supplement_as_of"]
+            supplement = notes_period(row.get("notes") or "") or Vintage(
+                when, "quote", f"page of {when}, period not stated"
+            )
             for column in filter(None, row.get("supplement_fields", "").split(";")):
                 metric = SNAPSHOT_COLUMNS.get(column.strip())
                 if metric:
                     field_sources[metric] = (
                         f"{row['supplement_source_url']} (as of {row['supplement_as_of']})"
                     )
+                    if metric in metrics:
+                        vintages[metric] = supplement
         statement = self._statements.get(ticker)
         if statement is not None:
             where = f"{statement['source_url']} ({statement['period']}, as of {statement['as_of']})"
+            period = period_vintage(statement["period"], statement.get("notes") or "") or Vintage(
+                statement["as_of"], "quote", f"page of {statement['as_of']}, period not stated"
+            )
             disagreements: dict[str, dict[str, float]] = {}
             for column, metric in STATEMENT_FRACTIONS.items():
                 value = _number(statement.get(column, ""))
@@ -162,6 +263,7 @@ class SampleProvider:
                     continue
                 if metric not in metrics:
                     metrics[metric] = value
+                    vintages[metric] = period
                     field_sources[metric] = where
                 elif metrics[metric] != value:
                     disagreements[metric] = {"snapshot": metrics[metric], "statement": value}
@@ -186,7 +288,7 @@ class SampleProvider:
         return FetchBundle(
             ticker=ticker,
             source=SAMPLE_SOURCE,
-            as_of=row["as_of"],
+            as_of=as_of,
             fetched_at=fetched_at,
             currency=row["currency"] or None,
             financial_currency=None,
@@ -196,6 +298,7 @@ class SampleProvider:
             profile={},
             history=history,
             extra=extra,
+            vintages=vintages,
         )
 
     def fx_rates(self) -> list[FxRate]:

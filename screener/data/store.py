@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data.provider import FetchBundle, FxRate
+from screener.data.provider import FetchBundle, FxRate, encode_vintages
 from screener.data.validate import fx_rate_problem, validate_bundle
 from screener.errors import DataError
 from screener.utils import finite_float
@@ -28,7 +28,9 @@ from screener.utils import finite_float
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
 APPLICATION = "screener"  # the identity row: meta `application`
-#: SQLite's user_version; 0 (unset) in stores made before issue 9; 2: prices.adj_close
+#: SQLite's user_version: 0 (unset) in stores made before issue 9; 1 the issue-9 schema;
+#: 2 adds `prices.adj_close` and `snapshots.vintages` (issue 10). An older file gets the
+#: new columns on open.
 SCHEMA_VERSION = 2
 
 
@@ -85,6 +87,7 @@ def _snapshot_columns() -> dict[str, type]:
         "source_url": str,
         "notes": str,
         "extra": str,
+        "vintages": str,  # JSON: metric -> {date, basis, label}; NULL: every figure of as_of
     }
     columns.update({name: float for name in sorted(NUMERIC_METRICS)})
     return columns
@@ -469,6 +472,9 @@ class Store:
                     "extra": json.dumps(dict(bundle.extra), ensure_ascii=False, default=str)
                     if bundle.extra
                     else None,
+                    "vintages": encode_vintages(
+                        bundle.vintages, (name for name, v in metrics.items() if v is not None)
+                    ),
                     **metrics,
                 },
                 pk=("ticker", "source", "as_of"),

@@ -10,7 +10,14 @@ Conditions use three-valued (Kleene) logic, as SQL does: a comparison with a
 missing input is unknown, `not unknown` is unknown, `false and unknown` is false,
 `true or unknown` is true. A rule fires only where its condition is true, so a
 missing input can never make a rule fire, even under `not`. `is missing` is the
-one test that is always true or false.
+one test that is always true or false, but for a stale input.
+
+A *stale* input (a figure much older than its row's quote, see `engine.age`) is read
+as unknown: its value is hidden (NaN, so every comparison with it is unknown and
+statistics leave it out, as they leave out a missing one), and where the difference
+between "missing" and "some value we cannot use" matters, in `is missing` and
+`coalesce`, the result is unknown too. So a stale figure can never make a rule fire,
+whatever its value: `Evaluator.unknown` tracks which values a stale input hides.
 
 Sector and peer statistics are computed over the rows that count in statistics:
 the frame's optional boolean column `in_stats` (absent: every row counts) marks
@@ -53,7 +60,8 @@ from screener.engine.template import Template
 from screener.output.format import template_column
 
 if TYPE_CHECKING:
-    from screener.engine.ruleset import RuleSet
+    from screener.engine.age import AgeLimits, FigureAges
+    from screener.engine.ruleset import Rule, RuleSet
 
 Array = np.ndarray
 
@@ -118,6 +126,9 @@ STATS_COLUMN = "in_stats"
 GROUP_FUNCTIONS = frozenset(
     {"sector_median", "sector_pct", "sector_zscore", "peer_gap", "hist_pct", "hist_median"}
 )
+#: group functions that describe the group, not the row: a row's own stale value is left
+#: out of them as every stale value is, so they stay known
+GROUP_DESCRIPTORS = frozenset({"sector_median", "hist_median"})
 
 
 def _is_multiple(node: Node) -> bool:
@@ -132,14 +143,31 @@ def _codes(values: Array) -> tuple[Array, int]:
 
 
 class Evaluator:
-    """Evaluates nodes over one frame (and optional history), caching by node."""
+    """Evaluates nodes over one frame (and optional history), caching by node.
 
-    def __init__(self, frame: pd.DataFrame, history: pd.DataFrame | None = None) -> None:
+    `stale` (bool, rows x metrics, aligned with the frame by ticker) marks the figures
+    too old to use: they read as unknown (see the module docstring).
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        history: pd.DataFrame | None = None,
+        stale: pd.DataFrame | None = None,
+    ) -> None:
         self.frame = frame
         self.index = frame.index
         self.n = len(frame)
         self.history = history
         self.cache: dict[Node, Array] = {}
+        self.unknown_cache: dict[Node, Array] = {}
+        self.stale: dict[str, Array] = {}
+        if stale is not None:
+            aligned = stale.reindex(index=frame.index, fill_value=False)
+            for name in aligned.columns:
+                mask = aligned[name].to_numpy(dtype=bool, na_value=False)
+                if mask.any():
+                    self.stale[str(name)] = mask
         self._sector: tuple[Array, int] | None = None
         self._in_stats: Array | None = None
         self._peer: tuple[Array, Array, int] | None = None
@@ -159,7 +187,12 @@ class Evaluator:
         col = self.frame[name]
         if not pd.api.types.is_float_dtype(col.dtype):
             col = pd.to_numeric(col, errors="coerce")
-        return _finite(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        values = _finite(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        hidden = self.stale.get(name)
+        if hidden is not None:
+            values = values.copy()
+            values[hidden] = np.nan
+        return values
 
     def in_stats(self) -> Array:
         """Bool per row: the row counts in sector and peer statistics.
@@ -238,6 +271,53 @@ class Evaluator:
         self.cache[node] = result
         return result
 
+    def unknown(self, node: Node) -> Array:
+        """Bool per row: the node's value is hidden by a stale input (cached).
+
+        A value hidden this way is NaN, like a missing one, but it is not known to be
+        missing: the figure exists and only its current value is unknown. Only `is
+        missing` and `coalesce` need to tell the two apart. Conservative: where a stale
+        input *might* decide the result, the result is unknown.
+        """
+        hit = self.unknown_cache.get(node)
+        if hit is not None:
+            return hit
+        result = self._unknown(node)
+        self.unknown_cache[node] = result
+        return result
+
+    def _unknown(self, node: Node) -> Array:
+        none = np.zeros(self.n, dtype=bool)
+        if not self.stale:
+            return none
+        if isinstance(node, MetricRef):
+            return self.stale.get(node.name, none)
+        if isinstance(node, Neg):
+            return self.unknown(node.operand)
+        if isinstance(node, BinOp):
+            return self._unknown_of(node, (node.left, node.right))
+        if isinstance(node, Call):
+            if node.name == "coalesce":
+                self.value(node)  # computes its unknown mask with its value
+                return self.unknown_cache.get(node, none)
+            if node.name in GROUP_DESCRIPTORS:
+                return none
+            if node.name in GROUP_FUNCTIONS:  # the row's own value is hidden
+                return self.unknown(node.args[0]) & np.isnan(self.value(node))
+            return self._unknown_of(node, node.args)
+        return none  # literals, text, conditions (an unknown condition is NaN already)
+
+    def _unknown_of(self, node: Node, operands: tuple[Node, ...]) -> Array:
+        """Unknown where an operand is, unless another is known to be missing (then so is
+        the result, whatever the hidden value)."""
+        hidden = np.zeros(self.n, dtype=bool)
+        known_missing = np.zeros(self.n, dtype=bool)
+        for operand in operands:
+            unknown = self.unknown(operand)
+            hidden |= unknown
+            known_missing |= np.isnan(self.value(operand)) & ~unknown
+        return hidden & ~known_missing & np.isnan(self.value(node))
+
     def _compute(self, node: Node) -> Array:
         n = self.n
         if isinstance(node, Num):
@@ -278,7 +358,9 @@ class Evaluator:
             return self._in(node)
         if isinstance(node, IsMissing):
             missing = pd.isna(self.value(node.operand))
-            return (~missing if node.negated else missing).astype(np.float64)
+            out = (~missing if node.negated else missing).astype(np.float64)
+            out[self.unknown(node.operand)] = np.nan  # a stale figure is not known missing
+            return out
         if isinstance(node, Not):
             return 1.0 - self.value(node.operand)
         if isinstance(node, BoolOp):
@@ -330,11 +412,7 @@ class Evaluator:
                 x = args[0]
                 return np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
             if name == "coalesce":
-                out = args[0].copy()
-                for more in args[1:]:
-                    gap = np.isnan(out)
-                    out[gap] = more[gap]
-                return out
+                return self._coalesce(node, args)
             if name == "sector_median":
                 codes, ng = self.sector_codes()
                 counted, _ = self.stats_codes()
@@ -354,6 +432,21 @@ class Evaluator:
                 assert isinstance(arg, MetricRef)
                 return self._history(name, arg.name, args[0])
         raise TypeError(f"unknown function {name}")  # parser rejects these
+
+    def _coalesce(self, node: Call, args: list[Array]) -> Array:
+        """The first argument that is not missing; unknown where a stale one comes first."""
+        out = np.full(self.n, np.nan)
+        decided = np.zeros(self.n, dtype=bool)
+        hidden = np.zeros(self.n, dtype=bool)
+        for arg, values in zip(node.args, args, strict=True):
+            present = ~np.isnan(values) & ~decided
+            out[present] = values[present]
+            decided |= present
+            stale = self.unknown(arg) & ~decided
+            hidden |= stale
+            decided |= stale
+        self.unknown_cache[node] = hidden
+        return out
 
     def _sector_pct(self, x: Array) -> Array:
         """(counted others below + half the counted others equal) / counted others.
@@ -440,7 +533,9 @@ class Evaluation:
     score: total score (0.0 where nothing fired); fired: tuple of rule ids;
     reasons: tuple of "rule-id: rendered why" strings; matrix: bool, tickers x rule ids,
     true where the rule fired; unknown: bool, same shape, true where the rule applies but
-    its condition was unknown because of missing data (`explain` says which inputs).
+    its condition was unknown because of missing data or a stale input (`explain` says
+    which inputs); stale: bool, same shape, true where the rule reads a stale input of
+    the row (decided or not).
     """
 
     score: pd.Series
@@ -448,6 +543,49 @@ class Evaluation:
     reasons: pd.Series
     matrix: pd.DataFrame
     unknown: pd.DataFrame  # bool: the condition could not be decided (an input was missing)
+    stale: pd.DataFrame | None = None  # bool: the rule reads a figure too old to use
+
+
+class Evaluators:
+    """One evaluator per set of age limits (rule files may set their own), sharing nothing.
+
+    Without ages every rule reads every figure as it is, through one evaluator.
+    """
+
+    def __init__(
+        self, frame: pd.DataFrame, history: pd.DataFrame | None, ages: FigureAges | None
+    ) -> None:
+        self.frame = frame
+        self.history = history
+        self.ages = ages.reindex(frame.index) if ages is not None else None
+        self._by_limits: dict[AgeLimits | None, Evaluator] = {}
+        self._stale: dict[AgeLimits, pd.DataFrame] = {}
+
+    def stale(self, limits: AgeLimits) -> pd.DataFrame | None:
+        """Bool, rows x metrics: the figures these limits call stale (None without ages)."""
+        if self.ages is None:
+            return None
+        if limits not in self._stale:
+            self._stale[limits] = self.ages.stale(limits)
+        return self._stale[limits]
+
+    def for_rule(self, rule: Rule) -> Evaluator:
+        limits = rule.max_age if self.ages is not None else None
+        found = self._by_limits.get(limits)
+        if found is None:
+            stale = self.stale(limits) if limits is not None else None
+            found = Evaluator(self.frame, self.history, stale=stale)
+            self._by_limits[limits] = found
+        return found
+
+
+def stale_reads(evaluator: Evaluator, node: Node) -> Array:
+    """Bool per row: `node` reads a figure of the row that is stale."""
+    out = np.zeros(evaluator.n, dtype=bool)
+    for part in node.walk():
+        if isinstance(part, MetricRef) and part.name in evaluator.stale:
+            out |= evaluator.stale[part.name]
+    return out
 
 
 def sector_mask(evaluator: Evaluator, sectors: tuple[str, ...]) -> Array:
@@ -475,23 +613,33 @@ def render(evaluator: Evaluator, template: Template, rows: Array) -> list[str]:
 
 
 def evaluate(
-    ruleset: RuleSet, frame: pd.DataFrame, history: pd.DataFrame | None = None
+    ruleset: RuleSet,
+    frame: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+    ages: FigureAges | None = None,
 ) -> Evaluation:
-    """Run every rule over the frame. Pure: reads nothing but its arguments."""
-    evaluator = Evaluator(frame, history)
-    n = evaluator.n
+    """Run every rule over the frame. Pure: reads nothing but its arguments.
+
+    With `ages`, each rule reads the figures older than its file's age limits as
+    unknown (see `engine.age`); without, every figure as it is.
+    """
+    evaluators = Evaluators(frame, history, ages)
+    n = len(frame)
     index = frame.index
     scores = np.zeros(n)
     fired_ids: list[list[str]] = [[] for _ in range(n)]
     reasons: list[list[str]] = [[] for _ in range(n)]
     matrix: dict[str, Array] = {}
     unknown: dict[str, Array] = {}
+    stale: dict[str, Array] = {}
     for rule in ruleset.rules:
+        evaluator = evaluators.for_rule(rule)
         condition = evaluator.value(rule.when)
         applies = sector_mask(evaluator, rule.sectors)
         fired = (condition == 1.0) & applies
         matrix[rule.id] = fired
         unknown[rule.id] = np.isnan(condition) & applies
+        stale[rule.id] = stale_reads(evaluator, rule.when)
         rows = np.flatnonzero(fired)
         if len(rows) == 0:
             continue
@@ -509,6 +657,7 @@ def evaluate(
         reasons=pd.Series([tuple(r) for r in reasons], index=index, name="reasons", dtype=object),
         matrix=pd.DataFrame(matrix, index=index, columns=list(ruleset.ids), dtype=bool),
         unknown=pd.DataFrame(unknown, index=index, columns=list(ruleset.ids), dtype=bool),
+        stale=pd.DataFrame(stale, index=index, columns=list(ruleset.ids), dtype=bool),
     )
 
 

@@ -1,9 +1,11 @@
-"""Why a rule fired or not for one company: every input, condition and missing value.
+"""Why a rule fired or not for one company: every input, condition, missing or stale value.
 
 The result is plain data (dataclasses), so the CLI, a JSON export or a test can
 render it however it likes. Sector statistics are computed over the whole frame
 (its rows that count in statistics, see `in_stats`), exactly as in `evaluate`, so
-the numbers shown are the numbers the rule used.
+the numbers shown are the numbers the rule used. A stale input (older than its
+rule file's age limits, see `engine.age`) is shown with its stored value and its
+vintage, and said to be stale: the rule read it as unknown.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from screener.engine.evaluate import Evaluator, render, sector_mask
+from screener.engine.age import FigureAges
+from screener.engine.evaluate import Evaluator, Evaluators, render, sector_mask
 from screener.engine.nodes import Between, Call, Compare, In, IsMissing, MetricRef, Node
 from screener.engine.parser import suggest
 from screener.engine.ruleset import Rule, RuleSet
@@ -30,9 +33,14 @@ class RuleExplanation:
     in order of first appearance, e.g. ("sector_median(pe_fwd)", 41.2); None = missing.
     conditions: (comparison text, True / False / None for unknown) for every test.
     missing: names of the metrics the rule reads that are missing for this company.
-    result: the condition's value, True / False / None (unknown because of missing data).
+    result: the condition's value, True / False / None (unknown: missing or stale data).
     fired: result is True and the rule applies to the company's sector.
     reason: the rendered `why` when fired, else None.
+    stale: names of the metrics the rule reads that are too old for its limits (their
+    stored value is in `inputs`; the rule read them as unknown).
+    unknown_inputs: function calls whose value a stale input hid.
+    vintages: (metric, how a person reads its vintage) for every metric input that has one.
+    ages: (metric, days its vintage predates the row's quote) for the stale ones.
     """
 
     rule: Rule
@@ -43,6 +51,10 @@ class RuleExplanation:
     conditions: tuple[tuple[str, bool | None], ...]
     missing: tuple[str, ...]
     reason: str | None
+    stale: tuple[str, ...] = ()
+    unknown_inputs: tuple[str, ...] = ()
+    vintages: tuple[tuple[str, str], ...] = ()
+    ages: tuple[tuple[str, float], ...] = ()
 
 
 def _scalar(values: np.ndarray, row: int) -> Value:
@@ -61,31 +73,65 @@ def _truth(values: np.ndarray, row: int) -> bool | None:
 
 
 def explain(
-    ruleset: RuleSet, frame: pd.DataFrame, history: pd.DataFrame | None, ticker: str
+    ruleset: RuleSet,
+    frame: pd.DataFrame,
+    history: pd.DataFrame | None,
+    ticker: str,
+    ages: FigureAges | None = None,
 ) -> list[RuleExplanation]:
-    """Explain every rule of the set for one ticker of the frame."""
+    """Explain every rule of the set for one ticker of the frame (with `ages`, as
+    `evaluate` with the same ages decides it)."""
     if ticker not in frame.index:
         raise InputError(
             f"unknown ticker '{ticker}'" + suggest(ticker, [str(t) for t in frame.index])
         )
-    evaluator = Evaluator(frame, history)
+    stored = Evaluator(frame, history)  # the figures as stored, stale or not
+    evaluators = Evaluators(frame, history, ages)
     row = int(np.flatnonzero(frame.index == ticker)[0])  # the first row if tickers repeat
     out: list[RuleExplanation] = []
     for rule in ruleset.rules:
+        evaluator = evaluators.for_rule(rule)
         result = _truth(evaluator.value(rule.when), row)
         applicable = bool(sector_mask(evaluator, rule.sectors)[row])
         fired = bool(result) and applicable
         seen: dict[Node, None] = {}
         conditions: dict[Node, None] = {}
         missing: dict[str, None] = {}
+        stale: dict[str, None] = {}
         for node in rule.when.walk():
             if isinstance(node, MetricRef | Call):
                 seen.setdefault(node)
-                if isinstance(node, MetricRef) and _scalar(evaluator.value(node), row) is None:
-                    missing.setdefault(node.name)
+                if isinstance(node, MetricRef):
+                    if _scalar(stored.value(node), row) is None:
+                        missing.setdefault(node.name)
+                    elif node.name in evaluator.stale and evaluator.stale[node.name][row]:
+                        stale.setdefault(node.name)
             if isinstance(node, Compare | Between | In | IsMissing):
                 conditions.setdefault(node)
-        inputs = tuple((node.to_source(), _scalar(evaluator.value(node), row)) for node in seen)
+        inputs = tuple(
+            (
+                node.to_source(),
+                _scalar((stored if isinstance(node, MetricRef) else evaluator).value(node), row),
+            )
+            for node in seen
+        )
+        unknown_inputs = tuple(
+            node.to_source()
+            for node in seen
+            if isinstance(node, Call) and bool(evaluator.unknown(node)[row])
+        )
+        vintages = tuple(
+            (node.name, label)
+            for node in seen
+            if isinstance(node, MetricRef)
+            and ages is not None
+            and (label := ages.label(ticker, node.name)) is not None
+        )
+        stale_ages = tuple(
+            (name, age)
+            for name in stale
+            if ages is not None and (age := ages.age(ticker, name)) is not None
+        )
         reason = None
         if fired:
             rows = np.array([row])
@@ -102,6 +148,10 @@ def explain(
                 ),
                 missing=tuple(missing),
                 reason=reason,
+                stale=tuple(stale),
+                unknown_inputs=unknown_inputs,
+                vintages=vintages,
+                ages=stale_ages,
             )
         )
     return out

@@ -14,10 +14,11 @@ import math
 import re
 import tomllib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from screener.engine.age import BASES, DEFAULT_AGE_LIMITS, MAX_LIMIT_DAYS, AgeLimits
 from screener.engine.literals import check_literals
 from screener.engine.nodes import Node
 from screener.engine.parser import parse_condition, suggest
@@ -41,7 +42,11 @@ TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 KEYS = ("id", "title", "description", "sectors", "when", "score", "why", "tags", "flag")
 FLAG_RE = re.compile(r"[A-Za-z0-9<>=/%+.-]{1,12}")
 REQUIRED = ("id", "title", "when", "score")
+#: the top-level keys of a rule file: its rules, and the age limits they read figures with
+TOP_LEVEL_KEYS = ("rule", "max_age")
 _HEADER_RE = re.compile(r"^\s*\[\[\s*(?:rule|\"rule\"|'rule')\s*\]\]")
+_TABLE_RE = re.compile(r"^\s*\[\s*(?:max_age|\"max_age\"|'max_age')\s*\]")
+_ANY_HEADER_RE = re.compile(r"^\s*\[")
 _TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
@@ -62,6 +67,7 @@ class Rule:
     path: Path
     line: int
     flag: str | None = None  # short label for the table's Flags column (default: the id)
+    max_age: AgeLimits = DEFAULT_AGE_LIMITS  # its file's `[max_age]` over the defaults
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,13 @@ class RuleSet:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(r.id for r in self.rules)
+
+    @property
+    def age_limits(self) -> AgeLimits:
+        """The age limits every rule of the set reads with, else (files differ) the defaults:
+        what a view that marks old figures once per row should use."""
+        found = {rule.max_age for rule in self.rules}
+        return found.pop() if len(found) == 1 else DEFAULT_AGE_LIMITS
 
     def get(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -139,6 +152,31 @@ class _Source:
             if pattern.match(self.lines[i]):
                 return i
         return None
+
+    def table_key_line(self, table: str, key: str | None) -> int:
+        """0-based line of `key = ...` in the top-level `[table]` (or of the table itself,
+        written `[table]` or `table = {...}`); 0 when it cannot be found."""
+        start = next((i for i, line in enumerate(self.lines) if _TABLE_RE.match(line)), None)
+        if start is None:
+            t = re.escape(table)
+            inline = re.compile(rf"^\s*(?:{t}|\"{t}\"|'{t}')\s*=")
+            return next((i for i, line in enumerate(self.lines) if inline.match(line)), 0)
+        if key is None:
+            return start
+        k = re.escape(key)
+        pattern = re.compile(rf"^\s*(?:{k}|\"{k}\"|'{k}')\s*=")
+        for i in range(start + 1, len(self.lines)):
+            if _ANY_HEADER_RE.match(self.lines[i]):
+                break
+            if pattern.match(self.lines[i]):
+                return i
+        return start
+
+    def line_error(self, line: int, message: str) -> InputError:
+        """`message` located at the start of a 0-based line, quoting it."""
+        text = self.lines[line] if 0 <= line < len(self.lines) else ""
+        col = len(text) - len(text.lstrip()) + 1
+        return located_error(self.display, line + 1, col, message, text if self.lines else None)
 
     def error(self, index: int, key: str | None, message: str) -> InputError:
         line = self.key_line(index, key) if key else None
@@ -388,12 +426,45 @@ def _type_name(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def _max_age(source: _Source, data: dict[str, Any]) -> AgeLimits:
+    """The file's `[max_age]` table over the default limits, every key and value checked."""
+    if "max_age" not in data:
+        return DEFAULT_AGE_LIMITS
+    table = data["max_age"]
+    if not isinstance(table, dict):
+        raise source.line_error(
+            source.table_key_line("max_age", None),
+            f"'max_age' must be a table of days per kind of figure, not {_type_name(table)}"
+            f" (write [max_age] with keys {', '.join(BASES)})",
+        )
+    limits = DEFAULT_AGE_LIMITS.as_dict()
+    for key, value in table.items():
+        line = source.table_key_line("max_age", key)
+        if key not in BASES:
+            raise source.line_error(
+                line,
+                f"unknown key '{quoted(key)}' in [max_age]"
+                + suggest(key, BASES)
+                + f"; allowed keys: {', '.join(BASES)}",
+            )
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise source.line_error(
+                line, f"max_age.{key} must be a whole number of days, not {_type_name(value)}"
+            )
+        if not 0 <= value <= MAX_LIMIT_DAYS:
+            raise source.line_error(
+                line, f"max_age.{key} must be between 0 and {MAX_LIMIT_DAYS} days, not {value}"
+            )
+        limits[key] = value
+    return AgeLimits(**limits)
+
+
 def load_file(path: Path) -> list[Rule]:
     """The rules of one file, or an InputError naming file and line."""
     source = _Source(str(path), _read(path))
     data = _parse_toml(source)
     for key in data:
-        if key != "rule":
+        if key not in TOP_LEVEL_KEYS:
             line = next(
                 (
                     i
@@ -407,8 +478,8 @@ def load_file(path: Path) -> list[Rule]:
                 line + 1,
                 1,
                 f"unknown top-level key '{quoted(key)}'"
-                + suggest(key, ["rule"])
-                + "; a rule file holds [[rule]] tables only",
+                + suggest(key, TOP_LEVEL_KEYS)
+                + "; a rule file holds [[rule]] tables and an optional [max_age] table",
                 source.lines[line] if source.lines else None,
             )
     rules = data.get("rule")
@@ -420,7 +491,11 @@ def load_file(path: Path) -> list[Rule]:
         )
     if len(rules) > MAX_RULES:
         raise InputError(f"{source.display}: too many rules (the limit is {MAX_RULES})")
-    return [_rule_from_table(source, i, table, path) for i, table in enumerate(rules)]
+    limits = _max_age(source, data)
+    return [
+        replace(_rule_from_table(source, i, table, path), max_age=limits)
+        for i, table in enumerate(rules)
+    ]
 
 
 def _expand(paths: Sequence[Path | str]) -> list[Path]:

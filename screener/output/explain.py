@@ -2,7 +2,9 @@
 
 Renders the engine's per-rule explanations plus the company's provenance: where
 each figure came from, which were derived and how, and the compiler's own doubts
-about the source figures, so a flag can be checked by hand.
+about the source figures, so a flag can be checked by hand. Every input is shown
+with its vintage (the date or period it describes); an input too old for the rule's
+age limits is said to be stale, with its period, and the rule read it as unknown.
 """
 
 from __future__ import annotations
@@ -34,10 +36,31 @@ if TYPE_CHECKING:
     from screener.run import ScreenRun
 
 
+def rule_explanations(result: ScreenRun, ticker: str) -> list[Any]:
+    """Every rule for one company, as `evaluate` decided it (the run's ages included)."""
+    return explain(result.ruleset, result.frame, result.history, ticker, result.ages)
+
+
+def _stale_list(item: Any) -> list[dict[str, Any]]:
+    """A rule's stale inputs as plain data: which, from when, how much older than the quote."""
+    labels, ages = dict(item.vintages), dict(item.ages)
+    return [
+        {"input": name, "from": labels.get(name), "days_before_quote": ages.get(name)}
+        for name in item.stale
+    ]
+
+
+def stale_text(item: Any) -> str:
+    """'stale input: revenue_growth from TTM to 2024-09' (every stale input of a rule)."""
+    labels = dict(item.vintages)
+    names = [f"{name} from {labels[name]}" if name in labels else name for name in item.stale]
+    return "stale input: " + ", ".join(names)
+
+
 def explanation_rows(result: ScreenRun, ticker: str) -> dict[str, Any]:
     """The explanation as plain data (for `--format json`)."""
     _require_data(result, ticker)
-    explanations = explain(result.ruleset, result.frame, result.history, ticker)
+    explanations = rule_explanations(result, ticker)
     row = result.frame.loc[ticker]
     return {
         "ticker": ticker,
@@ -48,6 +71,7 @@ def explanation_rows(result: ScreenRun, ticker: str) -> dict[str, Any]:
         "as_of": row["as_of"],
         "score": float(row["score"]),
         "provenance": result.provenance.get(ticker) or None,
+        "vintages": result.ages.of_row(ticker) if result.ages is not None else {},
         "rules": [
             {
                 "id": item.rule.id,
@@ -60,6 +84,8 @@ def explanation_rows(result: ScreenRun, ticker: str) -> dict[str, Any]:
                 "conditions": [{"test": text, "result": ok} for text, ok in item.conditions],
                 "missing": list(item.missing),
                 "reason": item.reason,
+                "stale": _stale_list(item),
+                "input_vintages": dict(item.vintages),
             }
             for item in explanations
         ],
@@ -81,12 +107,13 @@ def _input_value(expr: str, value: Any) -> str:
 
 
 def _missing_inputs(item: Any) -> list[str]:
-    """What made a rule undecidable: missing metrics, or statistics that could not be made."""
+    """What made a rule undecidable, besides stale inputs: missing metrics, or statistics
+    that could not be made."""
 
     missing = list(item.missing)
     values = dict(item.inputs)
     for expr, value in item.inputs:
-        if not is_missing(value) or "(" not in expr:
+        if not is_missing(value) or "(" not in expr or expr in item.unknown_inputs:
             continue
         argument = expr[expr.index("(") + 1 : -1]
         if argument in values and is_missing(values[argument]):
@@ -97,7 +124,59 @@ def _missing_inputs(item: Any) -> list[str]:
             missing.append(f"{expr} (fewer than 3 usable past points, or a non-positive value)")
         else:
             missing.append(f"{expr} (not enough values in its group)")
-    return missing or ["an input"]
+    return missing or ([] if item.stale else ["an input"])
+
+
+def _input_line(item: Any, expr: str, value: Any) -> str:
+    """One input as `explain` lists it: its value, then the date or period it describes."""
+    labels, ages = dict(item.vintages), dict(item.ages)
+    if expr in item.unknown_inputs:
+        return f"{expr} = unknown (stale input)"
+    line = f"{expr} = {_input_value(expr, value)}"
+    if expr in labels:
+        line += f" [{labels[expr]}"
+        if expr in item.stale:
+            age = ages.get(expr)
+            line += ", STALE" + (f": {age:.0f} d before the quote" if age is not None else "")
+        line += "]"
+    return line
+
+
+def verdict_text(item: Any) -> str:
+    """Why the rule came out as it did, stale inputs named wherever it read one."""
+    stale = stale_text(item) if item.stale else ""
+    if item.fired:
+        text = item.reason or item.rule.title
+        return f"{text}\n(read as unknown: {stale})" if stale else text
+    if item.result is None:
+        parts = [stale] if stale else []
+        missing = _missing_inputs(item)
+        if missing:
+            parts.append("missing " + ", ".join(missing))
+        return "cannot tell: " + "; ".join(parts)
+    failed = [text for text, ok in item.conditions if ok is False]
+    text = "false: " + "; ".join(failed) if failed else "condition false"
+    if stale:
+        unknown = [test for test, ok in item.conditions if ok is None]
+        text += f"\nunknown for a {stale}"
+        if unknown:
+            text += f" ({'; '.join(unknown)})"
+    return text
+
+
+def _stale_figures(result: ScreenRun, ticker: str) -> list[tuple[str, str, float]]:
+    """Every figure of the row too old for the rule set's limits: (metric, from, days)."""
+    ages = result.ages
+    if ages is None:
+        return []
+    stale = ages.stale(result.ruleset.age_limits)
+    if ticker not in stale.index:
+        return []
+    out = []
+    for metric in stale.columns[stale.loc[ticker].to_numpy(dtype=bool)]:
+        age = ages.age(ticker, str(metric))
+        out.append((str(metric), ages.label(ticker, str(metric)) or "", age or 0.0))
+    return out
 
 
 def _require_data(result: ScreenRun, ticker: str) -> None:
@@ -121,7 +200,7 @@ def _require_data(result: ScreenRun, ticker: str) -> None:
 def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
     """The explanation of every rule of the run's rule set for `ticker`."""
     _require_data(result, ticker)
-    explanations = explain(result.ruleset, result.frame, result.history, ticker)
+    explanations = rule_explanations(result, ticker)
     row = result.frame.loc[ticker]
     parts: list[RenderableType] = []
     title = Text()
@@ -162,6 +241,17 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
             for name, detail in items.items():
                 text.append("\n  " + printable(f"{name}: {detail}"))
             parts.append(text)
+    old = _stale_figures(result, ticker)
+    if old:
+        limits = result.ruleset.age_limits
+        text = Text(
+            f"Stale figures (older than the row's quote by more than {limits.text()};"
+            " the rules read them as unknown):",
+            style="bold",
+        )
+        for name, label, age in old:
+            text.append(f"\n  {name}: {label} ({age:.0f} days before the quote of {row['as_of']})")
+        parts.append(text)
 
     table = Table(header_style="bold", show_lines=True, title="Rules", title_justify="left")
     table.add_column("", no_wrap=True)
@@ -179,20 +269,19 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
             )
         elif item.fired:
             mark, style = "FIRED", "green" if rule.score >= 0 else "red"
-            verdict = printable(item.reason or rule.title, newlines=True)
+            verdict = printable(verdict_text(item), newlines=True)
             total += rule.score
         elif item.result is None:
             mark, style = "unknown", "yellow"
-            verdict = "cannot tell: missing " + ", ".join(_missing_inputs(item))
+            verdict = printable(verdict_text(item), newlines=True)
         else:
             mark, style = "no", "dim"
-            failed = [text for text, ok in item.conditions if ok is False]
-            verdict = "false: " + "; ".join(failed) if failed else "condition false"
-        inputs = "\n".join(
-            printable(f"{expr} = {_input_value(expr, value)}") for expr, value in item.inputs
-        )
+            verdict = printable(verdict_text(item), newlines=True)
+        inputs = "\n".join(printable(_input_line(item, expr, value)) for expr, value in item.inputs)
         if item.missing:
             inputs += "\nmissing: " + ", ".join(item.missing)
+        if item.stale:
+            inputs += "\nstale: " + ", ".join(item.stale)
         table.add_row(
             Text(mark, style=style),
             Text(f"{rule.id}\n{rule.when_text}", style="bold" if item.fired else ""),

@@ -20,6 +20,7 @@ from screener.errors import DataError, InputError
 from screener.output.csvfile import atomic_file
 from screener.output.format import as_of_text, source_label
 from screener.output.sanitize import printable
+from screener.select import flagged_mask
 from screener.universe.taxonomy import sector_label
 from screener.utils import clip
 
@@ -51,7 +52,7 @@ def points_for(frame: pd.DataFrame, sector: str) -> PlotPoints:
         tickers=tuple(str(t) for t in shown.index),
         growth_pct=tuple(float(v) * 100 for v in shown["revenue_growth"]),
         pe_fwd=tuple(float(v) for v in shown["pe_fwd"]),
-        flagged=tuple(bool(s > 0) for s in shown["score"].fillna(0)),
+        flagged=tuple(bool(f) for f in flagged_mask(shown)),
         left_out=tuple(str(t) for t in rows.index[~usable]),
     )
 

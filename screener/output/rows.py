@@ -69,13 +69,15 @@ def to_rows(result: ScreenRun) -> list[dict[str, Any]]:
 
 
 def json_rows(result: ScreenRun) -> list[dict[str, Any]]:
-    """JSON rows: the CSV schema plus provenance (notes, derived figures, other sources)."""
+    """JSON rows: the CSV schema plus provenance (notes, derived figures, other sources)
+    and `vintages`: per figure, the date it describes, its basis and a label."""
     rows = to_rows(result)
     for row in rows:
         provenance = result.provenance.get(row["ticker"], {})
         notes = result.frame.at[row["ticker"], "notes"]
         row["notes"] = notes if isinstance(notes, str) and notes else None
         row["provenance"] = provenance or None
+        row["vintages"] = result.ages.of_row(row["ticker"]) if result.ages is not None else {}
     return rows
 
 

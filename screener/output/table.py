@@ -2,7 +2,9 @@
 
 Each column has a priority. When the terminal is too narrow for all of them,
 the least important columns are dropped whole (and the header says which), so
-no number is ever cut in half. Missing values are a dash, stale dates are marked.
+no number is ever cut in half. Missing values are a dash, stale dates are marked,
+and a figure much older than its row's quote (older than the rules' age limits, so
+they read it as unknown) carries a dim `*`, explained in a line under the table.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from screener.catalog import METRICS
 from screener.output.fit import ColumnFit, fit
 from screener.output.format import (
     MISSING,
@@ -29,6 +32,7 @@ from screener.output.format import (
     source_label,
 )
 from screener.output.sanitize import printable
+from screener.select import flagged_mask
 from screener.universe.taxonomy import SECTORS, sector_label, sub_segment_label
 
 if TYPE_CHECKING:
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
 
 STALE_DAYS = 90  # figures older than this get their date marked
 SPARK_BARS = "▁▂▃▄▅▆▇█"
+OLD_FIGURE_MARK = "*"  # after a figure older than its kind's age limit, against its row
 
 
 def sparkline(closes: Sequence[float], width: int = 12) -> str:
@@ -72,12 +77,33 @@ class Column:
 class TableContext:
     flag_labels: dict[str, str]
     sparks: dict[str, str]
+    old: pd.DataFrame | None = None  # bool, tickers x metrics: figures to mark
+    marked: frozenset[str] = frozenset()  # metrics with a mark among the rows shown
+
+
+def _is_old(ctx: TableContext, ticker: str, metric: str) -> bool:
+    old = ctx.old
+    if old is None or metric not in old.columns or ticker not in old.index:
+        return False
+    return bool(old.at[ticker, metric])
+
+
+def _with_mark(text: str, ticker: str, metric: str, ctx: TableContext) -> str | Text:
+    """The figure, marked when it is old; in a column with marks, unmarked figures get a
+    blank in the mark's place so the digits stay aligned."""
+    if _is_old(ctx, ticker, metric):
+        marked = Text(text)
+        marked.append(OLD_FIGURE_MARK, style="dim")
+        return marked
+    return f"{text} " if metric in ctx.marked else text
 
 
 def _metric_cell(metric: str) -> Cell:
     def cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
         text = metric_text(metric, row.get(metric))
-        return Text(MISSING, style="dim") if text == MISSING else text
+        if text == MISSING:
+            return Text(MISSING + (" " if metric in ctx.marked else ""), style="dim")
+        return _with_mark(text, ticker, metric, ctx)
 
     return cell
 
@@ -85,8 +111,8 @@ def _metric_cell(metric: str) -> Cell:
 def _price_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
     text = metric_text("price", row.get("price"))
     if text == MISSING:
-        return Text(MISSING, style="dim")
-    return f"{text} {row['currency']}"
+        return Text(MISSING + (" " if "price" in ctx.marked else ""), style="dim")
+    return _with_mark(f"{text} {row['currency']}", ticker, "price", ctx)
 
 
 def _name_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str:
@@ -212,9 +238,17 @@ def render_table(
     wanted = [_BY_KEY[key] for key in (columns or COLUMN_KEYS)]
     if not sparks:
         wanted = [c for c in wanted if c.key != "spark" or columns]
+    old = result.ages.stale(result.ruleset.age_limits) if result.ages is not None else None
+    metric_keys = [c.key for c in wanted if c.key in METRICS]
+    marked: frozenset[str] = frozenset()
+    if old is not None and not frame.empty:
+        shown = old.reindex(index=frame.index, columns=metric_keys, fill_value=False)
+        marked = frozenset(str(m) for m in shown.columns[shown.to_numpy(dtype=bool).any(axis=0)])
     ctx = TableContext(
         flag_labels={rule.id: flag_label(rule) for rule in result.ruleset.rules},
         sparks=sparks,
+        old=old,
+        marked=marked,
     )
     cells = {
         c.key: [_plain(c.cell(str(t), row, ctx)) for t, row in frame.iterrows()] for c in wanted
@@ -235,6 +269,8 @@ def render_table(
     for sector in groups:
         rows = frame[frame["sector"] == sector]
         parts.append(_sector_block(result, sector, rows, kept, ctx, widths))
+    if ctx.marked & {c.key for c in kept}:
+        parts.append(Text(old_figure_legend(result.ruleset.age_limits), style="dim"))
     if frame.empty:
         message = "No company matches."
         total = sum(result.universe_counts.values())
@@ -245,6 +281,15 @@ def render_table(
             )
         parts.append(Text(message, style="bold"))
     return Group(*parts)
+
+
+def old_figure_legend(limits: Any) -> str:
+    """The line under a table with marked figures: what the mark means, and where to look."""
+    return (
+        f"{OLD_FIGURE_MARK} figure older than its row's quote by more than the limit of its"
+        f" kind ({limits.text()}): the rules read it as unknown; `screener explain TICKER`"
+        " shows its date"
+    )
 
 
 def flag_label(rule: Any) -> str:
@@ -282,7 +327,7 @@ def sector_summary(
     counted = all_rows[all_rows["in_stats"]] if "in_stats" in all_rows else all_rows
     fwd = counted["pe_fwd"].where(counted["pe_fwd"] > 0).median()
     growth = counted["revenue_growth"].median()
-    flagged = int((all_rows["score"].fillna(0) > 0).sum())
+    flagged = int(flagged_mask(all_rows).sum())
     parts = [f"{len(shown)} shown of {len(all_rows)} with data"]
     if in_universe is not None and in_universe > len(all_rows):
         parts[0] += f" ({in_universe - len(all_rows)} more in the universe without data)"

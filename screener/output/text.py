@@ -121,6 +121,9 @@ def filters_text(raw: str | None) -> str:
     min_score = finite_float(filters.get("min_score"))
     if min_score is not None:
         parts.append(f"min score {min_score:g}")
+    max_age = finite_float(filters.get("max_age"))
+    if max_age is not None:
+        parts.append(f"data at most {max_age:g} days old")
     return "; ".join(parts)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from screener.data.provider import NotFoundError, Provider
-from screener.data.sample import HISTORY_COLUMNS, SNAPSHOT_COLUMNS, SampleProvider
+from screener.data.provider import NotFoundError, Provider, Vintage
+from screener.data.sample import HISTORY_COLUMNS, SNAPSHOT_COLUMNS, SampleProvider, period_vintage
 from screener.data.store import Store
 
 
@@ -96,3 +96,60 @@ def test_the_sample_is_a_provider_like_any_other() -> None:
     with pytest.raises(NotFoundError):
         declared.fetch_one("NOPE")
     assert declared.requests_made == declared.thread_requests() == 0
+
+
+def test_every_sample_figure_has_a_vintage() -> None:
+    for bundle in SampleProvider().fetch():
+        assert set(bundle.vintages) == set(bundle.metrics), bundle.ticker
+        for metric, vintage in bundle.vintages.items():
+            assert vintage.basis in ("quote", "statement", "estimate")
+            assert vintage.label, (bundle.ticker, metric)
+            if vintage.basis != "statement":
+                assert vintage.date in (bundle.as_of, _supplement_date(bundle.ticker))
+
+
+def _supplement_date(ticker: str) -> str:
+    return next(r["supplement_as_of"] for r in _csv("snapshot.csv") if r["ticker"] == ticker)
+
+
+def test_vintages_say_what_each_figure_describes() -> None:
+    bundles = {b.ticker: b for b in SampleProvider().fetch()}
+    lite = bundles["LITE"].vintages
+    assert lite["revenue_growth"] == Vintage("2024-09-30", "statement", "TTM to 2024-09")
+    assert lite["price"] == Vintage("2026-02-20", "quote", "quote of 2026-02-20")
+    assert lite["pe_fwd"] == Vintage("2026-02-20", "estimate", "estimate of 2026-02-20")
+    assert lite["roe"].basis == "quote" and "period not stated" in lite["roe"].label
+    # a second page whose notes state its period
+    assert bundles["000988.SZ"].vintages["revenue_growth"].label == "TTM to 2025-09"
+    assert bundles["000988.SZ"].vintages["revenue_growth"].date == "2025-09-30"
+    # fiscal years end where the notes say, December otherwise
+    assert bundles["NXT.AX"].vintages["revenue_growth"].date == "2025-06-30"
+    assert bundles["VNET"].vintages["revenue_growth"].label == "FY2024 (to 2024-12)"
+
+
+@pytest.mark.parametrize(
+    ("period", "notes", "expected"),
+    [
+        ("TTM 2024-09", "", ("2024-09-30", "TTM to 2024-09")),
+        ("TTM 2024-02", "", ("2024-02-29", "TTM to 2024-02")),
+        ("FY2024", "FY2024 Dec '24", ("2024-12-31", "FY2024 (to 2024-12)")),
+        ("FY2025", "FY ends Jun; no TTM", ("2025-06-30", "FY2025 (to 2025-06)")),
+        ("FY2025", "FY 2025 (Mar 31, 2025)", ("2025-03-31", "FY2025 (to 2025-03)")),
+        ("FY2025", "", ("2025-12-31", "FY2025 (to 2025-12)")),
+        ("Q3 2024", "", None),
+    ],
+)
+def test_period_vintage(period: str, notes: str, expected: tuple[str, str] | None) -> None:
+    found = period_vintage(period, notes)
+    if expected is None:
+        assert found is None
+    else:
+        assert found == Vintage(expected[0], "statement", expected[1])
+
+
+def test_the_sample_fingerprint_covers_how_bundles_are_made(monkeypatch) -> None:
+    import screener.data.sample as sample
+
+    before = SampleProvider.fingerprint()
+    monkeypatch.setattr(sample, "BUNDLE_FORMAT", "older")
+    assert SampleProvider.fingerprint() != before  # a store made before reloads the sample

@@ -294,3 +294,44 @@ def test_fx_rates_come_back_as_fx_rates(tmp_path: Path) -> None:
     store.save_fx_rates(rates)
     store.save_fx_rates(rates[:1])  # saving again replaces, never duplicates
     assert store.fx_rates() == rates
+
+
+def test_vintages_are_saved_with_the_snapshot(tmp_path: Path) -> None:
+    from screener.data.provider import Vintage
+    from screener.vintages import parse_vintages
+
+    growth = Vintage("2024-09-30", "statement", "TTM to 2024-09")
+    with Store(tmp_path / "s.db") as store:
+        store.save_bundle(
+            FetchBundle(
+                ticker="LITE",
+                source="sample",
+                as_of="2026-02-20",
+                fetched_at="x",
+                currency="USD",
+                metrics={"revenue_growth": -0.1263, "pb": float("nan")},
+                vintages={"revenue_growth": growth, "pb": Vintage("2026-02-20", "quote")},
+            )
+        )
+        (row,) = store.latest_snapshots("sample")
+    # only figures that are stored keep a vintage (pb is NaN: not stored)
+    assert parse_vintages(row["vintages"]) == {"revenue_growth": growth}
+
+
+def test_a_version_1_store_gets_the_vintages_column(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    with Store(path) as store:
+        store.save_bundle(
+            FetchBundle(
+                ticker="LITE", source="sample", as_of="2026-02-20", fetched_at="x",
+                currency="USD", metrics={"pb": 1.0},
+            )
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute("alter table snapshots drop column vintages")
+        conn.execute("PRAGMA user_version = 1")
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        (row,) = store.latest_snapshots("sample")
+        assert row["vintages"] is None and row["pb"] == 1.0  # old rows: every figure of as_of
+    assert "vintages" in _tables(path)["snapshots"]

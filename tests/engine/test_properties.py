@@ -262,20 +262,23 @@ text_literals = st.builds(Str, st.sampled_from([*MARKETS, "JP", *CORE_SECTORS, "
 text_exprs = st.one_of(st.builds(MetricRef, st.sampled_from(["market", "sector"])), text_literals)
 
 
-def num_exprs(depth: int) -> st.SearchStrategy[Node]:
+SECTOR_FUNCTIONS = ["sector_median", "sector_pct", "sector_zscore", "peer_gap"]
+
+
+def num_exprs(depth: int, local: bool = False) -> st.SearchStrategy[Node]:
+    """Number expressions; `local`: only ones that read the row itself (and its own
+    history), no statistic over other rows."""
     leaves = st.one_of(st.builds(MetricRef, st.sampled_from(NUM_METRICS)), literals)
     if depth == 0:
         return leaves
-    sub = num_exprs(depth - 1)
+    sub = num_exprs(depth - 1, local)
     return st.one_of(
         leaves,
         st.builds(Neg, sub),
         st.builds(BinOp, st.sampled_from(["+", "-", "*", "/"]), sub, sub),
         st.builds(
             lambda name, arg: Call(name, (arg,)),
-            st.sampled_from(
-                ["sector_median", "sector_pct", "sector_zscore", "peer_gap", "abs", "log"]
-            ),
+            st.sampled_from([*([] if local else SECTOR_FUNCTIONS), "abs", "log"]),
             sub,
         ),
         st.builds(
@@ -294,8 +297,8 @@ def num_exprs(depth: int) -> st.SearchStrategy[Node]:
 CMP = st.sampled_from(["<", "<=", ">", ">=", "==", "!="])
 
 
-def bool_exprs(depth: int) -> st.SearchStrategy[Node]:
-    num = num_exprs(min(depth, 2))
+def bool_exprs(depth: int, local: bool = False) -> st.SearchStrategy[Node]:
+    num = num_exprs(min(depth, 2), local)
     leaves = st.one_of(
         st.builds(lambda op, a, b: Compare((op,), (a, b)), CMP, num, num),
         st.builds(
@@ -322,7 +325,7 @@ def bool_exprs(depth: int) -> st.SearchStrategy[Node]:
     )
     if depth == 0:
         return leaves
-    sub = bool_exprs(depth - 1)
+    sub = bool_exprs(depth - 1, local)
     return st.one_of(
         leaves,
         st.builds(Not, sub),
@@ -419,3 +422,76 @@ def test_print_then_parse_gives_the_same_tree(tree: Node) -> None:
     assert again == tree, text
     assert again.to_source() == text
     assert hash(again) == hash(tree)
+
+
+# -- stale inputs -----------------------------------------------------------------------
+
+
+def _stale_mask(draw: st.DrawFn, frame: pd.DataFrame) -> pd.DataFrame:
+    """A random choice of the frame's figures that are too old to use."""
+    present = [m for m in NUM_METRICS if m in frame.columns]
+    return pd.DataFrame(
+        {m: [draw(st.booleans()) for _ in frame.index] for m in present},
+        index=frame.index,
+        dtype=bool,
+    )
+
+
+def _replace(draw: st.DrawFn, frame: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the chosen cells given other values (missing ones too)."""
+    out = frame.copy()
+    for metric in cells.columns:
+        for ticker in cells.index[cells[metric].to_numpy()]:
+            out.at[ticker, metric] = draw(st.sampled_from(VALUES))
+    return out
+
+
+def _truths(values: np.ndarray) -> list[bool | None]:
+    return [None if np.isnan(v) else bool(v == 1.0) for v in values]
+
+
+@SETTINGS
+@given(tree=st.one_of(bool_exprs(3), num_exprs(3)), data=frames(), extra=st.data())
+def test_a_stale_figures_value_is_never_used(tree: Node, data: Any, extra: Any) -> None:
+    """Whatever a stale cell holds, every result is the same: its value is not read."""
+    frame, _rows, history, _points = data
+    stale = _stale_mask(extra.draw, frame)
+    other = _replace(extra.draw, frame, stale)
+    a = Evaluator(frame, history, stale=stale)
+    b = Evaluator(other, history, stale=stale)
+    first, second = a.value(tree), b.value(tree)
+    assert np.array_equal(first, second, equal_nan=True), tree.to_source()
+    assert np.array_equal(a.unknown(tree), b.unknown(tree)), tree.to_source()
+
+
+@SETTINGS
+@given(tree=bool_exprs(3, local=True), data=frames(), extra=st.data())
+def test_a_stale_input_never_makes_a_rule_fire(tree: Node, data: Any, extra: Any) -> None:
+    """Kleene: a condition decided with stale inputs is decided the same way whatever
+    their current values are (or were they missing), so a stale figure can make a rule
+    unknown but never make it fire. Conditions over a row and its own history; sector
+    statistics leave stale values out, so they describe the group without them."""
+    frame, _rows, history, _points = data
+    stale = _stale_mask(extra.draw, frame)
+    with_stale = _truths(Evaluator(frame, history, stale=stale).value(tree))
+    current = _replace(extra.draw, frame, stale)  # what the stale figures are today
+    fresh = _truths(Evaluator(current, history).value(tree))
+    for i, (old, new) in enumerate(zip(with_stale, fresh, strict=True)):
+        if old is not None:
+            assert old == new, f"{tree.to_source()} at row {i}: stale {old}, current {new}"
+
+
+@SETTINGS
+@given(tree=bool_exprs(3), data=frames(), extra=st.data())
+def test_stale_reads_as_missing_in_every_comparison(tree: Node, data: Any, extra: Any) -> None:
+    """Where a stale mask hides nothing that `is missing` or `coalesce` sees, a stale
+    input is exactly a missing one: never true where the missing one is not."""
+    frame, _rows, history, _points = data
+    stale = _stale_mask(extra.draw, frame)
+    hidden = frame.copy()
+    for metric in stale.columns:
+        hidden.loc[stale[metric].to_numpy(), metric] = np.nan
+    with_stale = _truths(Evaluator(frame, history, stale=stale).value(tree))
+    as_missing = _truths(Evaluator(hidden, history).value(tree))
+    for i, (old, missing) in enumerate(zip(with_stale, as_missing, strict=True)):
+        assert old is None or old == missing, f"{tree.to_source()} at row {i}"

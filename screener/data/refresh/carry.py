@@ -2,7 +2,10 @@
 
 A prices-only refresh must not leave a snapshot without fundamentals (the newest
 snapshot is the one the screen reads), and a figure the source stopped sending must
-not be carried as if it were still true.
+not be carried as if it were still true. A carried figure keeps its vintage (the
+date it describes: the previous snapshot's, or what that snapshot said), so it never
+passes for a figure of the new date; only a multiple rescaled to the new price is of
+the new quote.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data.provider import DataKind, FetchBundle
+from screener.data.provider import DataKind, FetchBundle, Vintage, decode_vintages
 
 #: metrics computed from the daily price history; every other metric comes with the
 #: fundamentals (the quote and summary modules)
@@ -56,13 +59,16 @@ def merge_with_previous(
     if not carried:
         return bundle
     new_price, old_price = bundle.metrics.get("price"), previous.get("price")
+    rescaled: set[str] = set()
     if DataKind.FUNDAMENTALS not in kinds and new_price and old_price:
         factor = float(new_price) / float(old_price)
         for name in _PRICE_PROPORTIONAL:
             if name in carried:
                 carried[name] *= factor
+                rescaled.add(name)
         if "target_upside" in carried:
             carried["target_upside"] = (1 + carried["target_upside"]) / factor - 1
+    vintages = _carried_vintages(previous, carried, rescaled)
     extra = dict(bundle.extra)
     extra["carried_from"] = {
         "as_of": previous.get("as_of"),
@@ -75,4 +81,26 @@ def merge_with_previous(
         currency=bundle.currency or previous.get("currency"),
         financial_currency=bundle.financial_currency or previous.get("financial_currency"),
         extra=extra,
+        vintages={**vintages, **bundle.vintages},
     )
+
+
+def _carried_vintages(
+    previous: Mapping[str, Any], carried: Mapping[str, float], rescaled: set[str]
+) -> dict[str, Vintage]:
+    """The vintage of each carried figure: what the previous snapshot said, else its date.
+
+    A multiple rescaled to the new price whose vintage was its quote is now of the new
+    quote (no entry: the bundle's own date); one built on a statement or an estimate
+    keeps that date (a P/E rescaled still divides by the old EPS estimate).
+    """
+    stored = decode_vintages(previous.get("vintages"))
+    as_of = str(previous.get("as_of") or "")
+    out: dict[str, Vintage] = {}
+    undated = Vintage(as_of, "quote", f"quote of {as_of}") if as_of else None
+    for name in carried:
+        vintage = stored.get(name) or undated
+        if vintage is None or (name in rescaled and vintage.basis == "quote"):
+            continue
+        out[name] = vintage
+    return out

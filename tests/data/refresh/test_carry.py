@@ -58,3 +58,25 @@ def test_an_unknown_date_keeps_the_previous_snapshot_date_never_today() -> None:
     fresh = merge_with_previous(_bundle({"price": 8.0}, as_of=""), PREVIOUS, {"fundamentals"})
     assert fresh.as_of == "2026-02-06"
     assert merge_with_previous(_bundle({}, as_of=""), None, {"fundamentals"}).as_of == ""
+
+
+def test_carried_figures_keep_their_vintage() -> None:
+    from screener.data.provider import Vintage, encode_vintages
+
+    growth = Vintage("2025-09-30", "statement", "TTM to 2025-09")
+    estimate = Vintage("2026-02-06", "estimate", "estimate of 2026-02-06")
+    previous = {
+        **PREVIOUS,
+        "revenue_growth": 0.3,
+        "ev_ebitda": 12.0,
+        "vintages": encode_vintages(
+            {"revenue_growth": growth, "pe_fwd": estimate}, ["revenue_growth", "pe_fwd"]
+        ),
+    }
+    fresh = merge_with_previous(_bundle({"price": 8.0, "ret_6m": 0.1}), previous, {"prices"})
+    assert fresh.vintages["revenue_growth"] == growth  # what the old snapshot said
+    assert fresh.vintages["pe_fwd"] == estimate  # rescaled, but still the old estimate
+    assert "pe_ttm" not in fresh.vintages  # rescaled to the new quote: of the new date
+    assert fresh.vintages["ev_ebitda"] == Vintage("2026-02-06", "quote", "quote of 2026-02-06")
+    assert fresh.vintages["roe"].date == "2026-02-06"  # no stored vintage: the old date
+    assert "ret_6m" not in fresh.vintages  # fetched now

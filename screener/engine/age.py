@@ -1,0 +1,174 @@
+"""How old each figure is against its row's quote date, and when that is too old to use.
+
+Every figure has a vintage: the date it describes (the quote date, the end of the
+statement period, the date of the estimate) and its basis, the kind of date it is.
+A rule must not read a figure that is much older than the row's own quote as if it
+were current: such a figure is *stale*, and a comparison with it is unknown, exactly
+as with a missing one (see `evaluate`). How old is too old depends on the basis:
+
+* quote, 10 days: a price-based figure read on another day than the row's quote. Ten
+  calendar days span the longest regular market closures (China's Golden Week and
+  Lunar New Year holidays keep the exchanges shut for up to nine days in a row), so
+  only a figure from another week's market is stale.
+* statement, 300 days: the latest statement period of a company that reports on time
+  can end up to about 275 days before its quote: a half-yearly reporter (most of
+  Hong Kong and Australia) has a six-month period and up to three months to publish
+  it (Hong Kong's Main Board), and an A-share reporter's Q3 period (Sep 30) stays its
+  latest until the annual and Q1 reports, due by Apr 30. Past 300 days a company has
+  missed a report, or the source has not caught up with it.
+* estimate, 120 days: consensus estimates move most after each quarterly report; one
+  older than a quarter plus a month predates the last results and the revisions that
+  followed them.
+
+A rule file can set its own limits (a `[max_age]` table, see `ruleset`). Ages are
+relative to the row's `as_of`, never to today: the bundled sample is old by
+construction, and what matters is whether a figure is old *for its row*. Pure: no
+I/O, and nothing here knows where the vintages came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+#: the kinds of date a vintage can be, in the order the docs and errors list them
+BASES: tuple[str, ...] = ("quote", "statement", "estimate")
+
+#: the largest limit a rule file may set (a century: anything above is a typo)
+MAX_LIMIT_DAYS = 36500
+
+
+@dataclass(frozen=True, slots=True)
+class AgeLimits:
+    """Days by which a figure may predate its row's quote before it is stale, per basis."""
+
+    quote: int = 10
+    statement: int = 300
+    estimate: int = 120
+
+    def days(self, basis: str) -> int:
+        """The limit for one basis (an unknown basis gets the quote's, the strictest)."""
+        return int(getattr(self, basis)) if basis in BASES else self.quote
+
+    def as_dict(self) -> dict[str, int]:
+        return {basis: self.days(basis) for basis in BASES}
+
+    def text(self) -> str:
+        """'quote 10 d, statement 300 d, estimate 120 d': for legends and explanations."""
+        return ", ".join(f"{basis} {days} d" for basis, days in self.as_dict().items())
+
+
+DEFAULT_AGE_LIMITS = AgeLimits()
+
+
+class VintageLike(Protocol):
+    """What the engine reads of a vintage (`screener.data.provider.Vintage` is one)."""
+
+    date: str
+    basis: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FigureAges:
+    """Each figure's vintage, one cell per (ticker, metric), aligned with a frame's rows.
+
+    `dates`, `basis` and `labels` hold the vintage (None where the figure has none:
+    it is missing); `days` is how many days the vintage date lies before the row's
+    `as_of` (NaN where either date is unknown; negative for a date after the quote).
+    """
+
+    dates: pd.DataFrame
+    basis: pd.DataFrame
+    labels: pd.DataFrame
+    days: pd.DataFrame
+
+    @classmethod
+    def build(
+        cls,
+        vintages: Mapping[str, Mapping[str, VintageLike]],
+        as_of: pd.Series,
+        metrics: Iterable[str],
+    ) -> FigureAges:
+        """From ticker -> metric -> vintage, for the rows (and row dates) of `as_of`."""
+        columns = list(dict.fromkeys(metrics))
+        index = as_of.index
+
+        def table(part: str) -> pd.DataFrame:
+            data = {
+                m: [_part(vintages.get(str(t), {}).get(m), part) for t in index] for m in columns
+            }
+            return pd.DataFrame(data, index=index, columns=columns, dtype=object)
+
+        dates = table("date")
+        quote = pd.to_datetime(as_of, errors="coerce")
+        days = pd.DataFrame(
+            {
+                m: (quote - pd.to_datetime(dates[m], errors="coerce")).dt.days.astype("float64")
+                for m in columns
+            },
+            index=index,
+            columns=columns,
+            dtype="float64",
+        )
+        return cls(dates=dates, basis=table("basis"), labels=table("label"), days=days)
+
+    def stale(self, limits: AgeLimits = DEFAULT_AGE_LIMITS) -> pd.DataFrame:
+        """Bool per cell: the figure predates its row's quote by more than its basis allows."""
+        limit = self.basis.apply(lambda col: col.map(lambda b: limits.days(b) if b else np.nan))
+        over = self.days.to_numpy(dtype="float64") > limit.to_numpy(dtype="float64")
+        return pd.DataFrame(over, index=self.days.index, columns=self.days.columns)
+
+    def reindex(self, index: pd.Index) -> FigureAges:
+        """The same table for another set of rows (cells of unknown rows are None / NaN)."""
+        return FigureAges(
+            dates=self.dates.reindex(index),
+            basis=self.basis.reindex(index),
+            labels=self.labels.reindex(index),
+            days=self.days.reindex(index),
+        )
+
+    def vintage(self, ticker: str, metric: str) -> dict[str, Any] | None:
+        """One figure's vintage as plain data ({date, basis, label}), or None."""
+        if metric not in self.dates.columns or ticker not in self.dates.index:
+            return None
+        date = self.dates.at[ticker, metric]
+        if not isinstance(date, str):
+            return None
+        return {
+            "date": date,
+            "basis": self.basis.at[ticker, metric],
+            "label": self.labels.at[ticker, metric] or date,
+        }
+
+    def of_row(self, ticker: str) -> dict[str, dict[str, Any]]:
+        """One row's vintages as plain data, metric -> {date, basis, label} (JSON output)."""
+        out: dict[str, dict[str, Any]] = {}
+        for metric in self.dates.columns:
+            found = self.vintage(ticker, str(metric))
+            if found is not None:
+                out[str(metric)] = found
+        return out
+
+    def label(self, ticker: str, metric: str) -> str | None:
+        """How a person reads one figure's vintage ('TTM to 2024-09'), or None."""
+        found = self.vintage(ticker, metric)
+        return None if found is None else str(found["label"])
+
+    def age(self, ticker: str, metric: str) -> float | None:
+        """Days the figure predates its row's quote, or None when unknown."""
+        if metric not in self.days.columns or ticker not in self.days.index:
+            return None
+        value = float(self.days.at[ticker, metric])
+        return None if np.isnan(value) else value
+
+
+def _part(vintage: VintageLike | None, part: str) -> str | None:
+    if vintage is None:
+        return None
+    value = getattr(vintage, part, None)
+    return value if isinstance(value, str) and value else None

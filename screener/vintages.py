@@ -1,0 +1,84 @@
+"""Each figure's vintage in a run: read from the store, completed, aligned with the frame.
+
+A vintage is the date a figure describes (`screener.data.provider.Vintage`). The
+frame keeps one column per metric; the vintages sit beside it in a table of the same
+shape, `FigureAges` (rows = tickers, columns = metrics: the vintage's date, basis and
+label, and how many days it predates the row's `as_of`), rather than in more columns
+of the frame: the rule engine reads them as one matrix, renderers look one figure up
+by ticker and metric, and the frame's columns stay the catalogue.
+
+Completion: a stored figure without a vintage is of its row's `as_of`, basis quote
+(the provider's promise, see `FetchBundle.vintages`); a derived figure has the vintage
+of the oldest figure it is made from; `data_age_days` has none (it is the row's age
+against today, not a figure of the company). Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from screener.data.provider import Vintage, decode_vintages
+from screener.engine.age import FigureAges
+from screener.frame import NUMERIC_COLUMNS
+
+#: derived metric -> the figures it is made from (its vintage is the oldest of theirs)
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "implied_eps_growth": ("pe_ttm", "pe_fwd"),
+    "market_cap_usd": ("market_cap",),
+    "pe_hist_pct": ("pe_ttm",),
+}
+#: metrics that are not figures of the company and so have no vintage
+NO_VINTAGE: frozenset[str] = frozenset({"data_age_days"})
+
+
+def parse_vintages(text: Any) -> dict[str, Vintage]:
+    """A snapshot's stored `vintages` column -> metric -> Vintage (bad or empty: none)."""
+    return decode_vintages(text)
+
+
+def default_vintage(as_of: str) -> Vintage:
+    """The vintage of a figure its provider gave none: its row's quote date."""
+    return Vintage(as_of, "quote", f"quote of {as_of}")
+
+
+def row_vintages(stored: Mapping[str, Vintage], row: pd.Series) -> dict[str, Vintage]:
+    """Every present figure of one frame row -> its vintage (stored, derived or default)."""
+    as_of = row.get("as_of")
+    as_of = as_of if isinstance(as_of, str) and as_of else None
+    out: dict[str, Vintage] = {}
+    for metric in NUMERIC_COLUMNS:
+        if metric in NO_VINTAGE or metric not in row.index or pd.isna(row[metric]):
+            continue
+        if metric in stored:
+            out[metric] = stored[metric]
+        elif metric in DERIVED_FROM:
+            continue  # below, once its inputs have theirs
+        elif as_of is not None:
+            out[metric] = default_vintage(as_of)
+    for metric, inputs in DERIVED_FROM.items():
+        if metric in out or metric not in row.index or pd.isna(row[metric]):
+            continue
+        sources = [out[name] for name in inputs if name in out]
+        if sources:
+            out[metric] = min(sources, key=lambda v: v.date)
+        elif as_of is not None:
+            out[metric] = default_vintage(as_of)
+    return out
+
+
+def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> FigureAges:
+    """The vintage table of a run's frame, from the snapshot rows the frame was built from.
+
+    Call it with the finished frame (derived metrics and `pe_hist_pct` in it), so every
+    figure the frame shows has a vintage.
+    """
+    stored = {str(s["ticker"]): parse_vintages(s.get("vintages")) for s in snapshots}
+    vintages = {
+        str(ticker): row_vintages(stored.get(str(ticker), {}), row)
+        for ticker, row in frame.iterrows()
+    }
+    as_of = frame["as_of"] if "as_of" in frame else pd.Series(None, index=frame.index)
+    return FigureAges.build(vintages, as_of, NUMERIC_COLUMNS)
