@@ -11,7 +11,7 @@ module that satisfies it, and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
@@ -300,3 +300,16 @@ class Provider(Protocol):
     def thread_requests(self) -> int:
         """Requests made by the calling thread so far (a refresh worker's running count)."""
         ...
+
+
+def fetch_known(
+    fetch_one: Callable[[str], FetchBundle], tickers: Iterable[str]
+) -> Iterator[FetchBundle]:
+    """`Provider.fetch` for a network provider: one bundle per ticker the source knows,
+    fetched one after another; a ticker it does not know is skipped, any other failure
+    is raised."""
+    for ticker in tickers:
+        try:
+            yield fetch_one(ticker)
+        except NotFoundError:
+            continue

@@ -38,6 +38,7 @@ from screener.data.currency_proof import (
     next_year_eps_from_trend,
     prove,
 )
+from tests.data.yahoo.recorded import next_year_eps, yf_info
 from tests.fake_yahoo.testing import no_network, yf_cache_dir
 from tests.paths import RECORDED
 
@@ -108,48 +109,13 @@ def _v7(symbol: str) -> dict[str, Any] | None:
     return result[0] if result else None
 
 
-def yf_info(
-    modules: Mapping[str, Any], quote: Mapping[str, Any] | None, order: tuple[str, ...]
-) -> dict[str, Any]:
-    """`Ticker.info` as yfinance 1.7 builds it (scrapers/quote.py, `_fetch_info`).
-
-    Modules in `order`, each flattened with later keys winning, the flat v7 quote last;
-    None values skipped; {raw, fmt} dicts reduced to raw.
-    """
-    merged: dict[str, Any] = {m: modules[m] for m in order if m in modules}
-    if quote:
-        merged.update(quote)
-    flat: dict[str, Any] = {}
-    for key, value in merged.items():
-        if isinstance(value, dict):
-            for k1, v1 in value.items():
-                if v1 is not None:
-                    flat[k1] = 86400 if k1 == "maxAge" and v1 == 1 else v1
-        elif value is not None:
-            flat[key] = value
-    return {
-        k: v["raw"] if isinstance(v, dict) and "raw" in v and "fmt" in v else v
-        for k, v in flat.items()
-    }
-
-
-def _next_year_eps(modules: Mapping[str, Any]) -> tuple[float | None, str | None]:
-    """The '+1y' epsTrend current value and currency, as yfinance's eps_trend frame gives them."""
-    for row in modules.get("earningsTrend", {}).get("trend", []):
-        if row.get("period") == "+1y":
-            current = row["epsTrend"].get("current") or {}
-            value = current.get("raw") if isinstance(current, dict) else current
-            return value, row["epsTrend"].get("epsTrendCurrency")
-    return None, None
-
-
 def _recorded(
     symbol: str, variant: str, units: Mapping[str, float] = UNITS_PER_USD
 ) -> tuple[dict[str, Any], dict[str, Proven]]:
     order, with_v7 = VARIANTS[variant]
     modules = _modules(symbol)
     info = yf_info(modules, _v7(symbol) if with_v7 else None, order)
-    eps, eps_ccy = _next_year_eps(modules)
+    eps, eps_ccy = next_year_eps(modules)
     proofs = prove(
         info, fx_from_units_per_usd(units), next_year_eps=eps, next_year_eps_currency=eps_ccy
     )

@@ -53,6 +53,7 @@ from screener.data.provider import (
     RequestGate,
     TransientError,
     Vintage,
+    fetch_known,
 )
 from screener.data.yahoo.prices import with_price_metrics
 
@@ -168,11 +169,7 @@ class AkshareProvider:
 
     def fetch(self, tickers: Iterable[str]) -> Iterator[FetchBundle]:
         """One bundle per ticker East Money knows, fetched one after another."""
-        for ticker in tickers:
-            try:
-                yield self.fetch_one(ticker)
-            except NotFoundError:
-                continue
+        return fetch_known(self.fetch_one, tickers)
 
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, function: str, what: str, *, no_rows_ok: bool = False, **kwargs: Any) -> Any:

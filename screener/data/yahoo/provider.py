@@ -34,6 +34,7 @@ from screener.data.provider import (
     NotFoundError,
     PriceBar,
     RequestGate,
+    fetch_known,
 )
 from screener.data.yahoo.currency import currency_reasons, prove_currencies, statement_rate
 from screener.data.yahoo.equity_screen import EquityScan, screen_equities
@@ -137,11 +138,7 @@ class YahooProvider:
     # -- the Provider protocol ----------------------------------------------------------------
     def fetch(self, tickers: Iterable[str]) -> Iterator[FetchBundle]:
         """One bundle per ticker Yahoo knows, fetched one after another; others are skipped."""
-        for ticker in tickers:
-            try:
-                yield self.fetch_one(ticker)
-            except NotFoundError:
-                continue
+        return fetch_known(self.fetch_one, tickers)
 
     def fx_rates(self) -> list[FxRate]:
         """The rates fetched so far: the ones USD figures of the fetched companies need."""
