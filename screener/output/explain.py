@@ -234,9 +234,12 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
         ("derived", "Derived figures"),
         ("field_sources", "Figures from a second page"),
         ("disagreements", "Sources disagree (first value used)"),
+        ("currency", "Currency of each figure (proven from the answer)"),
+        ("history_currency", "Own history, currency checked"),
+        ("dropped", "Dropped at the source (failed validation)"),
     ):
         items = provenance.get(key)
-        if items:
+        if isinstance(items, dict) and items:
             text = Text(f"{heading}:", style="bold")
             for name, detail in items.items():
                 text.append("\n  " + printable(f"{name}: {detail}"))

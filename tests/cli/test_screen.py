@@ -219,3 +219,33 @@ def test_no_color_means_no_escape_codes_even_on_a_terminal(monkeypatch, run_cli)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     result = run_cli("screen", "--source", "sample")
     assert result.status == 0 and "\x1b[" not in result.out
+
+
+def test_explain_shows_why_each_figure_is_in_its_currency(run_cli, _private_store) -> None:
+    """The currency proof's reasons (issue 10) reach `explain`, beside the figures."""
+    from screener.data.provider import YAHOO_SOURCE, FetchBundle
+    from screener.data.store import Store
+
+    reasons = {
+        "pb": "P/B: Yahoo's figure consistent in HKD",
+        "enterprise_value": "EV rebuilt from market cap + net debt at USD/HKD 7.78",
+    }
+    bundle = FetchBundle(
+        ticker="0763.HK",
+        source=YAHOO_SOURCE,
+        as_of="2026-09-30",
+        fetched_at="2026-09-30T10:00:00+00:00",
+        currency="HKD",
+        financial_currency="CNY",
+        metrics={"price": 500.0, "pb": 4.1, "enterprise_value": 4.6e12},
+        extra={"currency": reasons, "history_currency": {"pb": "P/B history dropped: no basis"}},
+    )
+    with Store(_private_store) as store:
+        store.save_bundle(bundle)
+    result = run_cli("explain", "0763.HK", "--source", "store")
+    assert result.status == 0, result.err
+    text = " ".join(result.out.split())
+    assert "Currency of each figure (proven from the answer):" in text
+    for reason in reasons.values():
+        assert reason in text
+    assert "P/B history dropped: no basis" in text
