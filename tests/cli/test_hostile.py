@@ -111,7 +111,7 @@ def test_an_online_screen_with_a_hostile_answer_is_no_internal_error(
 ) -> None:
     monkeypatch.delenv("SCREENER_OFFLINE")
     poison(wired, "ANET", currency=10**30, marketCap=10**400)
-    result = run_cli("screen", "--rules", "rules", "--format", "json")
+    result = run_cli("screen", "--rules", "rules", "--provider", "yahoo", "--format", "json")
     clean_output(result)
     assert result.status == 0 and json.loads(result.out)
 
