@@ -59,7 +59,7 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -498,27 +498,18 @@ def _check_consolidation_links(
     Reported at the subsidiary's change when the file touched it, else at the change of
     the parent it names (a shipped link breaks only when the file changed its parent).
     """
-    problems: list[tuple[int, str]] = []
-    for ticker in order:
-        company = by_ticker[ticker]
-        problem = check_consolidated_into(company, by_ticker)
-        if problem is None:
-            continue
-        if ticker in changed:
-            problems.append((changed[ticker], problem))
-            continue
-        target = company.consolidated_into or ""
-        line = changed.get(target, min(changed.values(), default=1))
-        problems.append(
-            (
-                line,
-                f"{target}: the consolidation link of {ticker} would break ({problem}); "
-                f"change {ticker} too, or clear it with consolidated_into = {CLEAR!r}",
-            )
-        )
-    if problems:
-        line, message = min(problems)
-        raise _fail(path, line, message)
+    _check_links(
+        by_ticker,
+        order,
+        changed,
+        path,
+        check=check_consolidated_into,
+        target_of=lambda c: c.consolidated_into,
+        broken=lambda target, ticker, problem: (
+            f"{target}: the consolidation link of {ticker} would break ({problem}); "
+            f"change {ticker} too, or clear it with consolidated_into = {CLEAR!r}"
+        ),
+    )
 
 
 def _check_primary_links(
@@ -530,24 +521,45 @@ def _check_primary_links(
     touched it, else at the change of its primary line (a shipped link can only break
     because the file moved or re-linked the primary line).
     """
+    _check_links(
+        by_ticker,
+        order,
+        changed,
+        path,
+        check=check_primary_listing,
+        target_of=lambda c: c.primary_listing,
+        broken=lambda target, ticker, problem: (
+            f"{target}: its secondary listing {ticker} would break ({problem}); "
+            f"change {ticker} too, or clear its link with primary_listing = {CLEAR!r}"
+        ),
+    )
+
+
+def _check_links(
+    by_ticker: Mapping[str, Company],
+    order: list[str],
+    changed: Mapping[str, int],
+    path: Path,
+    *,
+    check: Callable[[Company, Mapping[str, Company]], str | None],
+    target_of: Callable[[Company], str | None],
+    broken: Callable[[str, str, str], str],
+) -> None:
+    """One link check for the merged list: each company's link by `check`; the earliest
+    breaking line is reported, at the company's own change when the file touched it,
+    else at the change of the company it links to."""
     problems: list[tuple[int, str]] = []
     for ticker in order:
         company = by_ticker[ticker]
-        problem = check_primary_listing(company, by_ticker)
+        problem = check(company, by_ticker)
         if problem is None:
             continue
         if ticker in changed:
             problems.append((changed[ticker], problem))
             continue
-        target = company.primary_listing or ""
+        target = target_of(company) or ""
         line = changed.get(target, min(changed.values(), default=1))
-        problems.append(
-            (
-                line,
-                f"{target}: its secondary listing {ticker} would break ({problem}); "
-                f"change {ticker} too, or clear its link with primary_listing = {CLEAR!r}",
-            )
-        )
+        problems.append((line, broken(target, ticker, problem)))
     if problems:
         line, message = min(problems)
         raise _fail(path, line, message)
