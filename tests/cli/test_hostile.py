@@ -21,27 +21,13 @@ from typing import Any
 
 import pytest
 
-import screener.data.yahoo as yahoo
 from screener.utils import UNSAFE_CHARACTERS
 from tests.fake_yahoo import FakeYahoo
-from tests.fake_yahoo.testing import fake_yahoo, no_network, yf_cache_dir
+from tests.fake_yahoo.testing import fake_yahoo, no_network, wired, yf_cache_dir
 
-_FIXTURES = (fake_yahoo, no_network, yf_cache_dir)
+_FIXTURES = (fake_yahoo, no_network, wired, yf_cache_dir)
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\u202e"
 
-
-@pytest.fixture
-def wired(fake_yahoo: FakeYahoo, yf_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> FakeYahoo:
-    """The CLI's Yahoo is the fake one, and it counts as reachable."""
-    real = yahoo.YahooProvider
-
-    def provider(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("cache_dir", yf_cache_dir)
-        return real(fake_yahoo.session(), **kwargs)
-
-    monkeypatch.setattr(yahoo, "YahooProvider", provider)
-    monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (True, ""))
-    return fake_yahoo
 
 
 def poison(fake: FakeYahoo, symbol: str, **fields: Any) -> None:

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 import screener.data.yahoo as yahoo
 from tests.fake_yahoo import FakeYahoo, Fault, load_spec
-from tests.fake_yahoo.testing import fake_yahoo, no_network, yf_cache_dir
+from tests.fake_yahoo.testing import fake_yahoo, no_network, wired, yf_cache_dir
 
-_FIXTURES = (fake_yahoo, no_network, yf_cache_dir)
+_FIXTURES = (fake_yahoo, no_network, wired, yf_cache_dir)
 
-
-@pytest.fixture
-def wired(fake_yahoo: FakeYahoo, yf_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> FakeYahoo:
-    """The CLI's Yahoo is the fake one, and it counts as reachable."""
-    real = yahoo.YahooProvider
-
-    def provider(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("cache_dir", yf_cache_dir)
-        return real(fake_yahoo.session(), **kwargs)
-
-    monkeypatch.setattr(yahoo, "YahooProvider", provider)
-    monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (True, ""))
-    return fake_yahoo
 
 
 def test_offline_auto_run_falls_back_to_the_sample_and_says_why(run_cli, monkeypatch) -> None:

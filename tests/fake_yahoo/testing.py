@@ -62,3 +62,19 @@ def fake_yahoo(no_network: None, yf_cache_dir: Path) -> Iterator[FakeYahoo]:
     fake = FakeYahoo()
     yield fake
     fresh_yfinance()
+
+
+@pytest.fixture
+def wired(fake_yahoo: FakeYahoo, yf_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> FakeYahoo:
+    """The CLI's Yahoo is the fake one, and it counts as reachable."""
+    from screener.data import yahoo
+
+    real = yahoo.YahooProvider
+
+    def provider(*args: object, **kwargs: object) -> object:
+        kwargs.setdefault("cache_dir", yf_cache_dir)
+        return real(fake_yahoo.session(), **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yahoo, "YahooProvider", provider)
+    monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (True, ""))
+    return fake_yahoo
