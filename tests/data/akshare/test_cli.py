@@ -16,6 +16,7 @@ import pytest
 
 import screener.data.akshare as akshare_pkg
 import screener.data.yahoo as yahoo
+from screener.data.akshare import probe
 from screener.data.akshare.codes import bare_code, is_a_share
 from tests.data.akshare.helpers import quick_provider
 from tests.fake_eastmoney import FakeEastMoney, Market, default_market
@@ -52,6 +53,7 @@ def east_money_only(serve_eastmoney: Any, monkeypatch: pytest.MonkeyPatch) -> Fa
     """Yahoo cannot be reached, East Money (the fake) can; the CLI's provider is quick."""
     pytest.importorskip("akshare")
     monkeypatch.delenv("SCREENER_OFFLINE", raising=False)
+    monkeypatch.setattr(probe, "eastmoney_reachable", lambda timeout=2.0: (True, ""))
     monkeypatch.setattr(yahoo, "yahoo_reachable", lambda timeout=2.0: (False, "no route to host"))
     monkeypatch.setattr(
         yahoo, "YahooProvider", lambda *a, **k: pytest.fail("Yahoo is unreachable: not built")
@@ -132,3 +134,14 @@ def test_help_offline_screens_and_yahoo_only_refreshes_do_not_import_akshare(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
     assert "LOADED False" in out.stdout, out.stdout[-500:] + out.stderr[-2000:]
+
+
+def test_east_money_unreachable_is_learnt_by_one_connect_not_by_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No route to East Money (the test guard refuses the socket): one probe says why."""
+    monkeypatch.delenv("SCREENER_OFFLINE", raising=False)
+    why = probe.eastmoney_offline()
+    assert why is not None and probe.PROBE_HOST[0] in why
+    monkeypatch.setenv("SCREENER_OFFLINE", "1")
+    assert probe.eastmoney_offline() == "SCREENER_OFFLINE is set"
