@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -222,6 +222,19 @@ class ProviderChain:
                 yield self.fetch_one(ticker)
             except NotFoundError:
                 continue
+
+    def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
+        """Each ticker's batchable part, prefetched by the first provider its chain will ask
+        (with the kinds `fetch_one` will ask it for); a fallback asks for itself."""
+        groups: dict[str, dict[str, Collection[DataKind]]] = {}
+        for ticker, kinds in todo.items():
+            usable = [n for n in self.routes.chain_for(ticker) if n not in self.unavailable]
+            name = usable[0] if usable else None
+            if name is not None:
+                known = (ticker, SOURCE_OF[name]) in self._known
+                groups.setdefault(name, {})[ticker] = kinds if known else ALL_KINDS
+        for name, part in groups.items():
+            self.provider(name).prefetch(part)
 
     def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
         """The first provider of the chain that delivers; the errors of all when none does."""

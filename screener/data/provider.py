@@ -4,14 +4,15 @@ A provider turns one ticker into a `FetchBundle`; the store saves a bundle in on
 transaction. Keeping every source (the bundled sample, Yahoo) behind this shape
 means the frame, the rules and the report never know which one they are reading.
 
-`Provider` declares everything the refresh uses (per-ticker fetch by kind, request
-counts, the gate it attaches, FX rates, errors), so a second source is one new
+`Provider` declares everything the refresh uses (a prefetch of what batches across
+tickers, per-ticker fetch by kind, request counts, the gate it attaches, FX rates,
+errors), so a second source is one new
 module that satisfies it, and nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
@@ -286,6 +287,12 @@ class Provider(Protocol):
 
     def fetch(self, tickers: Iterable[str]) -> Iterable[FetchBundle]:
         """Yield one bundle per ticker that the source knows (all kinds); skip the others."""
+        ...
+
+    def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
+        """Before a refresh's per-ticker fetches: ask for what batches across tickers
+        (`todo` maps each ticker to the kinds its fetch will ask for). A no-op where
+        nothing batches; never raises (a fetch then asks for what it lacks itself)."""
         ...
 
     def fx_rates(self) -> Iterable[FxRate]:

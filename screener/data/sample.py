@@ -30,7 +30,7 @@ import calendar
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -224,6 +224,9 @@ class SampleProvider:
     def thread_requests(self) -> int:
         """Always 0: the sample is read from package files, never over the network."""
         return 0
+
+    def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
+        """Nothing to batch: the sample is one package file."""
 
     def _bundle(self, row: dict[str, str], fetched_at: str) -> FetchBundle:
         ticker = row["ticker"]

@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
@@ -152,6 +152,9 @@ class AkshareProvider:
     def thread_requests(self) -> int:
         """Requests made for the calling thread so far (a refresh worker's running count)."""
         return self._meter.of(threading.get_ident())
+
+    def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
+        """Nothing batched ahead: the market-wide answers are shared as they are asked for."""
 
     @property
     def shared_answers(self) -> int:

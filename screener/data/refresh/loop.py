@@ -149,6 +149,8 @@ def refresh(
     saved_rates: set[FxRate] = set()
     emit("start")
     try:
+        if todo:  # what batches across tickers (Yahoo's v7 quotes), before the workers start
+            provider.prefetch(todo)
         pending = dict(todo)
         passes = 0
         while pending:

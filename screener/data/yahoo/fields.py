@@ -240,11 +240,11 @@ def as_of_date(
     fundamentals-only fetch whose v7 call failed carries no quote time at all, and
     "today" would make old figures pass for current ones.
     """
-    quoted = _local_date(info.get("regularMarketTime"), exchange_timezone(info))
+    quoted = local_date(info.get("regularMarketTime"), exchange_timezone(info))
     if quoted:
         return quoted, AS_OF_QUOTE
     if chart_meta:
-        charted = _local_date(
+        charted = local_date(
             chart_meta.get("regularMarketTime"), exchange_timezone(chart_meta)
         )
         if charted:
@@ -254,7 +254,7 @@ def as_of_date(
     return "", AS_OF_UNKNOWN
 
 
-def _local_date(value: Any, tz: str | None) -> str | None:
+def local_date(value: Any, tz: str | None) -> str | None:
     """The exchange-local date of a quote time: epoch seconds, or a zoned datetime.
 
     yfinance hands the chart meta's times over as pandas Timestamps (datetimes) that

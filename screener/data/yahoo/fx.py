@@ -1,4 +1,4 @@
-"""FX rates from Yahoo's `XXX=X` pairs, fetched once per currency and shared by all threads.
+"""FX rates from Yahoo's `XXX=X` pairs (v7 quote, else chart), once per currency, for all threads.
 
 A missing rate is None, never an error: without it a figure is left out (no USD
 market cap, no converted P/B), the company is still fetched.
@@ -7,37 +7,46 @@ market cap, no converted P/B), the company is still fetched.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from screener.data.provider import YAHOO_SOURCE, FxRate
 from screener.data.validate import fx_rate_problem
+from screener.data.yahoo.chart import bars_from_chart
 from screener.data.yahoo.currency import minor_unit, scaled
-from screener.data.yahoo.prices import bars_from_frame
-from screener.utils import is_currency_code
+from screener.data.yahoo.fields import exchange_timezone, local_date
+from screener.utils import finite_float, is_currency_code
 
 
-def fetch_fx_rate(ticker: Callable[[str], Any], currency: str) -> FxRate | None:
-    """The last daily close of `CUR=X` (units of CUR per USD), or None when Yahoo has none."""
-    symbol = f"{currency}=X"
-    try:
-        frame = ticker(symbol).history(period="5d", interval="1d", actions=False)
-    except Exception:  # no rate means no USD figure, never a failed company
-        return None
-    bars = bars_from_frame(frame)
-    if not bars:
-        return None
-    rate = FxRate(currency, bars[-1].date, bars[-1].close, YAHOO_SOURCE, note=symbol)
-    # A close of 0, below 0 or absurdly large is no rate: the companies in that currency
+def _checked(rate: FxRate) -> FxRate | None:
+    # A rate of 0, below 0 or absurdly large is no rate: the companies in that currency
     # lose their USD figures, never their fetch.
     return rate if fx_rate_problem(rate) is None else None
+
+
+def fx_from_quote(currency: str, row: Mapping[str, Any]) -> FxRate | None:
+    """`CUR=X`'s v7 quote as a rate (units of CUR per USD, dated by its quote time)."""
+    price = finite_float(row.get("regularMarketPrice"))
+    day = local_date(row.get("regularMarketTime"), exchange_timezone(row))
+    if price is None or not day:
+        return None
+    return _checked(FxRate(currency, day, price, YAHOO_SOURCE, note=f"{currency}=X"))
+
+
+def fx_from_chart(currency: str, result: Mapping[str, Any]) -> FxRate | None:
+    """The last daily close of `CUR=X`'s chart, or None when it has none."""
+    bars = bars_from_chart(result)
+    if not bars:
+        return None
+    rate = FxRate(currency, bars[-1].date, bars[-1].close, YAHOO_SOURCE, note=f"{currency}=X")
+    return _checked(rate)
 
 
 class FxCache:
     """Rates by currency, each major currency fetched at most once (threads wait for it).
 
-    `fetch` gets a major currency's rate (see `fetch_fx_rate`); minor units (GBp) are
+    `fetch` gets a major currency's rate (see `fx_from_quote`); minor units (GBp) are
     served from their major's rate, scaled.
     """
 
@@ -71,6 +80,11 @@ class FxCache:
             if served is not None and factor != 1.0:
                 self._minor[currency] = served
         return served
+
+    def missing(self, currencies: Iterable[str]) -> set[str]:
+        """The major currencies of `currencies` whose rate has not been fetched yet."""
+        with self._lock:
+            return {minor_unit(c)[0] for c in currencies} - set(self._rates)
 
     def rates(self) -> list[FxRate]:
         """Every rate served so far (minor units included): what the figures were made with."""

@@ -1,22 +1,24 @@
-"""YahooProvider: the provider protocol on top of yfinance, tying the Yahoo modules together.
+"""YahooProvider: the provider protocol on top of Yahoo's JSON, tying the Yahoo modules together.
 
-Per company it asks yfinance for the quote and valuation snapshot plus fundamentals
-and analyst fields (`Ticker.info`), the EPS trend (`Ticker.eps_trend`), a year of
-daily prices (`Ticker.history`) and the multiple history since 2016
-(`Ticker.get_valuation_measures(freq="quarterly", periods=None)`), maps Yahoo's
-fields onto the catalogue (`fields`, `prices`), proves the currency of each
-mixed-currency figure (`currency`) and puts the history on the same basis
-(`history_currency`), dates every figure (`vintages`) and turns every failure into
-a protocol error (`errors`). Every HTTP
-request goes through one `MeteredSession` (`session`), whose gate the refresh sets.
+Per company a cold fetch makes three requests: one quoteSummary with every module
+(the quote and valuation snapshot, fundamentals, analyst fields and the EPS trend),
+one valuation timeseries with every type (the multiple history since 2016 and the
+trailing PEG) and one daily chart; `prefetch` first asks for the v7 quotes and the FX
+pairs of all companies of a run in batches (`api`). Prices-only fetches make one
+request (the chart), and none goes to yfinance's timezone cache. The answers are put
+back together the way yfinance 1.7 reads them (`summary`, `chart`, `timeseries`), mapped
+onto the catalogue (`fields`, `prices`), each mixed-currency figure proven
+(`currency`), the history put on the same basis (`history_currency`), every figure
+dated (`vintages`) and every failure made a protocol error (`errors`). yfinance still
+does the session, cookie and crumb handshake; every HTTP request goes through one
+`MeteredSession` (`session`), whose gate the refresh sets.
 """
 
 from __future__ import annotations
 
-import contextlib
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from screener.data.provider import (
     BadResponseError,
     DataKind,
     FetchBundle,
+    FetchError,
     FxRate,
     HistoryPoint,
     NotFoundError,
@@ -36,34 +39,41 @@ from screener.data.provider import (
     RequestGate,
     fetch_known,
 )
+from screener.data.yahoo.api import YahooApi
+from screener.data.yahoo.chart import bars_from_chart, chart_result
 from screener.data.yahoo.currency import currency_reasons, prove_currencies, statement_rate
 from screener.data.yahoo.equity_screen import EquityScan, screen_equities
 from screener.data.yahoo.errors import classify_error
 from screener.data.yahoo.fields import (
     analyst_view,
     as_of_date,
-    current_values,
-    exchange_timezone,
-    history_points,
     is_empty_quote,
     metrics_from_info,
     profile_from_info,
 )
-from screener.data.yahoo.fx import FxCache, fetch_fx_rate
+from screener.data.yahoo.fx import FxCache, fx_from_chart, fx_from_quote
 from screener.data.yahoo.history_currency import align_history
-from screener.data.yahoo.prices import bars_from_frame, chart_currency, with_price_metrics
+from screener.data.yahoo.prices import chart_currency, with_price_metrics
+from screener.data.yahoo.quotes import QuoteBook
 from screener.data.yahoo.session import MeteredSession
+from screener.data.yahoo.summary import MODULES, build_info, eps_trend
+from screener.data.yahoo.timeseries import SINCE, TYPES, Valuation, valuation_from_timeseries
 from screener.data.yahoo.vintages import yahoo_vintages
+
+#: the kinds whose fetch reads the quote (`Ticker.info`)
+_INFO_KINDS = frozenset({DataKind.FUNDAMENTALS, DataKind.HISTORY, DataKind.PROFILE})
+#: the kinds whose fetch reads the valuation timeseries (history, and the trailing PEG)
+_SERIES_KINDS = frozenset({DataKind.FUNDAMENTALS, DataKind.HISTORY})
 
 
 class YahooProvider:
-    """The Provider protocol on top of yfinance, with per-thread request counting.
+    """The Provider protocol on top of Yahoo's answers, with per-thread request counting.
 
     `session` is any requests or curl_cffi Session (tests pass one wired to the fake
     Yahoo); None lets yfinance make its own curl_cffi session. `gate` sees every
     HTTP request (a refresh attaches its adaptive limiter). `cache_dir` relocates
-    yfinance's timezone and cookie caches (tests point it at a temporary folder).
-    `price_period` is how much daily price history a fetch asks for.
+    yfinance's cookie cache (tests point it at a temporary folder).
+    `price_period` is how much daily price history a fetch asks for by default.
     """
 
     name = YAHOO_SOURCE
@@ -79,17 +89,13 @@ class YahooProvider:
         import yfinance as yf
         from yfinance.data import YfData
 
-        self._yf = yf
-        self._yfdata_cls = YfData
         if cache_dir is not None:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             yf.set_tz_cache_location(str(cache_dir))
-        # Our own code decides about errors and retries: yfinance must raise, not log and
-        # return an empty frame, and must not sleep-and-retry behind the gate's back.
+        # Our own code decides about errors and retries: yfinance must raise, and must
+        # not sleep-and-retry behind the gate's back.
         yf.config.debug.hide_exceptions = False
         yf.config.network.retries = 0
-        # yfinance 1.7 on pandas 3 warns about its own `inplace=` calls on every frame;
-        # those are not the user's business.
         warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
         if session is None:
             from yfinance._http import new_session
@@ -99,8 +105,9 @@ class YahooProvider:
         self._meter = MeteredSession(session)
         self._meter.gate = gate
         self.price_period = price_period
-        self._fx = FxCache(lambda currency: fetch_fx_rate(self._ticker, currency))
-        YfData(session=session)
+        self._api = YahooApi(YfData(session=session))
+        self._book = QuoteBook(self._api)
+        self._fx = FxCache(self._fetch_fx)
 
     # -- request accounting and the gate ------------------------------------------------------
     @property
@@ -121,9 +128,6 @@ class YahooProvider:
         """Requests made by the calling thread so far (a refresh worker's running count)."""
         return self._meter.thread_count()
 
-    def _ticker(self, symbol: str) -> Any:
-        return self._yf.Ticker(symbol, session=self.session)
-
     # -- the equity screener ------------------------------------------------------------------
     def screen_equities(
         self, region: str, industry: str | None = None, *, max_results: int | None = None
@@ -136,6 +140,17 @@ class YahooProvider:
         return screen_equities(self.session, region, industry, max_results=max_results)
 
     # -- the Provider protocol ----------------------------------------------------------------
+    def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
+        """Batch what batches before the per-ticker fetches: the v7 quotes of every ticker
+        whose fetch reads the quote, 50 a request, then the FX pairs their currencies need.
+
+        Never raises: a batch that fails leaves its tickers to ask for their own quote.
+        """
+        symbols = [t for t, kinds in todo.items() if _INFO_KINDS & {DataKind(k) for k in kinds}]
+        if symbols:
+            self._book.prefetch(symbols)
+            self._book.prefetch_fx(self._fx.missing(self._book.currencies()))
+
     def fetch(self, tickers: Iterable[str]) -> Iterator[FetchBundle]:
         """One bundle per ticker Yahoo knows, fetched one after another; others are skipped."""
         return fetch_known(self.fetch_one, tickers)
@@ -148,42 +163,71 @@ class YahooProvider:
         """Units of `currency` per USD from Yahoo's `XXX=X` pair, fetched once per provider."""
         return self._fx.rate(currency)
 
+    def _fetch_fx(self, currency: str) -> FxRate | None:
+        """A major currency's rate: its prefetched v7 quote, else its own quote, else its chart."""
+        symbol = f"{currency}=X"
+        row = self._book.row(symbol, ask=True)
+        rate = fx_from_quote(currency, row) if row else None
+        if rate is not None:
+            return rate
+        try:
+            return fx_from_chart(currency, chart_result(self._api.chart(symbol, period="5d")))
+        except Exception:  # no rate means no USD figure, never a failed company
+            return None
+
     # -- one company ----------------------------------------------------------------------------
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
         """Fetch the requested kinds of data for one ticker, or raise a FetchError.
 
-        An empty frame is a failure, never data: no quote means NotFoundError, no
-        prices means BadResponseError, an empty valuation history is recorded in
-        `extra["empty"]` and simply not stored.
+        `price_start` asks only for the daily bars from that date on (None: the
+        provider's `price_period`). An empty answer is a failure, never data: no quote
+        means NotFoundError, no prices means BadResponseError, an empty valuation
+        history is recorded in `extra["empty"]` and simply not stored.
         """
         wanted = {DataKind(kind) for kind in kinds}
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-        self._yfdata_cls.cache_get.cache_clear()  # yfinance's in-process response cache
-        t = self._ticker(ticker)
         info: dict[str, Any] = {}
         metrics: dict[str, float] = {}
         extra: dict[str, Any] = {"kinds": sorted(wanted)}
         empty: list[DataKind] = []
 
-        # The quote and summary modules: the fundamentals and the profile, and what the
-        # currency of the valuation history is checked against.
-        eps_trend = None
-        proving = bool(wanted & {DataKind.FUNDAMENTALS, DataKind.HISTORY})
-        if proving or DataKind.PROFILE in wanted:
-            info = self._info(ticker, t)
-        if proving:  # the next-year consensus: evidence for the currency of forward EPS
+        # The quote and summary modules (one request): the fundamentals and the profile,
+        # and what the currency of the valuation history is checked against.
+        summary = self._summary(ticker) if wanted & _INFO_KINDS else None
+
+        # The valuation timeseries (one request): the history and the trailing PEG.
+        valuation: Valuation | None = None
+        series_error: FetchError | None = None
+        if wanted & _SERIES_KINDS:
             try:
-                eps_trend = t.eps_trend
+                valuation = valuation_from_timeseries(self._api.timeseries(ticker, TYPES, SINCE))
             except Exception as exc:
-                err = classify_error(exc, "eps trend")
-                if err.transient:
-                    raise err from exc
-                extra["eps_trend_error"] = str(err)
+                series_error = classify_error(exc, "valuation history")
+                if series_error.transient or DataKind.HISTORY not in wanted:
+                    raise series_error from exc
+
+        trend = None
+        proving = bool(wanted & _SERIES_KINDS)
+        if summary is not None:
+            peg = valuation.trailing_peg if valuation is not None else None
+            info = build_info(summary, self._quote_row(ticker), ticker, peg)
+            if is_empty_quote(info):
+                raise NotFoundError("quote: Yahoo returned an empty quote (unknown symbol?)")
+            if proving:  # the next-year consensus: evidence for the currency of forward EPS
+                trend = eps_trend(summary)
+                if trend is None:
+                    extra["eps_trend_error"] = "eps trend: Yahoo sent no earningsTrend module"
         if DataKind.FUNDAMENTALS in wanted:
-            metrics.update(metrics_from_info(info, eps_trend))
+            metrics.update(metrics_from_info(info, trend))
             extra["analyst"] = analyst_view(info)
         # One place decides the currency of each mixed-currency figure: the proof.
-        proofs = prove_currencies(info, eps_trend, self.fx_rate) if proving else {}
+        proofs = prove_currencies(info, trend, self.fx_rate) if proving else {}
         if DataKind.FUNDAMENTALS in wanted:
             metrics = apply_proofs(metrics, proofs)
             if reasons := currency_reasons(proofs):
@@ -192,29 +236,27 @@ class YahooProvider:
         bars: tuple[PriceBar, ...] = ()
         chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
-            bars, chart_meta = self._prices(t)
-            metrics = with_price_metrics(metrics, bars)
+            bars, chart_meta = self._prices(ticker, price_start)
+            if bars:
+                metrics = with_price_metrics(metrics, bars)
 
         history: tuple[HistoryPoint, ...] = ()
         if DataKind.HISTORY in wanted:
-            try:
-                frame = t.get_valuation_measures(freq="quarterly", periods=None)
-            except Exception as exc:
-                error = classify_error(exc, "valuation history")
+            if series_error is not None:
                 came_through = bool(wanted & {DataKind.FUNDAMENTALS, DataKind.PROFILE}) or bars
-                if not came_through or isinstance(error, NotFoundError):
-                    raise error from exc
+                if not came_through or isinstance(series_error, NotFoundError):
+                    raise series_error
                 # The quote and prices came through: keep them, and let the refresh log
                 # the history alone as failed so the next run asks for it again.
-                extra[EXTRA_FAILED] = {DataKind.HISTORY: str(error)}
-            else:
+                extra[EXTRA_FAILED] = {DataKind.HISTORY: str(series_error)}
+            elif valuation is not None:
                 snapshot = (
                     metrics
                     if DataKind.FUNDAMENTALS in wanted
-                    else apply_proofs(metrics_from_info(info, eps_trend), proofs)
+                    else apply_proofs(metrics_from_info(info, trend), proofs)
                 )
-                history, why = self._history(frame, info, snapshot, proofs)
-                if not history_points(frame):
+                history, why = self._history(valuation, info, snapshot, proofs)
+                if not valuation.points:
                     empty.append(DataKind.HISTORY)
                 if why:
                     extra["history_currency"] = why
@@ -247,40 +289,37 @@ class YahooProvider:
             vintages=yahoo_vintages(metrics, info, as_of, bars),
         )
 
-    def _info(self, ticker: str, t: Any) -> dict[str, Any]:
-        """The quote and summary modules (`Ticker.info`); NotFoundError for an empty answer."""
+    def _summary(self, ticker: str) -> dict[str, Any]:
+        """Every quoteSummary module the fetch reads, in one request."""
         try:
-            info = dict(t.info or {})
-        except Exception as exc:  # yfinance raises many types; classify_error() sorts them
+            return self._api.quote_summary(ticker, MODULES)
+        except Exception as exc:  # the HTTP library raises many types; classify_error sorts
             raise classify_error(exc, "quote") from exc
-        if is_empty_quote(info):
-            raise NotFoundError("quote: Yahoo returned an empty quote (unknown symbol?)")
-        tz = exchange_timezone(info)
-        if tz:
-            # Seed yfinance's timezone cache so history() skips its one-bar probe request.
-            # Only an optimisation: its own SQLite file can be locked by another
-            # thread or run, and that must never fail the ticker.
-            with contextlib.suppress(Exception):
-                self._yf.cache.get_tz_cache().store(ticker.upper(), tz)
-        return info
 
-    def _prices(self, t: Any) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
-        """A year of daily bars (close and adjusted close) and the chart's meta."""
+    def _quote_row(self, ticker: str) -> Mapping[str, Any] | None:
+        """The ticker's v7 quote row: prefetched in a batch, else asked for alone."""
         try:
-            # auto_adjust=False: one call gives the traded close and the adjusted one
-            frame = t.history(
-                period=self.price_period, interval="1d", actions=False, auto_adjust=False
-            )
+            return self._book.row(ticker, ask=True, strict=True)
+        except Exception as exc:
+            raise classify_error(exc, "quote") from exc
+
+    def _prices(
+        self, ticker: str, start: date | None
+    ) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
+        """The daily bars (close and adjusted close) and the chart's meta, in one request."""
+        try:
+            result = chart_result(self._api.chart(ticker, period=self.price_period, start=start))
+            bars = bars_from_chart(result, start)
         except Exception as exc:
             raise classify_error(exc, "prices") from exc
-        bars = bars_from_frame(frame)
-        if not bars:
-            raise BadResponseError("prices: Yahoo returned no daily prices (empty frame)")
-        return bars, self._chart_meta(t)
+        if not bars and start is None:
+            raise BadResponseError("prices: Yahoo returned no daily prices (empty chart)")
+        meta = result.get("meta")
+        return bars, meta if isinstance(meta, Mapping) else None
 
     def _history(
         self,
-        frame: Any,
+        valuation: Valuation,
         info: Mapping[str, Any],
         snapshot: Mapping[str, float],
         proofs: Mapping[str, Proven],
@@ -291,17 +330,4 @@ class YahooProvider:
         nobody checked (`history_currency`).
         """
         rate, quote = statement_rate(info, self.fx_rate)
-        points = history_points(frame)
-        return align_history(points, current_values(frame), snapshot, proofs, rate, quote)
-
-    @staticmethod
-    def _chart_meta(t: Any) -> Mapping[str, Any] | None:
-        """The chart's `meta` from the `history()` call just made (yfinance sends no request).
-
-        yfinance returns a lazy `HistoryMetadata`, a Mapping but not a dict.
-        """
-        try:
-            meta = t.get_history_metadata()
-        except Exception:  # metadata is a nicety here; the bundle is fine without it
-            return None
-        return meta if isinstance(meta, Mapping) else None
+        return align_history(valuation.points, valuation.current, snapshot, proofs, rate, quote)

@@ -230,8 +230,9 @@ def test_a_history_only_fetch_checks_the_history_against_the_quote(
     p.fetch_one("GDS")  # warm cookie, crumb, timezone, FX
     fake_yahoo.reset_counts()
     b = p.fetch_one("GDS", kinds={"history"})
-    # the quote and the EPS trend, for the currency proof; no prices
-    assert fake_yahoo.counts["quoteSummary"] == 2 and "chart" not in fake_yahoo.counts
+    # the quote and the EPS trend (one quoteSummary), for the currency proof; no prices
+    assert fake_yahoo.counts["quoteSummary"] == 1 and "chart" not in fake_yahoo.counts
+    assert fake_yahoo.counts["timeseries"] == 1
     assert b.metrics == {} and b.profile == {}  # the quote was read, not stored
     full = p.fetch_one("GDS", kinds={"fundamentals", "history"})
     assert b.history == full.history  # judged the same way as with the fundamentals
