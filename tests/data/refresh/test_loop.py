@@ -328,24 +328,17 @@ def test_an_interrupted_refresh_leaves_a_sound_store(
 
 
 def test_a_failed_history_keeps_the_rest_and_is_asked_again(
-    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+    fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store
 ) -> None:
-    import yfinance as yf
-
-    # The valuation-history call alone breaks (the same endpoint also serves `info`, so
-    # the fault is put on yfinance's method rather than on the fake's endpoint).
-    real = yf.Ticker.get_valuation_measures
-
-    def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("connection reset while reading the valuation measures")
-
-    monkeypatch.setattr(yf.Ticker, "get_valuation_measures", broken)
+    # The valuation timeseries alone answers garbage (it serves the history and the
+    # trailing PEG only, so nothing else is lost with it).
+    fake_yahoo.add_fault(Fault("malformed", endpoint="timeseries", symbol="1686.HK"))
     policy = RefreshPolicy(retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02))
     first = run(store, fake_yahoo, yf_cache_dir, tickers=["1686.HK"], policy=policy)
     assert first.fetched == ["1686.HK"] and not first.failed
     assert "valuation history" in first.partial["1686.HK"]
     assert store.prices("1686.HK") and store.latest_snapshot("1686.HK", "yahoo")
-    monkeypatch.setattr(yf.Ticker, "get_valuation_measures", real)
+    fake_yahoo.clear_faults()
     fake_yahoo.reset_counts()
     second = run(store, fake_yahoo, yf_cache_dir, tickers=["1686.HK"], policy=policy)
     assert second.kinds["1686.HK"] == ["history"]
