@@ -574,6 +574,45 @@ def build_timeseries(spec: CompanySpec) -> dict[str, Any]:
     return {"timeseries": {"result": result, "error": None}}
 
 
+def build_fx_quote(spec: CompanySpec) -> dict[str, Any]:
+    """A currency pair's v7 quote row, shaped like Yahoo's (CCY exchange, London time)."""
+    meta = build_chart(spec)["chart"]["result"][0]["meta"]
+    row = {
+        "language": "en-US",
+        "region": "US",
+        "quoteType": "CURRENCY",
+        "typeDisp": "Currency",
+        "quoteSourceName": "Delayed Quote",
+        "triggerable": True,
+        "currency": spec.currency,
+        "exchange": "CCY",
+        "shortName": spec.name,
+        "longName": spec.name,
+        "messageBoardId": f"finmb_{spec.currency}_X",
+        "exchangeTimezoneName": "Europe/London",
+        "exchangeTimezoneShortName": "GMT",
+        "gmtOffSetMilliseconds": 0,
+        "market": "ccy_market",
+        "esgPopulated": False,
+        "marketState": "REGULAR",
+        "regularMarketPrice": spec.price,
+        "regularMarketTime": meta["regularMarketTime"],
+        "regularMarketDayHigh": meta["regularMarketDayHigh"],
+        "regularMarketDayLow": meta["regularMarketDayLow"],
+        "regularMarketPreviousClose": meta["chartPreviousClose"],
+        "fiftyTwoWeekHigh": meta["fiftyTwoWeekHigh"],
+        "fiftyTwoWeekLow": meta["fiftyTwoWeekLow"],
+        "priceHint": 4,
+        "sourceInterval": 15,
+        "exchangeDataDelayedBy": 0,
+        "tradeable": False,
+        "cryptoTradeable": False,
+        "fullExchangeName": "CCY",
+        "symbol": spec.symbol,
+    }
+    return {"quoteResponse": {"result": [row], "error": None}}
+
+
 def build_all(spec: CompanySpec) -> dict[str, dict[str, Any]]:
     """Every endpoint's body for one company, keyed by the fixture folder name."""
     return {
@@ -897,7 +936,7 @@ def write_fixtures(root: Path = FIXTURES_DIR) -> list[Path]:
     for spec in spec_by_symbol().values():
         bodies = build_all(spec)
         if spec.symbol.endswith("=X"):
-            bodies = {"chart": bodies["chart"]}
+            bodies = {"chart": bodies["chart"], "quote": build_fx_quote(spec)}
         for endpoint, body in bodies.items():
             path = root / endpoint / f"{spec.symbol}.json"
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -150,6 +150,7 @@ class FakeYahoo:
     def session(self) -> requests.Session:
         """A plain requests.Session whose every request lands here."""
         s = requests.Session()
+        s.trust_env = False  # no proxies on the fake network: requests need not read os.environ
         adapter = FakeYahooAdapter(self)
         s.mount("https://", adapter)
         s.mount("http://", adapter)
@@ -483,6 +484,8 @@ class FakeYahoo:
             quotes = []
             if self.fixtures is not None:
                 for path in sorted((self.fixtures / "quote").glob("*.json")):
+                    if path.stem.endswith("=X"):  # currency pairs are no equities
+                        continue
                     quotes.extend(json.loads(path.read_text())["quoteResponse"]["result"])
         page = quotes[offset:] if size is None else quotes[offset : offset + size]
         return self._json(

@@ -50,6 +50,14 @@ def _num(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+_INF = math.inf
+
+
+def _column(values: list[Any]) -> list[float | None]:
+    """`_num` over a series, with the common case (a finite float) inline."""
+    return [v if v.__class__ is float and -_INF < v < _INF else _num(v) for v in values]
+
+
 def _volume(value: Any) -> float:
     """yfinance's `Volume.fillna(0).astype(int64)`: missing is 0, fractions truncated."""
     number = _num(value)
@@ -104,18 +112,17 @@ def bars_from_chart(result: Mapping[str, Any], start: date | None = None) -> tup
     if n > 1 and days[-1] == days[-2]:  # fix_Yahoo_returning_live_separate: keep the last
         del order[-2]
         del days[-2]
+    o_, h_, l_, c_, a_ = (_column(s) for s in (opens, highs, lows, closes, adjusted))
     bars: list[PriceBar] = []
     seen: set[date] = set()
     for i, day in zip(order, days, strict=True):
         if day in seen:
             continue
         seen.add(day)
-        if start is not None and day < start:
+        c = c_[i]
+        if c is None or (start is not None and day < start):
             continue
-        o, h, lo, c = _num(opens[i]), _num(highs[i]), _num(lows[i]), _num(closes[i])
-        adj, vol = _num(adjusted[i]), _volume(volumes[i])
-        if c is None:
-            continue
+        o, h, lo, adj, vol = o_[i], h_[i], l_[i], a_[i], _volume(volumes[i])
         if not (o or h or lo or c or adj or vol):  # keepna=False: all missing or 0
             continue
         bars.append(PriceBar(day.isoformat(), o, h, lo, c, vol, adj))
