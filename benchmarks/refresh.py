@@ -13,8 +13,11 @@ that answers 429 above `--rate-limit` requests a second), it times
 3. a warm refresh right after (everything fresh: it should make no request);
 
 and prints wall times, `ratio: N.Nx` (hand loop over screener), HTTP requests per
-ticker, and with a rate limit the request rate screener sustained as a fraction of
-the limit and how many tickers each approach lost.
+ticker in all and by endpoint, the process CPU seconds per ticker, and with a rate
+limit the request rate screener sustained as a fraction of the limit, the share of
+its requests answered 429 before and after the pacer settled (its first 5 s) and how
+many tickers each approach lost. Ticker-less requests (cookie, crumb, the batched v7
+quotes and FX pairs) are counted per ticker too, so the figure is the run's cost.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +80,17 @@ def hand_loop(tickers: list[str], session: object) -> tuple[float, int]:
     return time.perf_counter() - start, lost
 
 
+#: how long the pacer may take to learn the limit before its 429s count as "settled"
+SETTLE_S = 5.0
+
+
+def by_endpoint(counts: Counter[str], n: int) -> str:
+    """'quoteSummary 1.00  chart 1.00 ...': requests per ticker of each endpoint."""
+    order = ("quoteSummary", "timeseries", "chart", "quote", "cookie", "crumb")
+    names = [e for e in order if counts.get(e)] + sorted(set(counts) - set(order))
+    return "  ".join(f"{e} {counts[e] / n:.2f}" for e in names)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickers", type=int, default=100)
@@ -113,15 +128,20 @@ def main(argv: list[str] | None = None) -> int:
     yf.set_tz_cache_location(str(tmp / "yf-hand"))
     fresh_yfinance()
     sample = tickers[: args.hand_sample] if args.hand_sample else tickers
+    cpu = time.process_time()
     hand_s, hand_lost = hand_loop(sample, fake.session())
+    hand_cpu = time.process_time() - cpu
     hand_requests = fake.total
+    hand_counts = Counter(fake.counts)
     scale = len(tickers) / len(sample)
     hand_total = hand_s * scale
     label = f" (extrapolated from {len(sample)})" if scale != 1 else ""
     print(
         f"hand loop: {hand_total:8.2f} s{label}   requests/ticker: "
         f"{hand_requests / len(sample):.2f}   lost: {round(hand_lost * scale)}"
+        f"   CPU/ticker: {hand_cpu / len(sample) * 1000:.1f} ms"
     )
+    print(f"  by endpoint: {by_endpoint(hand_counts, len(sample))}")
 
     # 2. screener, cold, with its own caches and handshake
     fake.reset_counts()
@@ -131,14 +151,21 @@ def main(argv: list[str] | None = None) -> int:
     provider = YahooProvider(fake.session(), cache_dir=tmp / "yf-screener")
     policy = RefreshPolicy(max_concurrency=args.max_concurrency)
     start = time.perf_counter()
+    started = time.monotonic()
+    cpu = time.process_time()
     cold = refresh(store, tickers, provider=provider, policy=policy)
+    cold_cpu = time.process_time() - cpu
     cold_s = time.perf_counter() - start
     cold_requests = fake.total
     served = sum(1 for r in fake.records if r.status != 429)
     print(
         f"screener:  {cold_s:8.2f} s   requests/ticker: {cold_requests / len(tickers):.2f}"
-        f"   lost: {len(cold.failed)}   (429s: {cold.throttled}, retries: {cold.retries})"
+        f"   lost: {len(cold.failed)}   CPU/ticker: {cold_cpu / len(tickers) * 1000:.1f} ms"
+        f"   (429s: {cold.throttled}, retries: {cold.retries})"
     )
+    print(f"  by endpoint: {by_endpoint(Counter(fake.counts), len(tickers))}")
+    settled = [r for r in fake.records if r.at - started >= SETTLE_S]
+    early = [r for r in fake.records if r.at - started < SETTLE_S]
     for ticker, reason in list(cold.failed.items())[:5]:
         print(f"  failed {ticker}: {reason}")
 
@@ -158,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             f"sustained: {rate:.1f} req/s served = {rate / args.rate_limit:.0%} of the limit "
             f"({cold_requests / cold_s:.1f} req/s sent incl. 429s)"
         )
+        for label, part in ((f"first {SETTLE_S:g} s", early), ("settled", settled)):
+            limited = sum(1 for r in part if r.status == 429)
+            share = limited / len(part) if part else 0.0
+            print(f"429s {label}: {limited} of {len(part)} requests ({share:.1%})")
         print(f"lost tickers: hand loop {round(hand_lost * scale)}, screener {len(cold.failed)}")
     store.close()
     return 0

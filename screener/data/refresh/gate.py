@@ -1,4 +1,4 @@
-"""The adaptive gate every HTTP request of a refresh passes: AIMD concurrency, retries, a breaker.
+"""The adaptive gate every HTTP request of a refresh passes: a pacer, AIMD concurrency, retries.
 
 Sources limit requests per IP, so a throttle answer seen by any worker halves the
 gate's concurrency limit for all of them at once and pauses new requests (for
@@ -7,6 +7,13 @@ jitter); each success then grows the limit back by about one per round trip (AIM
 as TCP does). Server errors and timeouts are retried per request with exponential
 backoff and jitter. The gate never reads a response: the provider's `send` raises
 `ThrottledError` / `TransientError` for answers worth retrying (see `RequestGate`).
+
+A limit on concurrency alone keeps hitting a limit on requests per second: every time
+it has grown back, a burst is answered 429. So the gate also paces sends (`Pacer`): no
+pacing until the first throttle answer, then a request rate just under what the source
+served in the last second, cut by a fifth at each further throttle and raised by half a
+request a second each second while answers come back; once it has settled only the
+rare probe above the limit is answered 429.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -40,6 +48,82 @@ class RateLimitedError(TransientError):
     """The gate stopped sending: only throttle answers for a long while, or the run was stopped."""
 
 
+class Pacer:
+    """A send-rate limit learnt from throttle answers (a token bucket with an adaptive rate).
+
+    `reserve()` claims the next send slot and says how long to wait for it. The rate is
+    None (no pacing) until `throttled()` is first called; it then starts at `decrease`
+    times the successes of the last `window` seconds (what the source let through),
+    is cut by `decrease` at each later throttle (at most once a `window`: one burst of
+    429s is one signal) and grows by `increase` requests a second per second of
+    successes. `clock` is injectable so tests run it on a fake clock.
+    """
+
+    def __init__(
+        self,
+        *,
+        increase: float = 0.5,
+        decrease: float = 0.8,
+        window: float = 1.0,
+        min_rate: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.increase = increase
+        self.decrease = decrease
+        self.window = window
+        self.min_rate = min_rate
+        self.rate: float | None = None  # requests a second; None: not paced
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next = 0.0  # the earliest time the next slot may be given out
+        self._sent: deque[float] = deque()
+        self._served: deque[float] = deque()
+        self._hold_until = 0.0  # no further cut before this (one cut per burst)
+
+    def _trim(self, times: deque[float], now: float) -> int:
+        while times and times[0] < now - self.window:
+            times.popleft()
+        return len(times)
+
+    def reserve(self) -> float:
+        """Claim the next send slot: seconds to wait before sending (0 when unpaced)."""
+        with self._lock:
+            now = self._clock()
+            if self.rate is None:
+                slot = now
+            else:
+                slot = max(now, self._next)
+                self._next = slot + 1.0 / self.rate
+            self._sent.append(slot)
+            self._trim(self._sent, now)
+            return slot - now
+
+    def success(self) -> None:
+        """An answer came back: the rate grows by `increase` per second of answers."""
+        with self._lock:
+            now = self._clock()
+            self._served.append(now)
+            self._trim(self._served, now)
+            if self.rate is not None:
+                self.rate += self.increase / self.rate
+
+    def throttled(self) -> None:
+        """A throttle answer: start pacing, or cut the rate (once per `window`)."""
+        with self._lock:
+            now = self._clock()
+            if now < self._hold_until:
+                return
+            self._hold_until = now + self.window
+            if self.rate is None:
+                served = self._trim(self._served, now) / self.window
+                sent = self._trim(self._sent, now) / self.window
+                start = served if served > 0 else sent / 2
+                self.rate = max(self.min_rate, start * self.decrease)
+            else:
+                self.rate = max(self.min_rate, self.rate * self.decrease)
+            self._next = max(self._next, now)
+
+
 class AdaptiveGate:
     """A concurrency limit shared by every worker, AIMD-tuned by the source's answers.
 
@@ -59,8 +143,10 @@ class AdaptiveGate:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.max_limit = max(1, max_limit)
+        self.pacer = pacer or Pacer()
         self.limit = float(min(max(1, initial), self.max_limit))
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -147,11 +233,15 @@ class AdaptiveGate:
         attempt = 0
         while True:
             attempt += 1
+            wait = self.pacer.reserve()
+            if wait > 0:
+                self._sleep(wait)
             epoch = self._acquire()
             try:
                 response = send()
             except ThrottledError as exc:
                 self._release()
+                self.pacer.throttled()
                 pause = self._on_throttle(epoch, exc.retry_after)
                 if not self._may_retry(attempt, started, pause):
                     raise
@@ -168,6 +258,7 @@ class AdaptiveGate:
                 self._sleep(min(delay, self.retry.max_delay))
                 continue
             self._release()
+            self.pacer.success()
             self._on_success()
             return response
 
