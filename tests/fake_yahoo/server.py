@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Literal
@@ -307,7 +308,8 @@ class FakeYahoo:
         if endpoint == "chart":
             return self._chart(symbol or "", params)
         if endpoint == "timeseries":
-            return self._timeseries(symbol or "", params.get("type", ""))
+            window = (_int(params.get("period1"), None), _int(params.get("period2"), None))
+            return self._timeseries(symbol or "", params.get("type", ""), window)
         return self._screener(symbol, request, params)
 
     def _take_fault(self, endpoint: str, symbol: str | None) -> Fault | None:
@@ -421,18 +423,25 @@ class FakeYahoo:
                 "indicators": indicators,
             }
             return self._json({"chart": {"result": [small], "error": None}})
+        if "period1" in params or "period2" in params:  # Yahoo answers [period1, period2)
+            return self._json(_chart_between(body, params))
         encoded = self._encoded.get(key)
         if encoded is None:
             encoded = json.dumps(body, separators=(",", ":")).encode()
             self._encoded[key] = encoded
         return _Reply(200, encoded, {"Content-Type": "application/json;charset=utf-8"})
 
-    def _timeseries(self, symbol: str, types: str) -> _Reply:
+    def _timeseries(
+        self, symbol: str, types: str, window: tuple[int | None, int | None] = (None, None)
+    ) -> _Reply:
         return self._cached(
-            ("timeseries", symbol, types), lambda: self._timeseries_uncached(symbol, types)
+            ("timeseries", symbol, types, str(window)),
+            lambda: self._timeseries_uncached(symbol, types, window),
         )
 
-    def _timeseries_uncached(self, symbol: str, types: str) -> _Reply:
+    def _timeseries_uncached(
+        self, symbol: str, types: str, window: tuple[int | None, int | None] = (None, None)
+    ) -> _Reply:
         body = self.body("timeseries", symbol)
         wanted = [t for t in types.split(",") if t]
         have = {}
@@ -440,8 +449,10 @@ class FakeYahoo:
             have[item["meta"]["type"][0]] = item
         result = []
         for t in wanted:
-            # Yahoo answers every requested type, with only `meta` when it has no data.
-            result.append(have.get(t, {"meta": {"symbol": [symbol], "type": [t]}}))
+            # Yahoo answers every requested type, with only `meta` when it has no data
+            # (none at all, or none between period1 and period2).
+            meta_only = {"meta": {"symbol": [symbol], "type": [t]}}
+            result.append(_series_between(have.get(t), window) or meta_only)
         return self._json({"timeseries": {"result": result, "error": None}})
 
     def _screener(
@@ -505,6 +516,63 @@ class FakeYahoo:
                 }
             }
         )
+
+
+def _epoch_of(day: Any) -> int | None:
+    try:
+        d = datetime.fromisoformat(str(day)[:10]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return int(d.timestamp())
+
+
+def _series_between(item: Any, window: tuple[int | None, int | None]) -> Any:
+    """A timeseries item with only the points whose asOfDate is in [period1, period2]."""
+    start, end = window
+    if item is None or (start is None and end is None):
+        return item
+    name = item["meta"]["type"][0]
+    kept = [
+        (stamp, point)
+        for stamp, point in zip(item.get("timestamp", []), item.get(name, []), strict=False)
+        if (at := _epoch_of((point or {}).get("asOfDate"))) is not None
+        and (start is None or at >= start)
+        and (end is None or at <= end)
+    ]
+    if not kept:
+        return None
+    return {"meta": item["meta"], "timestamp": [s for s, _ in kept], name: [p for _, p in kept]}
+
+
+def _chart_between(body: Any, params: dict[str, str]) -> Any:
+    """A chart answer cut to the sessions in [period1, period2), as Yahoo answers one."""
+    res = body["chart"]["result"][0]
+    start, end = _int(params.get("period1"), None), _int(params.get("period2"), None)
+    stamps = res.get("timestamp") or []
+    keep = [
+        i
+        for i, t in enumerate(stamps)
+        if (start is None or t >= start) and (end is None or t < end)
+    ]
+    out: dict[str, Any] = {"meta": res["meta"]}
+    if not keep:
+        out["indicators"] = {"quote": [{}], "adjclose": [{}]}
+        return {"chart": {"result": [out], "error": None}}
+    out["timestamp"] = [stamps[i] for i in keep]
+    lo, hi = stamps[keep[0]], stamps[keep[-1]]
+    events = {
+        kind: {k: v for k, v in items.items() if lo <= int(v.get("date", 0)) <= hi}
+        for kind, items in (res.get("events") or {}).items()
+    }
+    if any(events.values()):
+        out["events"] = {k: v for k, v in events.items() if v}
+    quote = res["indicators"]["quote"][0]
+    indicators: dict[str, Any] = {"quote": [{k: [v[i] for i in keep] for k, v in quote.items()}]}
+    if res["indicators"].get("adjclose"):
+        adjusted = res["indicators"]["adjclose"][0]["adjclose"]
+        indicators["adjclose"] = [{"adjclose": [adjusted[i] for i in keep]}]
+    out["indicators"] = indicators
+    return {"chart": {"result": [out], "error": None}}
 
 
 def _int(value: Any, default: int | None) -> int | None:

@@ -52,9 +52,10 @@ class Pacer:
     """A send-rate limit learnt from throttle answers (a token bucket with an adaptive rate).
 
     `reserve()` claims the next send slot and says how long to wait for it. The rate is
-    None (no pacing) until `throttled()` is first called; it then starts at `decrease`
-    times the successes of the last `window` seconds (what the source let through),
-    is cut by `decrease` at each later throttle (at most once a `window`: one burst of
+    None (no pacing) until `throttled()` is called with at least `min_sample` successes
+    in the last `window` seconds (fewer say nothing about a rate: a stray 429, a storm
+    at the start); it then starts at `decrease` times that rate (what the source let
+    through), is cut by `decrease` at each later throttle (at most once a `window`: one burst of
     429s is one signal) and grows by `increase` requests a second per second of
     successes. `clock` is injectable so tests run it on a fake clock.
     """
@@ -66,9 +67,11 @@ class Pacer:
         decrease: float = 0.8,
         window: float = 1.0,
         min_rate: float = 0.5,
+        min_sample: int = 10,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.increase = increase
+        self.min_sample = min_sample
         self.decrease = decrease
         self.window = window
         self.min_rate = min_rate
@@ -113,14 +116,14 @@ class Pacer:
             now = self._clock()
             if now < self._hold_until:
                 return
-            self._hold_until = now + self.window
             if self.rate is None:
-                served = self._trim(self._served, now) / self.window
-                sent = self._trim(self._sent, now) / self.window
-                start = served if served > 0 else sent / 2
-                self.rate = max(self.min_rate, start * self.decrease)
+                served = self._trim(self._served, now)
+                if served < self.min_sample:  # a stray 429, or too little traffic to learn from
+                    return
+                self.rate = max(self.min_rate, served / self.window * self.decrease)
             else:
                 self.rate = max(self.min_rate, self.rate * self.decrease)
+            self._hold_until = now + self.window
             self._next = max(self._next, now)
 
 

@@ -86,8 +86,10 @@ def bars_from_chart(result: Mapping[str, Any], start: date | None = None) -> tup
 
     BadResponseError when the answer is not a chart of equal-length series.
     """
+    stamps = result.get("timestamp") or []
+    if not stamps:  # Yahoo's answer for a range without sessions: meta, no series
+        return ()
     try:
-        stamps = result.get("timestamp") or []
         indicators = result["indicators"]
         quote = indicators["quote"][0]
         opens, highs, lows = quote["open"], quote["high"], quote["low"]

@@ -149,7 +149,10 @@ def test_a_429_storm_is_ridden_out(fake_yahoo: FakeYahoo, yf_cache_dir: Path, st
     summary = run(store, fake_yahoo, yf_cache_dir)
     assert not summary.failed and len(summary.fetched) == len(TICKERS)
     assert summary.throttled == 13
-    assert summary.retries >= 13
+    # Every 429 is retried, but for at most one request that uses up its attempts: the
+    # batched v7 quote meets the storm alone, before the workers start. Its tickers then
+    # ask for their own quotes, and nothing is lost.
+    assert summary.retries >= 12
 
 
 def test_retry_after_is_honoured(fake_yahoo: FakeYahoo, yf_cache_dir: Path, store: Store) -> None:
