@@ -11,9 +11,9 @@ backoff and jitter. The gate never reads a response: the provider's `send` raise
 A limit on concurrency alone keeps hitting a limit on requests per second: every time
 it has grown back, a burst is answered 429. So the gate also paces sends (`Pacer`): no
 pacing until the first throttle answer, then a request rate just under what the source
-served in the last second, cut by a fifth at each further throttle and raised by half a
-request a second each second while answers come back; once it has settled only the
-rare probe above the limit is answered 429.
+served, cut by a fifth at each further throttle and raised by 2.5 % a second while
+answers come back; once it has settled only the rare probe above the limit is
+answered 429.
 """
 
 from __future__ import annotations
@@ -53,25 +53,31 @@ class Pacer:
 
     `reserve()` claims the next send slot and says how long to wait for it. The rate is
     None (no pacing) until `throttled()` is called with at least `min_sample` successes
-    in the last `window` seconds (fewer say nothing about a rate: a stray 429, a storm
-    at the start); it then starts at `decrease` times that rate (what the source let
-    through), is cut by `decrease` at each later throttle (at most once a `window`: one burst of
-    429s is one signal) and grows by `increase` requests a second per second of
-    successes. `clock` is injectable so tests run it on a fake clock.
+    in the last `learn` seconds (fewer say nothing about a rate: a stray 429, a storm at
+    the start); it then starts at `decrease` times the rate they came at (what the
+    source let through, over at least `window` seconds), is cut by `decrease` at each
+    later throttle (at most once a `window`: one burst of 429s is one signal) and, per
+    second of successes, grows by `growth` of itself (at least `min_growth` requests a
+    second): a slow probe, so that a settled run meets the limit rarely. `clock` is
+    injectable so tests run it on a fake clock.
     """
 
     def __init__(
         self,
         *,
-        increase: float = 0.5,
+        growth: float = 0.025,
+        min_growth: float = 0.1,
         decrease: float = 0.8,
         window: float = 1.0,
         min_rate: float = 0.5,
         min_sample: int = 10,
+        learn: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.increase = increase
+        self.growth = growth
+        self.min_growth = min_growth
         self.min_sample = min_sample
+        self.learn = learn
         self.decrease = decrease
         self.window = window
         self.min_rate = min_rate
@@ -83,8 +89,8 @@ class Pacer:
         self._served: deque[float] = deque()
         self._hold_until = 0.0  # no further cut before this (one cut per burst)
 
-    def _trim(self, times: deque[float], now: float) -> int:
-        while times and times[0] < now - self.window:
+    def _trim(self, times: deque[float], now: float, window: float | None = None) -> int:
+        while times and times[0] < now - (window or self.window):
             times.popleft()
         return len(times)
 
@@ -102,13 +108,13 @@ class Pacer:
             return slot - now
 
     def success(self) -> None:
-        """An answer came back: the rate grows by `increase` per second of answers."""
+        """An answer came back: the rate grows (by `growth` of itself per second of answers)."""
         with self._lock:
             now = self._clock()
             self._served.append(now)
-            self._trim(self._served, now)
+            self._trim(self._served, now, self.learn)
             if self.rate is not None:
-                self.rate += self.increase / self.rate
+                self.rate += max(self.min_growth, self.growth * self.rate) / self.rate
 
     def throttled(self) -> None:
         """A throttle answer: start pacing, or cut the rate (once per `window`)."""
@@ -117,10 +123,11 @@ class Pacer:
             if now < self._hold_until:
                 return
             if self.rate is None:
-                served = self._trim(self._served, now)
+                served = self._trim(self._served, now, self.learn)
                 if served < self.min_sample:  # a stray 429, or too little traffic to learn from
                     return
-                self.rate = max(self.min_rate, served / self.window * self.decrease)
+                span = max(self.window, now - self._served[0])
+                self.rate = max(self.min_rate, served / span * self.decrease)
             else:
                 self.rate = max(self.min_rate, self.rate * self.decrease)
             self._hold_until = now + self.window
