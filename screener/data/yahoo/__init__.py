@@ -1,8 +1,12 @@
 """Company data from Yahoo Finance through yfinance: the only package that imports it.
 
-One module per job: `fields` (Yahoo field names and units -> catalogue metrics),
-`prices` (daily bars and the metrics they give), `errors` (yfinance's exceptions ->
-the protocol's errors), `currency` (minor units; each mixed-currency figure proven),
+One module per job: `api` (the endpoints, through yfinance's session and crumb),
+`quotes` (v7 quotes and FX pairs batched across a run), `summary` (`Ticker.info` and
+the EPS trend from one quoteSummary), `chart` (daily bars from the chart JSON),
+`timeseries` (the multiple history and trailing PEG from one call), `fields` (Yahoo
+field names and units -> catalogue metrics), `prices` (the metrics daily bars give),
+`errors` (yfinance's exceptions -> the protocol's errors), `currency` (minor units;
+each mixed-currency figure proven),
 `history_currency` (the multiple history on the snapshot's currency basis),
 `vintages` (the period or date each figure describes), `session`
 (request counting and the gate hook), `fx` (FX rates, fetched once), `equity_screen`

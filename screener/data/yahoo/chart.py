@@ -115,6 +115,9 @@ def bars_from_chart(result: Mapping[str, Any], start: date | None = None) -> tup
         del order[-2]
         del days[-2]
     o_, h_, l_, c_, a_ = (_column(s) for s in (opens, highs, lows, closes, adjusted))
+    v_ = [
+        float(int(v)) if v.__class__ is float and -_INF < v < _INF else _volume(v) for v in volumes
+    ]
     bars: list[PriceBar] = []
     seen: set[date] = set()
     for i, day in zip(order, days, strict=True):
@@ -124,7 +127,7 @@ def bars_from_chart(result: Mapping[str, Any], start: date | None = None) -> tup
         c = c_[i]
         if c is None or (start is not None and day < start):
             continue
-        o, h, lo, adj, vol = o_[i], h_[i], l_[i], a_[i], _volume(volumes[i])
+        o, h, lo, adj, vol = o_[i], h_[i], l_[i], a_[i], v_[i]
         if not (o or h or lo or c or adj or vol):  # keepna=False: all missing or 0
             continue
         bars.append(PriceBar(day.isoformat(), o, h, lo, c, vol, adj))

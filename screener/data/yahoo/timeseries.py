@@ -69,6 +69,24 @@ def _day(text: Any) -> date | None:
         return None
 
 
+def _day_key(point: Any) -> str | None:
+    """The ISO date of a point that counts (an asOfDate and a raw value), else None.
+
+    Yahoo writes "2024-03-31"; anything else is read as a date first (yfinance's
+    `pd.Timestamp(asOfDate).normalize()`).
+    """
+    if not point:
+        return None
+    as_of = point.get("asOfDate")
+    reported = point.get("reportedValue")
+    if as_of is None or not reported or reported.get("raw") is None:
+        return None
+    if isinstance(as_of, str) and len(as_of) == 10 and as_of[4] == "-" and as_of[7] == "-":
+        return as_of
+    day = _day(as_of)
+    return day.isoformat() if day is not None else None
+
+
 def valuation_from_timeseries(body: Any, today: date | None = None) -> Valuation:
     """The history, "Current" values and trailing PEG of one valuation timeseries answer."""
     root = body.get("timeseries") if isinstance(body, Mapping) else None
@@ -78,8 +96,9 @@ def valuation_from_timeseries(body: Any, today: date | None = None) -> Valuation
         raise BadResponseError("valuation history: Yahoo's answer has no 'timeseries'")
     if root.get("error") is not None:
         raise BadResponseError(f"valuation history: Yahoo answered {root.get('error')}")
-    period: dict[str, dict[date, Any]] = {}
-    trailing: dict[str, dict[date, Any]] = {}
+    period: dict[str, dict[str, Any]] = {}  # label -> ISO date -> raw value
+    trailing: dict[str, dict[str, Any]] = {}
+    others = False  # a point of a measure no catalogue metric reads (market cap, EV)
     peg_points: list[Any] = []
     for item in root.get("result") or []:
         if not isinstance(item, Mapping):
@@ -98,17 +117,18 @@ def valuation_from_timeseries(body: Any, today: date | None = None) -> Valuation
             label = MEASURES.get(base)
             if label is None:
                 continue
+            if label not in VALUATION_LABELS:  # only whether it holds a point matters
+                others = others or any(_day_key(p) is not None for p in points)
+                continue
+            series = target.setdefault(label, {})
             for point in points:
-                if not point:
-                    continue
-                as_of = point.get("asOfDate")
-                value = (point.get("reportedValue") or {}).get("raw")
-                if as_of is not None and value is not None:
-                    day = _day(as_of)
-                    if day is not None:
-                        target.setdefault(label, {})[day] = value
+                day = _day_key(point)
+                if day is not None:
+                    series[day] = point["reportedValue"]["raw"]
     trailing_peg = _trailing_peg(peg_points, today or datetime.now(UTC).date())
-    if not period and not trailing:
+    period = {k: v for k, v in period.items() if v}
+    trailing = {k: v for k, v in trailing.items() if v}
+    if not period and not trailing and not others:
         return Valuation(trailing_peg=trailing_peg)
     out: list[HistoryPoint] = []
     current: dict[str, float] = {}
@@ -116,7 +136,7 @@ def valuation_from_timeseries(body: Any, today: date | None = None) -> Valuation
         for day, value in period.get(label, {}).items():
             number = _finite(value)
             if number is not None:
-                out.append(HistoryPoint(metric, day.isoformat(), number))
+                out.append(HistoryPoint(metric, day, number))
         series = trailing.get(label)
         if series:
             number = _finite(series[max(series)])
