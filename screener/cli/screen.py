@@ -57,7 +57,11 @@ from screener.cli.refresh import run_refresh
 @flagged_option
 @min_score_option
 @max_age_option
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help="At most this many rows per sector; 0 shows all (the table shows 50 unless told).",
+)
 @click.option("--offline", is_flag=True, help="Do not refresh first; use what is stored.")
 @provider_option
 @click.pass_obj
@@ -101,7 +105,7 @@ def screen(
         sort=sort_key,
         flagged=flagged,
         min_score=min_score,
-        limit=limit,
+        limit=limit or None,  # 0: every row
         max_age=max_age,
     )
     if excel and export_path is None:
@@ -133,7 +137,10 @@ def screen(
         echo(csv_text(to_rows(run), ROW_FIELDS), nl=False, cut=False)
     else:
         console = stdout_console()
-        console.print(table.render_table(run, width=console.width, columns=column_keys))
+        shown = table.DEFAULT_LIMIT if limit is None else limit or None
+        console.print(
+            table.render_table(run, width=console.width, columns=column_keys, limit=shown)
+        )
 
 
 def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, ...] = ()) -> Any:

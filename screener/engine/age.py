@@ -154,6 +154,28 @@ class FigureAges:
                 out[str(metric)] = found
         return out
 
+    def of_rows(self, tickers: Iterable[str]) -> list[dict[str, dict[str, Any]]]:
+        """`of_row` for many rows at once, read a column at a time (JSON of thousands)."""
+        wanted = list(tickers)
+        known = self.dates.index.isin(wanted)
+        rows = self.dates.index[known]
+        parts = [
+            (
+                str(metric),
+                self.dates.loc[known, metric].tolist(),
+                self.basis.loc[known, metric].tolist(),
+                self.labels.loc[known, metric].tolist(),
+            )
+            for metric in self.dates.columns
+        ]
+        found: dict[str, dict[str, dict[str, Any]]] = {str(t): {} for t in rows}
+        for metric, dates, basis, labels in parts:
+            for ticker, date, base, label in zip(rows, dates, basis, labels, strict=True):
+                if isinstance(date, str):
+                    vintage = {"date": date, "basis": base, "label": label or date}
+                    found[str(ticker)][metric] = vintage
+        return [dict(found.get(str(t), {})) for t in wanted]
+
     def label(self, ticker: str, metric: str) -> str | None:
         """How a person reads one figure's vintage ('TTM to 2024-09'), or None."""
         found = self.vintage(ticker, metric)
