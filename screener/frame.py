@@ -8,7 +8,7 @@ is float64, with NaN for missing (never 0), so rules and renderers need no check
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -84,25 +84,34 @@ def build_frame(
 
 
 def history_frame(
-    rows: Iterable[Mapping[str, Any]], as_of: Mapping[str, Any] | None = None
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]], as_of: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Valuation history rows -> the long frame the rule engine reads.
 
+    Rows are mappings or (ticker, metric, date, value) tuples, as the store reads them.
     With `as_of` (ticker -> the date the current figures describe), points whose period
     ends after that date are dropped: a company's "own history" may only hold the past
-    of the figures it is compared with, never a later fiscal year.
+    of the figures it is compared with, never a later fiscal year. Dates and tickers
+    repeat (40 quarters, thousands of points each), so each distinct one is read once.
     """
     frame = pd.DataFrame.from_records(list(rows), columns=["ticker", "metric", "date", "value"])
     frame["value"] = frame["value"].astype("float64")
     if as_of is None or frame.empty:
         return frame
-    dates = frame["date"].astype(str)
-    month_only = dates.str.fullmatch(r"\d{4}-\d{2}")
+    date_codes, dates = pd.factorize(frame["date"].astype(str))
+    ends = _period_ends(pd.Series(dates, dtype=object)).to_numpy()[date_codes]
+    ticker_codes, tickers = pd.factorize(frame["ticker"], use_na_sentinel=False)
+    known = pd.Series(tickers, dtype=object).map(dict(as_of))
+    limit = pd.to_datetime(known, errors="coerce").to_numpy()[ticker_codes]
+    keep = np.isnat(limit) | (ends <= limit)
+    return frame[keep].reset_index(drop=True)
+
+
+def _period_ends(dates: pd.Series) -> pd.Series:
+    """ISO dates as timestamps, a year-month as the last day of its month (NaT: unreadable)."""
+    month_only = dates.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
     ends = pd.to_datetime(dates.where(~month_only, dates + "-01"), errors="coerce")
-    ends = ends.where(~month_only, ends + pd.offsets.MonthEnd(0))
-    limit = pd.to_datetime(frame["ticker"].map(dict(as_of)), errors="coerce")
-    keep = limit.isna() | (ends <= limit)
-    return frame[keep.to_numpy()].reset_index(drop=True)
+    return ends.where(~month_only, ends + pd.offsets.MonthEnd(0))
 
 
 def _provenance(extra: object) -> dict[str, Any]:
