@@ -53,9 +53,10 @@ def build_frame(
     Returns the frame and per-ticker provenance (extra figures, field sources,
     how derived metrics were made) for JSON output and `explain`.
     """
+    snaps = list(snapshots)
     records: list[dict[str, Any]] = []
     provenance: dict[str, dict[str, Any]] = {}
-    for snap in snapshots:
+    for snap in snaps:
         ticker = str(snap["ticker"])
         company = companies.get(ticker, {})
         row: dict[str, Any] = {"ticker": ticker}
@@ -65,22 +66,35 @@ def build_frame(
         row["market"] = row["market"] or market_of(ticker)
         row["name_en"] = row["name_en"] or ticker
         row["name_zh"] = row["name_zh"] or ""
-        for name in NUMERIC_COLUMNS:
-            value = snap.get(name)
-            number = finite_float(value)  # text or inf in a hand-edited store: missing
-            row[name] = np.nan if number is None else number
         records.append(row)
         extra = snap.get("extra")
         provenance[ticker] = _provenance(extra)
-    columns = ["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS]
-    frame = pd.DataFrame.from_records(records, columns=columns).set_index("ticker")
-    for name in NUMERIC_COLUMNS:
-        frame[name] = frame[name].astype("float64")
+    columns = ["ticker", *DESCRIPTIVE_COLUMNS]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    numbers = {name: _numbers([snap.get(name) for snap in snaps]) for name in NUMERIC_COLUMNS}
+    frame = pd.concat([frame, pd.DataFrame(numbers, index=frame.index)], axis=1)
+    frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
         if notes:
             provenance.setdefault(ticker, {})["derived"] = notes
     return frame, provenance
+
+
+def _numbers(values: list[Any]) -> np.ndarray:
+    """One stored column as float64, NaN for missing, text or inf (as `finite_float` reads
+    each value); a column of plain floats and NULLs, the usual, is converted at once."""
+    if all(v is None or type(v) is float for v in values):
+        out = np.array(values, dtype="float64")
+    else:
+        out = np.array([_finite_or_nan(v) for v in values], dtype="float64")
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _finite_or_nan(value: Any) -> float:
+    number = finite_float(value)  # text or inf in a hand-edited store: missing
+    return np.nan if number is None else number
 
 
 def history_frame(
