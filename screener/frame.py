@@ -108,7 +108,15 @@ def history_frame(
     of the figures it is compared with, never a later fiscal year. Dates and tickers
     repeat (40 quarters, thousands of points each), so each distinct one is read once.
     """
-    frame = pd.DataFrame.from_records(list(rows), columns=["ticker", "metric", "date", "value"])
+    names = ["ticker", "metric", "date", "value"]
+    points = list(rows)
+    if points and all(isinstance(p, tuple) and len(p) == 4 for p in points):  # the store's
+        columns = zip(*points, strict=True)
+        frame = pd.DataFrame(
+            {n: np.array(c, dtype=object) for n, c in zip(names, columns, strict=True)}
+        )
+    else:
+        frame = pd.DataFrame.from_records(points, columns=names)
     frame["value"] = frame["value"].astype("float64")
     if as_of is None or frame.empty:
         return frame

@@ -78,7 +78,14 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
     a column at a time: only present figures are visited, and each distinct date is
     read once.
     """
-    stored = {str(s["ticker"]): parse_vintages(s.get("vintages")) for s in snapshots}
+    decoded: dict[Any, dict[str, Vintage]] = {}  # companies of one day share their text
+    stored: dict[str, dict[str, Vintage]] = {}
+    for snap in snapshots:
+        text = snap.get("vintages")
+        key = text if isinstance(text, str) else None
+        if key not in decoded:
+            decoded[key] = parse_vintages(text)
+        stored[str(snap["ticker"])] = decoded[key]
     tickers = [str(t) for t in frame.index]
     # A ticker listed twice gets its last row's vintages on both (as a dict by ticker would).
     last = {t: i for i, t in enumerate(tickers)}
@@ -110,13 +117,27 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
                     found = default_vintage(as_of[i])
             column[i] = found
     index = frame.index
-
-    def table(part: str) -> pd.DataFrame:
-        data = {m: [_part(column[r], part) for r in rows] for m, column in columns.items()}
-        return pd.DataFrame(data, index=index, columns=list(columns), dtype=object)
-
+    parts: dict[Vintage | None, tuple[str | None, str | None, str | None]] = {None: (None,) * 3}
+    tables: tuple[dict[str, list[str | None]], ...] = ({}, {}, {})
+    for metric, column in columns.items():
+        cells = []
+        for r in rows:
+            vintage = column[r]
+            found = parts.get(vintage)
+            if found is None:
+                found = parts[vintage] = (
+                    _part(vintage, "date"),
+                    _part(vintage, "basis"),
+                    _part(vintage, "label"),
+                )
+            cells.append(found)
+        for k, table in enumerate(tables):
+            table[metric] = [cell[k] for cell in cells]
+    dates, basis, labels = (
+        pd.DataFrame(table, index=index, columns=list(columns), dtype=object) for table in tables
+    )
     as_of_series = frame["as_of"] if "as_of" in frame else pd.Series(None, index=index)
-    return FigureAges.from_tables(table("date"), table("basis"), table("label"), as_of_series)
+    return FigureAges.from_tables(dates, basis, labels, as_of_series)
 
 
 def _part(vintage: Vintage | None, part: str) -> str | None:
