@@ -97,6 +97,9 @@ def _finite_or_nan(value: Any) -> float:
     return np.nan if number is None else number
 
 
+HISTORY_COLUMNS: tuple[str, ...] = ("ticker", "metric", "date", "value")
+
+
 def history_frame(
     rows: Iterable[Mapping[str, Any] | Sequence[Any]], as_of: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -104,21 +107,25 @@ def history_frame(
 
     Rows are mappings or (ticker, metric, date, value) tuples, as the store reads them.
     With `as_of` (ticker -> the date the current figures describe), points whose period
-    ends after that date are dropped: a company's "own history" may only hold the past
-    of the figures it is compared with, never a later fiscal year. Dates and tickers
-    repeat (40 quarters, thousands of points each), so each distinct one is read once.
+    ends after that date are dropped (see `own_past`).
     """
-    names = ["ticker", "metric", "date", "value"]
     points = list(rows)
-    if points and all(isinstance(p, tuple) and len(p) == 4 for p in points):  # the store's
-        columns = zip(*points, strict=True)
-        frame = pd.DataFrame(
-            {n: np.array(c, dtype=object) for n, c in zip(names, columns, strict=True)}
-        )
+    if points and not isinstance(points[0], Mapping):  # tuples: pandas' fast path
+        frame = pd.DataFrame(points, columns=list(HISTORY_COLUMNS))
     else:
-        frame = pd.DataFrame.from_records(points, columns=names)
+        frame = pd.DataFrame.from_records(points, columns=list(HISTORY_COLUMNS))
     frame["value"] = frame["value"].astype("float64")
-    if as_of is None or frame.empty:
+    return frame if as_of is None else own_past(frame, as_of)
+
+
+def own_past(frame: pd.DataFrame, as_of: Mapping[str, Any]) -> pd.DataFrame:
+    """The points of a history frame whose period ended by their company's `as_of`.
+
+    A company's "own history" may only hold the past of the figures it is compared
+    with, never a later fiscal year. Dates and tickers repeat (40 quarters, thousands
+    of points each), so each distinct one is read once.
+    """
+    if frame.empty:
         return frame
     date_codes, dates = pd.factorize(frame["date"].astype(str))
     ends = _period_ends(pd.Series(dates, dtype=object)).to_numpy()[date_codes]
@@ -126,7 +133,7 @@ def history_frame(
     known = pd.Series(tickers, dtype=object).map(dict(as_of))
     limit = pd.to_datetime(known, errors="coerce").to_numpy()[ticker_codes]
     keep = np.isnat(limit) | (ends <= limit)
-    return frame[keep].reset_index(drop=True)
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
 
 
 def _period_ends(dates: pd.Series) -> pd.Series:

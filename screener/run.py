@@ -30,7 +30,7 @@ from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, l
 from screener.engine.age import FigureAges
 from screener.engine.history import HistoryPoints, history_metrics
 from screener.errors import InputError
-from screener.frame import build_frame, history_frame
+from screener.frame import build_frame, history_frame, own_past
 from screener.resources import shipped_rules_dir
 from screener.select import Selection
 from screener.universe import Company, find_config_overrides, load_universe
@@ -275,14 +275,17 @@ def needed_history(ruleset: RuleSet) -> frozenset[str]:
 
 def load_history(
     store: Store, chosen: Mapping[str, str], metrics: frozenset[str] | None
-) -> list[tuple[str, str, str, float]]:
-    """Each company's history points from its chosen source (only `metrics` when given)."""
-    rows: list[tuple[str, str, str, float]] = []
+) -> pd.DataFrame:
+    """Each company's history points from its chosen source (only `metrics` when given),
+    as the long frame `history_frame` makes (before the as-of cut)."""
+    parts: list[pd.DataFrame] = []
     for src in dict.fromkeys(chosen.values()):
-        part = store.history_rows(src, metrics)
-        mine = {t for t, s in chosen.items() if s == src}
-        rows += [r for r in part if r[0] in mine]
-    return rows
+        part = history_frame(store.history_rows(src, metrics))
+        mine = [t for t, s in chosen.items() if s == src]
+        parts.append(part[part["ticker"].isin(mine).to_numpy()])
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True) if parts else history_frame([])
 
 
 @dataclass(frozen=True)
@@ -348,7 +351,7 @@ def run_screen(
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
     metrics = None if needs.all_history else needed_history(inputs.ruleset)
-    history = history_frame(load_history(store, chosen, metrics), frame["as_of"].to_dict())
+    history = own_past(load_history(store, chosen, metrics), frame["as_of"].to_dict())
     points = HistoryPoints(history)  # grouped once, for the P/E pct column and the rules
     frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
     ages = figure_ages(snapshots, frame)
