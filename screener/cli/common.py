@@ -15,7 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from screener.data.store import Store
-    from screener.run import RunInputs, ScreenRun
+    from screener.run import RunInputs, RunNeeds, ScreenRun
     from screener.select import Selection
 
 
@@ -76,6 +76,7 @@ def screen_run(
     selection: Selection | None = None,
     prepare: Callable[[Store, RunInputs], Any] | None = None,
     provider_specs: tuple[str, ...] = (),
+    needs: RunNeeds | None = None,
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
@@ -84,6 +85,7 @@ def screen_run(
     (the refresh before a screen) and returns why Yahoo could not be used, if it could not
     (a `RefreshNote`, or that reason alone). `provider_specs` are `--provider` values: they
     decide, with the config file, which source's snapshot each company is read from.
+    `needs` says what the caller will show (`run.RunNeeds`; default everything).
     """
     from screener.data.chain import load_routes
     from screener.run import RefreshNote, load_inputs, run_screen
@@ -102,6 +104,7 @@ def screen_run(
             offline_reason=note.offline_reason,
             routes=routes,
             live_sources=note.live_sources,
+            needs=needs,
         )
 
 

@@ -57,7 +57,11 @@ from screener.cli.refresh import run_refresh
 @flagged_option
 @min_score_option
 @max_age_option
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help="At most this many rows per sector; 0 shows all (the table shows 50 unless told).",
+)
 @click.option("--offline", is_flag=True, help="Do not refresh first; use what is stored.")
 @provider_option
 @click.pass_obj
@@ -93,6 +97,7 @@ def screen(
     from screener.output.console import stdout_console
     from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
+    from screener.run import RunNeeds
     from screener.select import Selection
 
     column_keys = _parse_columns(columns, table.COLUMN_KEYS)
@@ -101,13 +106,19 @@ def screen(
         sort=sort_key,
         flagged=flagged,
         min_score=min_score,
-        limit=limit,
+        limit=limit or None,  # 0: every row
         max_age=max_age,
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
     if export_path is not None:
         check_csv_path(export_path)  # before the refresh: a wrong suffix costs no time
+
+    # Rows per sector the table shows; what the run loads follows what is shown: the
+    # history its rules read, and the sparkline's closes only for a table that has it.
+    shown = table.DEFAULT_LIMIT if limit is None else limit or None
+    spark = fmt == "table" and "spark" in (column_keys or table.COLUMN_KEYS)
+    needs = RunNeeds(all_history=False, closes=spark, closes_per_sector=shown)
 
     def prepare(store: Any, inputs: Any) -> Any:
         return _refresh_before_screen(store, inputs, provider_specs)
@@ -120,6 +131,7 @@ def screen(
         selection=selection,
         prepare=prepare if source == "auto" and not offline else None,
         provider_specs=provider_specs,
+        needs=needs,
     )
     if export_path is not None:
         rows = to_rows(run)
@@ -133,7 +145,9 @@ def screen(
         echo(csv_text(to_rows(run), ROW_FIELDS), nl=False, cut=False)
     else:
         console = stdout_console()
-        console.print(table.render_table(run, width=console.width, columns=column_keys))
+        console.print(
+            table.render_table(run, width=console.width, columns=column_keys, limit=shown)
+        )
 
 
 def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, ...] = ()) -> Any:

@@ -569,6 +569,22 @@ class Store:
             )
         )
 
+    def history_rows(
+        self, source: str, metrics: Iterable[str] | None = None
+    ) -> list[tuple[str, str, str, float]]:
+        """(ticker, metric, date, value) of one source's history, as `valuation_history`
+        orders it, as plain tuples; only `metrics` when given (a screen reads the few
+        its rules name, not every stored multiple)."""
+        sql = "select ticker, metric, date, value from valuation_history where source = ?"
+        args: list[str] = [source]
+        if metrics is not None:
+            wanted = sorted(set(metrics))
+            if not wanted:
+                return []
+            sql += f" and metric in ({','.join('?' for _ in wanted)})"
+            args += wanted
+        return self.db.execute(sql + " order by ticker, metric, date", args).fetchall()
+
     # -- replays (screener.backtest): whole histories as plain tuples, read once ----------
     def stored_sources(self) -> set[str]:
         """Every source that has daily bars or history points in the store."""
@@ -779,13 +795,22 @@ class Store:
             db.execute("delete from watchlist_runs where name = ?", [name])
         return len(ids)
 
-    def recent_closes(self, since: str) -> dict[str, list[float]]:
-        """Daily closes on or after `since` (ISO date), oldest first, per ticker."""
+    def recent_closes(
+        self, since: str, tickers: Iterable[str] | None = None
+    ) -> dict[str, list[float]]:
+        """Daily closes on or after `since` (ISO date), oldest first, per ticker; only
+        those of `tickers` when given (the rows a table shows)."""
+        sql = "select ticker, close from prices where date >= ? and close is not null"
+        if tickers is None:
+            chunks: list[list[str]] = [[]]
+        else:
+            wanted = sorted(set(tickers))
+            chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
         out: dict[str, list[float]] = {}
-        for ticker, close in self.db.execute(
-            "select ticker, close from prices where date >= ? and close is not null"
-            " order by ticker, date",
-            [since],
-        ):
-            out.setdefault(ticker, []).append(float(close))
+        for chunk in chunks:
+            where = f" and ticker in ({','.join('?' for _ in chunk)})" if chunk else ""
+            for ticker, close in self.db.execute(
+                sql + where + " order by ticker, date", [since, *chunk]
+            ):
+                out.setdefault(ticker, []).append(float(close))
         return out
