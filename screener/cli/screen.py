@@ -230,7 +230,8 @@ def explain(
     if fmt == "json":
         echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
-        stdout_console().print(render_explanation(run, symbol))
+        console = stdout_console()
+        console.print(render_explanation(run, symbol, width=console.width))
 
 
 @cli.command()

@@ -159,19 +159,19 @@ def _spark_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
 
 COLUMNS: tuple[Column, ...] = (
     Column("ticker", "Ticker", 1, lambda t, r, c: t, numeric=False),
-    Column("name", "Name", 2, _name_cell, numeric=False, min_width=14, max_width=30),
+    Column("name", "Name", 2, _name_cell, numeric=False, min_width=8, max_width=30),
     Column("segment", "Segment", 16, _segment_cell, numeric=False, min_width=10, max_width=18),
     Column("price", "Price", 12, _price_cell),
     Column("spark", "1y", 15, _spark_cell, numeric=False),
     Column("market_cap_usd", "Mkt cap $", 9, _metric_cell("market_cap_usd")),
     Column("pe_ttm", "P/E", 7, _metric_cell("pe_ttm")),
-    Column("pe_fwd", "Fwd P/E", 4, _metric_cell("pe_fwd")),
+    Column("pe_fwd", "Fwd P/E", 5, _metric_cell("pe_fwd")),
     Column("peg", "PEG", 8, _metric_cell("peg")),
     Column("ev_ebitda", "EV/EBITDA", 10, _metric_cell("ev_ebitda")),
     Column("revenue_growth", "Rev gr", 6, _metric_cell("revenue_growth")),
     Column("net_margin", "Net m", 13, _metric_cell("net_margin")),
     Column("pe_hist_pct", "P/E pct", 11, _metric_cell("pe_hist_pct")),
-    Column("flags", "Flags", 5, _flags_cell, numeric=False, min_width=12, max_width=40),
+    Column("flags", "Flags", 4, _flags_cell, numeric=False, min_width=8, max_width=40),
     Column("score", "Score", 3, _score_cell),
     Column("as_of", "As of", 14, _as_of_cell, numeric=False),
 )
