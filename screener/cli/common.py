@@ -25,11 +25,15 @@ class AppState:
     debug: bool
 
 
-def open_store(state: AppState) -> Store:
-    """The store of this invocation, to use as `with open_store(state) as store:`."""
+def open_store(state: AppState, *, read_only: bool = False) -> Store:
+    """The store of this invocation, to use as `with open_store(state) as store:`.
+
+    `read_only` for commands that only read: nothing is created or changed, and a store
+    in a read-only folder or file reads as any other (see `Store`).
+    """
     from screener.data.store import Store
 
-    return Store(state.db)
+    return Store(state.db, read_only=read_only)
 
 
 MAX_ECHOED_LINE = 2000  # a line longer than this (a 100,000-character ticker) is cut
@@ -90,8 +94,12 @@ def screen_run(
 
     inputs = load_inputs(rule_paths, universe_file)
     routes = load_routes().overridden(provider_specs)
-    with open_store(state) as store:
-        note = prepare(store, inputs) if prepare is not None else None
+    with open_store(state, read_only=prepare is None) as store:
+        note = None
+        if prepare is not None and store.read_only:
+            echo_err(f"note: {store.path} is read-only: not refreshed, showing what it holds")
+        elif prepare is not None:
+            note = prepare(store, inputs)
         if not isinstance(note, RefreshNote):
             note = RefreshNote(offline_reason=note)
         return run_screen(
