@@ -348,8 +348,8 @@ class Store:
 
     @property
     def read_only(self) -> bool:
-        """True when this store cannot be written (asked for, or the file forbids it)."""
-        return self.access != "read-write"
+        """True when this store's file cannot be written (asked for, or it forbids it)."""
+        return self.access not in ("read-write", "memory")
 
     @staticmethod
     def _check_folder(target: Path, explicit: bool) -> None:
