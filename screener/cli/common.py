@@ -61,11 +61,30 @@ def echo_err(message: str) -> None:
     echo(message, err=True)
 
 
-def user_ticker(raw: str) -> str:
-    """The Yahoo symbol of a ticker the user typed; says on stderr when its code moved."""
-    from screener.universe import normalize_ticker, ticker_note
+def user_ticker(raw: str, universe_file: Path | None = None) -> str:
+    """The Yahoo symbol of a ticker the user typed; says on stderr when its code moved.
 
-    symbol = normalize_ticker(raw)
+    A symbol of the universe in another case (`gds`) is that symbol; the universe is
+    read only when the ticker is not one of the usual forms.
+    """
+    from screener.errors import InputError
+    from screener.universe import normalize_ticker, resolve_ticker, ticker_note
+
+    try:
+        symbol = normalize_ticker(raw)
+    except InputError as exc:
+        from screener.run import load_companies
+        from screener.universe import suggest_tickers, suggestion_text
+
+        companies = load_companies(universe_file)
+        try:
+            symbol = resolve_ticker(raw, [c.ticker for c in companies])
+        except InputError:
+            names = {c.ticker: (c.name_en, c.name_zh) for c in companies}
+            hint = suggestion_text(suggest_tickers(raw, names), names)
+            if not hint:
+                raise
+            raise InputError(f"{exc}{hint}") from exc
     note = ticker_note(raw)
     if note:
         echo_err(f"note: {note}")

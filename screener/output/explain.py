@@ -29,8 +29,7 @@ from screener.output.format import (
 )
 from screener.output.grid import grid
 from screener.output.sanitize import printable
-from screener.universe import sector_label, sub_segment_label
-from screener.utils import did_you_mean
+from screener.universe import sector_label, sub_segment_label, suggest_tickers, suggestion_text
 
 if TYPE_CHECKING:
     from screener.run import ScreenRun
@@ -228,9 +227,10 @@ def _require_data(result: ScreenRun, ticker: str) -> None:
             else f"run `screener refresh {ticker}`"
         )
         raise InputError(f"{ticker} is in the universe but {source} has no data for it ({hint})")
+    names = {t: (c.name_en, c.name_zh) for t, c in result.universe.items()}
     raise InputError(
-        f"{ticker} is not in the universe{did_you_mean(ticker, result.universe_names)}"
-        " (see `screener universe list`, or add it with a universe override file)"
+        f"{ticker} is not in the universe{suggestion_text(suggest_tickers(ticker, names), names)};"
+        " see `screener universe list`, or add it with a universe override file"
     )
 
 

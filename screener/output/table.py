@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -79,6 +79,7 @@ class TableContext:
     sparks: dict[str, str]
     old: pd.DataFrame | None = None  # bool, tickers x metrics: figures to mark
     marked: frozenset[str] = frozenset()  # metrics with a mark among the rows shown
+    primary_of: dict[str, str] = field(default_factory=dict)  # secondary line -> primary
 
 
 def _is_old(ctx: TableContext, ticker: str, metric: str) -> bool:
@@ -115,9 +116,14 @@ def _price_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
     return _with_mark(f"{text} {row['currency']}", ticker, "price", ctx)
 
 
+SECONDARY_MARK = "2nd line of"  # after the name of a secondary listing: "2nd line of GDS"
+
+
 def _name_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str:
     zh = row.get("name_zh")
-    return str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    name = str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    primary = ctx.primary_of.get(ticker)
+    return f"{name} ({SECONDARY_MARK} {primary})" if primary else name
 
 
 def _flags_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
@@ -249,6 +255,11 @@ def render_table(
         sparks=sparks,
         old=old,
         marked=marked,
+        primary_of={
+            t: c.primary_listing
+            for t, c in result.universe.items()
+            if getattr(c, "primary_listing", None)
+        },
     )
     cells = {
         c.key: [_plain(c.cell(str(t), row, ctx)) for t, row in frame.iterrows()] for c in wanted

@@ -311,3 +311,28 @@ def test_small_mistakes_get_clear_messages(run_cli, tmp_path: Path) -> None:
     result = run_cli("rules", "check", str(typo))
     assert result.status == 2 and "did you mean 'adjacent'" in result.err
     assert run_cli("screen", "--source", "sample", "--sector", "adjacent").status == 0
+
+
+# -- issue 14: ticker forms at the CLI, dual listings marked ---------------------------
+
+
+def test_ticker_forms_and_name_suggestions_at_the_cli(run_cli) -> None:
+    assert run_cli("universe", "show", "gds").out.startswith("GDS  GDS Holdings")
+    shown = run_cli("universe", "show", "09698")
+    assert shown.status == 0 and shown.out.startswith("9698.HK")
+    assert "secondary line of GDS (the same company)" in shown.out
+    assert "also listed as 9698.HK" in run_cli("universe", "show", "GDS").out
+    wrong = run_cli("universe", "show", "innolight")
+    assert wrong.status == 2 and "did you mean 300308.SZ (Zhongji Innolight)?" in wrong.err
+    off = run_cli("explain", "0700.HK", "--source", "sample")
+    assert off.status == 2 and "0763" not in off.err and off.err.count("\n") == 1
+
+
+def test_the_secondary_line_is_marked_in_the_table(run_cli) -> None:
+    args = ("screen", "--source", "sample", "--sector", "data_center", "--columns", "ticker,name")
+    out = run_cli(*args).out
+    rows = [line.strip("│ ") for line in out.splitlines() if line.startswith("│")]
+    hk = rows.index(next(r for r in rows if r.startswith("9698.HK")))
+    name = " ".join(r.split("│")[1].strip() for r in rows[hk : hk + 3])
+    assert "(2nd line of GDS)" in name
+    assert "2nd" not in next(r for r in rows if r.startswith("GDS "))
