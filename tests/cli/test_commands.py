@@ -331,8 +331,8 @@ def test_ticker_forms_and_name_suggestions_at_the_cli(run_cli) -> None:
 def test_the_secondary_line_is_marked_in_the_table(run_cli) -> None:
     args = ("screen", "--source", "sample", "--sector", "data_center", "--columns", "ticker,name")
     out = run_cli(*args).out
-    rows = [line.strip("│ ") for line in out.splitlines() if line.startswith("│")]
-    hk = rows.index(next(r for r in rows if r.startswith("9698.HK")))
-    name = " ".join(r.split("│")[1].strip() for r in rows[hk : hk + 3])
+    cells = [line.split("│")[1:3] for line in out.splitlines() if line.startswith("│")]
+    hk = next(i for i, (ticker, _) in enumerate(cells) if ticker.strip() == "9698.HK")
+    name = " ".join(cells[hk][1].split() + cells[hk + 1][1].split())
     assert "(2nd line of GDS)" in name
-    assert "2nd" not in next(r for r in rows if r.startswith("GDS "))
+    assert "2nd" not in next(n for t, n in cells if t.strip() == "GDS")
