@@ -180,11 +180,19 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
         ]
         title = (
             f"Watchlist '{name}' run #{run['number']} saved {run['saved_at']} "
-            f"(source: {run['source']}, data as of {run['as_of_min']} … {run['as_of_max']})"
+            f"(source: {run['source']}, data as of {_span(run)})"
         )
         print_rows(rows, fmt, columns, title)
     else:
         print_rows(rows, fmt, list(ROW_FIELDS))
+
+
+def _span(run: dict[str, Any]) -> str:
+    """A saved run's as-of range: one date when its rows share it."""
+    from screener.output.format import as_of_text
+
+    first, last = run.get("as_of_min"), run.get("as_of_max")
+    return as_of_text((str(first), str(last))) if first and last else "n/a"
 
 
 @watchlist.command("diff")
@@ -253,18 +261,29 @@ def watchlist_export(
 
 @watchlist.command("rm")
 @click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
 @click.pass_obj
-def watchlist_rm(state: AppState, name: str) -> None:
-    """Delete a watchlist and all its saved runs."""
+def watchlist_rm(state: AppState, name: str, yes: bool) -> None:
+    """Delete a watchlist and all its saved runs (asks first, unless --yes)."""
+    import sys
+
     from screener.errors import InputError
+    from screener.output.format import plural
     from screener.watchlist import validate_name
 
     validate_name(name)
+    with open_store(state, read_only=True) as store:
+        runs = len(store.watchlist_runs(name))
+    if not runs:
+        raise InputError(f"no watchlist named '{name}' (see `screener watchlist list`)")
+    what = f"watchlist '{name}' and its {plural(runs, 'saved run')}"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError(f"this deletes {what}; add --yes to confirm")
+        click.confirm(f"Delete {what}?", abort=True, err=True)
     with open_store(state) as store:
         removed = store.delete_watchlist(name)
-    if not removed:
-        raise InputError(f"no watchlist named '{name}'")
-    echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
+    echo(f"removed watchlist '{name}' ({plural(removed, 'run')})")
 
 
 @watchlist.command("perf")
