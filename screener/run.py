@@ -170,6 +170,16 @@ def load_sample_into(store: Store) -> None:
         store.set_meta("sample_fingerprint", fingerprint)
 
 
+def sample_reader(store: Store) -> Store:
+    """The store to read the sample from: `store`, loaded with it unless it already is;
+    a store that may not be written (a reading command, a read-only file) and lacks the
+    current sample gets a store in memory holding it, so nothing is written."""
+    if store.read_only and store.get_meta("sample_fingerprint") != SampleProvider.fingerprint():
+        store = Store(":memory:")
+    load_sample_into(store)
+    return store
+
+
 # -- the run ------------------------------------------------------------------------
 
 
@@ -337,7 +347,7 @@ def run_screen(
     has_live = source != "sample" and any(store.has_snapshots(s) for s in LIVE_SOURCES)
     decision = decide_source(source, has_live, offline_reason, live_sources)
     if decision.source == SAMPLE_SOURCE:
-        load_sample_into(store)
+        store = sample_reader(store)
         snapshots = store.latest_snapshots(SAMPLE_SOURCE)
         chosen = {str(s["ticker"]): SAMPLE_SOURCE for s in snapshots}
     else:

@@ -239,12 +239,13 @@ def explain(
     from screener.output.explain import explanation_rows, render_explanation
     from screener.output.rows import json_text
 
-    symbol = user_ticker(ticker)
+    symbol = user_ticker(ticker, universe_file)
     run = screen_run(state, source, rule_paths, universe_file)
     if fmt == "json":
         echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
-        stdout_console().print(render_explanation(run, symbol))
+        console = stdout_console()
+        console.print(render_explanation(run, symbol, width=console.width))
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,6 +82,7 @@ class TableContext:
     sparks: dict[str, str]
     old: frozenset[tuple[str, str]] = frozenset()  # (ticker, metric) of figures to mark
     marked: frozenset[str] = frozenset()  # metrics with a mark among the rows shown
+    primary_of: dict[str, str] = field(default_factory=dict)  # secondary line -> primary
 
 
 def _is_old(ctx: TableContext, ticker: str, metric: str) -> bool:
@@ -115,9 +116,14 @@ def _price_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str |
     return _with_mark(f"{text} {row['currency']}", ticker, "price", ctx)
 
 
+SECONDARY_MARK = "2nd line of"  # after the name of a secondary listing: "2nd line of GDS"
+
+
 def _name_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str:
     zh = row.get("name_zh")
-    return str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    name = str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    primary = ctx.primary_of.get(ticker)
+    return f"{name} ({SECONDARY_MARK} {primary})" if primary else name
 
 
 def _flags_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
@@ -159,19 +165,19 @@ def _spark_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str |
 
 COLUMNS: tuple[Column, ...] = (
     Column("ticker", "Ticker", 1, lambda t, r, c: t, numeric=False),
-    Column("name", "Name", 2, _name_cell, numeric=False, min_width=14, max_width=30),
+    Column("name", "Name", 2, _name_cell, numeric=False, min_width=8, max_width=30),
     Column("segment", "Segment", 16, _segment_cell, numeric=False, min_width=10, max_width=18),
     Column("price", "Price", 12, _price_cell),
     Column("spark", "1y", 15, _spark_cell, numeric=False),
     Column("market_cap_usd", "Mkt cap $", 9, _metric_cell("market_cap_usd")),
     Column("pe_ttm", "P/E", 7, _metric_cell("pe_ttm")),
-    Column("pe_fwd", "Fwd P/E", 4, _metric_cell("pe_fwd")),
+    Column("pe_fwd", "Fwd P/E", 5, _metric_cell("pe_fwd")),
     Column("peg", "PEG", 8, _metric_cell("peg")),
     Column("ev_ebitda", "EV/EBITDA", 10, _metric_cell("ev_ebitda")),
     Column("revenue_growth", "Rev gr", 6, _metric_cell("revenue_growth")),
     Column("net_margin", "Net m", 13, _metric_cell("net_margin")),
     Column("pe_hist_pct", "P/E pct", 11, _metric_cell("pe_hist_pct")),
-    Column("flags", "Flags", 5, _flags_cell, numeric=False, min_width=12, max_width=40),
+    Column("flags", "Flags", 4, _flags_cell, numeric=False, min_width=8, max_width=40),
     Column("score", "Score", 3, _score_cell),
     Column("as_of", "As of", 14, _as_of_cell, numeric=False),
 )
@@ -327,6 +333,11 @@ def _context(
         sparks=sparks,
         old=old,
         marked=marked,
+        primary_of={
+            t: c.primary_listing
+            for t, c in result.universe.items()
+            if getattr(c, "primary_listing", None)
+        },
     )
 
 

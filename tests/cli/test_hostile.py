@@ -410,5 +410,5 @@ def test_a_foreign_sqlite_file_is_left_as_it_is(run_cli, tmp_path: Path) -> None
     for args in (("watchlist", "list"), ("watchlist", "save", "w"), ("screen", "--offline")):
         result = run_cli("--db", str(path), *args)
         clean_output(result)
-        assert result.status == 1 and "not a screener store" in result.err, result.err
+        assert result.status == 2 and "not a screener store" in result.err, result.err
     assert path.read_bytes() == before
