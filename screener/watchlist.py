@@ -17,6 +17,10 @@ from typing import Any
 from screener.errors import InputError
 from screener.utils import clip, finite_float, text_problem
 
+#: `watchlist save --exit-code`: names entered or left since the list's previous run
+#: (0: none did; 1 and 2 keep their meaning: a runtime failure, bad input)
+NAMES_CHANGED_STATUS = 3
+
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 
 

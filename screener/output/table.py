@@ -31,6 +31,7 @@ from screener.output.format import (
     score_text,
     source_label,
 )
+from screener.output.legend import flag_label
 from screener.output.sanitize import printable
 from screener.select import flagged_mask
 from screener.universe.taxonomy import SECTORS, sector_label, sub_segment_label
@@ -177,6 +178,28 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
 _BY_KEY = {c.key: c for c in COLUMNS}
+EXTRA_PRIORITY = 20  # a catalogue metric asked for by name: dropped first on a narrow terminal
+#: every key `--columns` takes: the default columns, then any other catalogue metric
+TABLE_KEYS: tuple[str, ...] = COLUMN_KEYS + tuple(m for m in METRICS if m not in _BY_KEY)
+
+
+def _text_metric_cell(metric: str) -> Cell:
+    def cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+        value = row.get(metric)
+        return value if isinstance(value, str) and value else Text(MISSING, style="dim")
+
+    return cell
+
+
+def column_for(key: str) -> Column:
+    """The column of a key: a default column, or any catalogue metric under its label."""
+    found = _BY_KEY.get(key)
+    if found is not None:
+        return found
+    metric = METRICS[key]  # callers check keys against TABLE_KEYS first
+    if metric.kind == "text":
+        return Column(key, metric.label, EXTRA_PRIORITY, _text_metric_cell(key), numeric=False)
+    return Column(key, metric.label, EXTRA_PRIORITY, _metric_cell(key))
 
 
 def _plain(cell: str | Text) -> str:
@@ -235,7 +258,7 @@ def render_table(
     """
     frame = result.rows
     sparks = {t: sparkline(c) for t, c in result.closes.items()}
-    wanted = [_BY_KEY[key] for key in (columns or COLUMN_KEYS)]
+    wanted = [column_for(key) for key in (columns or COLUMN_KEYS)]
     if not sparks:
         wanted = [c for c in wanted if c.key != "spark" or columns]
     old = result.ages.stale(result.ruleset.age_limits) if result.ages is not None else None
@@ -255,7 +278,7 @@ def render_table(
     }
     fitted = fit([_fit_spec(c, cells[c.key], width) for c in wanted], width, narrow="drop")
     kept = [c for c in wanted if c.key in fitted.widths]
-    dropped = [_BY_KEY[key] for key in fitted.dropped]
+    dropped = [column_for(key) for key in fitted.dropped]
     widths = fitted.widths
 
     parts: list[RenderableType] = [header_text(result)]
@@ -264,11 +287,14 @@ def render_table(
     if dropped:
         names = ", ".join(c.header for c in sorted(dropped, key=lambda c: c.priority))
         parts.append(Text(f"(too narrow: hidden columns {names})", style="dim"))
-    groups = [s for s in SECTORS if (frame["sector"] == s).any()]
-    groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
-    for sector in groups:
-        rows = frame[frame["sector"] == sector]
-        parts.append(_sector_block(result, sector, rows, kept, ctx, widths))
+    if result.selection.group:
+        groups = [s for s in SECTORS if (frame["sector"] == s).any()]
+        groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
+        for sector in groups:
+            rows = frame[frame["sector"] == sector]
+            parts.append(_sector_block(result, sector, rows, kept, ctx, widths))
+    elif not frame.empty:
+        parts.append(_ranking_block(result, kept, ctx, widths))
     if ctx.marked & {c.key for c in kept}:
         parts.append(Text(old_figure_legend(result.ruleset.age_limits), style="dim"))
     if frame.empty:
@@ -292,12 +318,6 @@ def old_figure_legend(limits: Any) -> str:
     )
 
 
-def flag_label(rule: Any) -> str:
-    """The short label a rule shows in the Flags column; penalties get a leading minus."""
-    label = getattr(rule, "flag", None) or rule.id
-    if rule.score < 0 and not label.startswith("-"):
-        label = "-" + label
-    return label
 
 
 def header_text(result: ScreenRun) -> Text:
@@ -355,6 +375,25 @@ def _sector_block(
     title = Text(f"{_sector_title(sector)}", style="bold")
     summary = sector_summary(sector, everyone, rows, result.universe_counts.get(sector))
     title.append(f" — {summary}", style="")
+    table = _build_table(
+        columns,
+        widths,
+        [[col.cell(str(ticker), row, ctx) for col in columns] for ticker, row in rows.iterrows()],
+    )
+    return Group(title, table)
+
+
+def _ranking_block(
+    result: ScreenRun, columns: Sequence[Column], ctx: TableContext, widths: dict[str, int]
+) -> RenderableType:
+    """`--no-group`: every row in one ranking across sectors, under one title."""
+    rows = result.rows
+    flagged = int(flagged_mask(result.frame).sum())
+    title = Text("All sectors", style="bold")
+    title.append(
+        f" — one ranking: {len(rows)} shown of {len(result.frame)} with data · {flagged} flagged",
+        style="",
+    )
     table = _build_table(
         columns,
         widths,
