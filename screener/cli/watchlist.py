@@ -268,22 +268,67 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
 @click.argument("name")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--run", "run_id", type=int, help="Export this run instead of the latest.")
+@click.option(
+    "--to",
+    "target_format",
+    type=click.Choice(["csv", "tradingview", "tdx", "ths"]),
+    default="csv",
+    show_default=True,
+    help="csv: screener's row schema; tradingview: EXCHANGE:SYMBOL list (.txt); "
+    "tdx: 通达信 block file (.blk, GBK); ths: 同花顺 import CSV (GBK). See docs/exports.md.",
+)
 @click.option("--excel", is_flag=True, help="Write the CSV with a BOM so Excel reads UTF-8.")
 @click.pass_obj
 def watchlist_export(
-    state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
+    state: AppState,
+    name: str,
+    path: Path | None,
+    run_id: int | None,
+    target_format: str,
+    excel: bool,
 ) -> None:
-    """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
+    """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv), or as a file
+    a trading terminal imports (--to tradingview|tdx|ths)."""
+    from screener.errors import InputError
+    from screener.output.csvfile import atomic_file, check_csv_path, csv_text, write_atomic
+    from screener.output.exports import EXPORT_FORMATS, build_export
     from screener.output.rows import ROW_FIELDS
     from screener.resources import default_watchlist_dir
 
-    if path is not None:
+    suffix = EXPORT_FORMATS[target_format]
+    if excel and target_format != "csv":
+        raise InputError("--excel applies to --to csv (the other formats have their own encoding)")
+    if path is not None and path.suffix.lower() != suffix:
+        raise InputError(f"{path}: a --to {target_format} file must end in {suffix}")
+    if path is not None and target_format == "csv":
         check_csv_path(path)
     run, rows = _saved_rows(state, name, run_id)
-    target = path or default_watchlist_dir() / f"{name}.csv"
-    write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
-    echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
+    stem = name if target_format in ("csv", "tradingview", "tdx") else f"{name}_ths"
+    target = path or default_watchlist_dir() / f"{stem}{suffix}"
+    if target_format == "csv":
+        write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
+        echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
+        return
+    export = build_export(target_format, rows, _exchanges())
+    with atomic_file(target) as handle:
+        handle.write(export.data)
+    echo(
+        f"exported {len(export.written)} of {len(rows)} companies of '{name}' run #{run['id']}"
+        f" to {target} ({target_format})"
+    )
+    if export.skipped:
+        echo_err(
+            f"note: left out {len(export.skipped)} the format cannot name: "
+            + ", ".join(export.skipped[:20])
+            + (" ..." if len(export.skipped) > 20 else "")
+        )
+
+
+def _exchanges() -> dict[str, str]:
+    """Ticker -> exchange, from the universe (saved rows do not keep it; US symbols need it)."""
+    from screener.run import load_companies
+
+    return {c.ticker: c.exchange for c in load_companies(None)}
 
 
 @watchlist.command("rm")
