@@ -296,7 +296,7 @@ def _live_sources(chain: Any, summary: Any) -> tuple[str, ...]:
 
 
 @cli.command()
-@click.argument("ticker")
+@click.argument("tickers", nargs=-1, required=True, metavar="TICKER...")
 @source_option
 @rules_option
 @universe_option
@@ -311,19 +311,33 @@ def _live_sources(chain: Any, summary: Any) -> tuple[str, ...]:
 @click.pass_obj
 def explain(
     state: AppState,
-    ticker: str,
+    tickers: tuple[str, ...],
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
     fmt: str,
 ) -> None:
-    """Show every rule for one company: fired or not, each input, what was missing."""
+    """Show every rule for one company: fired or not, each input, what was missing.
+
+    With several tickers, the companies side by side: key figures, then each rule's
+    outcome per company (JSON: one explanation per company, in order).
+    """
     from screener.output.console import stdout_console
     from screener.output.explain import explanation_rows, render_explanation
     from screener.output.rows import json_text
 
-    symbol = user_ticker(ticker)
+    symbols = list(dict.fromkeys(user_ticker(t) for t in tickers))
     run = screen_run(state, source, rule_paths, universe_file)
+    if len(symbols) > 1:
+        from screener.output.compare import compare_json, render_compare
+
+        if fmt == "json":
+            echo(json_text(compare_json(run, symbols)), cut=False)
+        else:
+            console = stdout_console()
+            console.print(render_compare(run, symbols, console.width))
+        return
+    symbol = symbols[0]
     if fmt == "json":
         echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
