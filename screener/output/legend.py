@@ -147,6 +147,8 @@ def render_legend(run: ScreenRun) -> Any:
     from rich.text import Text
 
     parts: list[Any] = []
+    if run.rows.empty:
+        return Group()
     flags = run.rows.get("flags", ())
     parts += [Text(line) for line in legend_lines(run.ruleset, (f or () for f in flags))]
     parts.append(Text(coverage_line(coverage(run)), style="dim"))

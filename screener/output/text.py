@@ -143,6 +143,9 @@ def filters_text(raw: str | None) -> str:
     max_age = finite_float(filters.get("max_age"))
     if max_age is not None:
         parts.append(f"data at most {max_age:g} days old")
+    where = filters.get("where")
+    if isinstance(where, str) and where:
+        parts.append(f"where {clip(_text(where), 80)}")
     return "; ".join(parts)
 
 

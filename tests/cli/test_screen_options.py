@@ -180,3 +180,23 @@ def test_rules_list_shows_the_label(run_cli) -> None:
     rows = json.loads(run_cli("rules", "list", "--format", "json").out)
     assert all(r["label"] for r in rows)
     assert any(r["label"].startswith("-") for r in rows if r["score"] < 0)
+
+
+def test_no_group_renders_one_ranking_block(run_cli) -> None:
+    grouped = run_cli("screen", "--source", "sample", "--limit", "2")
+    ranked = run_cli("screen", "--source", "sample", "--no-group", "--limit", "2")
+    assert ranked.status == 0, ranked.err
+    assert "All sectors — one ranking: 2 shown of 63" in ranked.out
+    assert "Optical communication" in grouped.out and "Optical communication" not in ranked.out
+    top = [r["ticker"] for r in _json(run_cli, "--no-group", "--limit", "2")]
+    body = ranked.out.split("All sectors", 1)[1]
+    assert body.index(top[0]) < body.index(top[1])
+
+
+def test_where_says_under_the_table_what_it_left_out(run_cli) -> None:
+    result = run_cli("screen", "--source", "sample", "--where", "net_margin > 10%")
+    assert result.status == 0, result.err
+    unknown = sum(1 for r in _json(run_cli) if r["net_margin"] is None)
+    assert f"{unknown} rows left out because the condition is unknown" in " ".join(
+        result.out.split()
+    )
