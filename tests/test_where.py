@@ -148,9 +148,8 @@ def test_the_sample_has_missing_and_stale_figures_to_test_with(json_view) -> Non
     assert any(row["stale_figures"] for row in json_view)
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# the number of examples is the profile's (tests/conftest.py)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(expr=expressions)
 def test_where_keeps_what_the_hand_computation_keeps(sample_run, json_view, expr: Expr) -> None:
     text, judge = expr
