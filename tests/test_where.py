@@ -200,6 +200,7 @@ def test_where_sees_sector_statistics_of_every_company(sample_run) -> None:
         ('sector == "datacenter"', "did you mean 'data_center'"),
         ("__import__('os')", "--where:1:"),
         ("   ", "--where: an empty expression"),
+        ("score > 2", "--where:1:1: 'score' is the rules' verdict, not a metric: use --min-score"),
     ],
 )
 def test_a_bad_where_is_a_rule_error_with_a_caret(text: str, message: str) -> None:

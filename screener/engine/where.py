@@ -10,6 +10,7 @@ row is left out and counted, so the user is told how many rows could not be deci
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,12 @@ from screener.engine.parser import parse_condition
 from screener.engine.tokens import ExprError
 from screener.errors import InputError
 
+#: names people try in a filter that are the rules' outcome, not data: what to use instead
+VERDICT_WORDS = {
+    "score": "--min-score N (or --flagged: a score above 0)",
+    "flags": "--flagged",
+    "flag": "--flagged",
+}
 MAX_WHERE_CHARS = 2000  # a rule's `when` is bounded by its file; an option by this
 
 
@@ -64,5 +71,12 @@ def parse_where(text: str, option: str = "--where") -> Where:
         node = parse_condition(text)
         check_literals(node)
     except ExprError as err:
+        word = re.match(r"[A-Za-z_]\w*", text[err.pos :])
+        if word is not None and word.group() in VERDICT_WORDS and "unknown" in err.message:
+            err = ExprError(
+                f"'{word.group()}' is the rules' verdict, not a metric: use"
+                f" {VERDICT_WORDS[word.group()]}",
+                err.pos,
+            )
         raise where_error(text, err, option) from None
     return Where(text, node)
