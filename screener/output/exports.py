@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ TRADINGVIEW_PREFIX: dict[str, str] = {
 US_EXCHANGES: dict[str, str] = {"NASDAQ": "NASDAQ", "NYSE": "NYSE", "AMEX": "AMEX"}
 #: A-share suffix -> 通达信's market digit
 TDX_MARKET: dict[str, str] = {"SS": "1", "SZ": "0", "BJ": "2"}
+_SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}")
 EXPORT_FORMATS: dict[str, str] = {  # format -> the file suffix it must have
     "csv": ".csv",
     "tradingview": ".txt",
@@ -68,6 +70,8 @@ def _split(ticker: str) -> tuple[str, str]:
 def tradingview_symbol(ticker: str, exchange: str | None = None) -> str | None:
     """'0700.HK' -> 'HKEX:700'; 'NVDA' + 'NASDAQ' -> 'NASDAQ:NVDA'; None if unknown."""
     code, suffix = _split(ticker)
+    if not _SYMBOL.fullmatch(code):  # a damaged saved row: never a comma or a line break
+        return None
     if not suffix:
         prefix = US_EXCHANGES.get((exchange or "").upper())
         return f"{prefix}:{code.replace('-', '.')}" if prefix else None

@@ -33,6 +33,8 @@ from screener.output.exports import (
         ("BRK-B", "NYSE", "NYSE:BRK.B"),
         ("NVDA", None, None),  # a US symbol without its exchange is not guessed
         ("ABC.XX", None, None),
+        ("A,B.SS", None, None),  # a damaged saved ticker never splits the list
+        ("X\nY", "NYSE", None),
     ],
 )
 def test_tradingview_symbols(ticker: str, exchange: str | None, symbol: str | None) -> None:
