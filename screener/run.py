@@ -32,7 +32,7 @@ from screener.engine.history import HistoryPoints, history_metrics
 from screener.errors import InputError
 from screener.frame import build_frame, history_frame, own_past
 from screener.resources import shipped_rules_dir
-from screener.select import Selection
+from screener.select import Selected, Selection
 from screener.universe import Company, find_config_overrides, load_universe
 from screener.vintages import figure_ages
 
@@ -207,9 +207,18 @@ class ScreenRun:
     ages: FigureAges | None = None
 
     @cached_property
+    def selected(self) -> Selected:
+        """The selection over the frame: its rows, and what `--where` could not decide.
+
+        `--where` reads figures as the rules do (the history; stale ones as unknown).
+        """
+        stale = self.ages.stale(self.ruleset.age_limits) if self.ages is not None else None
+        return self.selection.apply_counted(self.frame, self.history, stale)
+
+    @cached_property
     def rows(self) -> pd.DataFrame:
         """The selected rows, in the selection's order."""
-        return self.selection.apply(self.frame)
+        return self.selected.rows
 
     @property
     def as_of_range(self) -> tuple[str, str] | None:

@@ -20,6 +20,7 @@ def rules() -> None:
 @output_format()
 def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
     """List the rules of a rule set (default: the shipped packs)."""
+    from screener.output.legend import flag_label
     from screener.run import load_rules
     from screener.universe.taxonomy import SECTORS
 
@@ -27,6 +28,7 @@ def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
     rows = [
         {
             "id": rule.id,
+            "label": flag_label(rule),
             "title": rule.title,
             "score": rule.score,
             # the sectors it applies to; none listed in its file means every one, which
@@ -38,7 +40,7 @@ def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
         }
         for rule in ruleset.rules
     ]
-    print_rows(rows, fmt, ["id", "title", "score", "sectors", "when", "file"], "Rules")
+    print_rows(rows, fmt, ["id", "label", "title", "score", "sectors", "when", "file"], "Rules")
 
 
 @rules.command("check")

@@ -23,6 +23,7 @@ from screener.cli.common import (
     source_option,
     universe_option,
 )
+from screener.watchlist import NAMES_CHANGED_STATUS
 
 
 @cli.group()
@@ -38,6 +39,19 @@ def watchlist() -> None:
 @flagged_option
 @min_score_option
 @max_age_option
+@click.option(
+    "--where",
+    "where",
+    metavar="EXPR",
+    help="Keep rows where this rule-language condition is true (as `screen --where`).",
+)
+@click.option(
+    "--exit-code",
+    "exit_code",
+    is_flag=True,
+    help=f"Exit with status {NAMES_CHANGED_STATUS} when names entered or left the list since "
+    "its previous run (0 when none did), so cron or CI can alert.",
+)
 @universe_option
 @click.pass_obj
 def watchlist_save(
@@ -49,23 +63,31 @@ def watchlist_save(
     flagged: bool,
     min_score: float | None,
     max_age: int | None,
+    where: str | None,
+    exit_code: bool,
     universe_file: Path | None,
-) -> None:
-    """Run the screen and save its rows as a new run of watchlist NAME."""
+) -> int:
+    """Run the screen and save its rows as a new run of watchlist NAME.
+
+    Says which names entered or left since the list's previous run; with --exit-code the
+    exit status says it too (see README, "Scheduled use").
+    """
     from screener.output.format import source_label
     from screener.output.rows import to_rows
     from screener.run import load_inputs, run_screen
     from screener.select import Selection
-    from screener.watchlist import rules_fingerprint, validate_name
+    from screener.watchlist import diff_runs, rules_fingerprint, validate_name
 
     validate_name(name)
     selection = Selection(
-        sectors=sectors, flagged=flagged, min_score=min_score, max_age=max_age
+        sectors=sectors, flagged=flagged, min_score=min_score, max_age=max_age, where=where
     )
     inputs = load_inputs(rule_paths, universe_file)
     with open_store(state) as store:
         run = run_screen(store, inputs, source=source, selection=selection)  # type: ignore[arg-type]
         rows = to_rows(run)
+        earlier = store.watchlist_runs(name)
+        previous = _run_rows(store, earlier[-1]) if earlier else None
         as_of_min, as_of_max = run.as_of_range or (None, None)
         run_id = store.save_watchlist_run(
             name,
@@ -85,12 +107,25 @@ def watchlist_save(
                         if run.selection.max_age is not None
                         else {}
                     ),
+                    **({"where": where} if where is not None else {}),
                 },
             },
             rows,
         )
     label = source_label(run.source, "saved")
     echo(f"saved run #{run_id} of watchlist '{name}': {len(rows)} companies{label}")
+    if where is not None and run.selected.where_unknown:
+        echo_err(
+            f"--where: {run.selected.where_unknown} rows left out because the condition is"
+            " unknown for them (missing or stale inputs)"
+        )
+    if previous is None:
+        return 0
+    diff = diff_runs(previous, rows)
+    for verb, entries in (("entered", diff.entered), ("left", diff.left)):
+        if entries:
+            echo(f"{verb}: " + ", ".join(str(row["ticker"]) for row in entries))
+    return NAMES_CHANGED_STATUS if exit_code and (diff.entered or diff.left) else 0
 
 
 @watchlist.command("list")
@@ -241,22 +276,67 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
 @click.argument("name")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--run", "run_id", type=int, help="Export this run instead of the latest.")
+@click.option(
+    "--to",
+    "target_format",
+    type=click.Choice(["csv", "tradingview", "tdx", "ths"]),
+    default="csv",
+    show_default=True,
+    help="csv: screener's row schema; tradingview: EXCHANGE:SYMBOL list (.txt); "
+    "tdx: 通达信 block file (.blk, GBK); ths: 同花顺 import CSV (GBK). See docs/exports.md.",
+)
 @click.option("--excel", is_flag=True, help="Write the CSV with a BOM so Excel reads UTF-8.")
 @click.pass_obj
 def watchlist_export(
-    state: AppState, name: str, path: Path | None, run_id: int | None, excel: bool
+    state: AppState,
+    name: str,
+    path: Path | None,
+    run_id: int | None,
+    target_format: str,
+    excel: bool,
 ) -> None:
-    """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv)."""
-    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
+    """Write a watchlist's latest run as CSV (default: watchlists/NAME.csv), or as a file
+    a trading terminal imports (--to tradingview|tdx|ths)."""
+    from screener.errors import InputError
+    from screener.output.csvfile import atomic_file, check_csv_path, csv_text, write_atomic
+    from screener.output.exports import EXPORT_FORMATS, build_export
     from screener.output.rows import ROW_FIELDS
     from screener.resources import default_watchlist_dir
 
-    if path is not None:
+    suffix = EXPORT_FORMATS[target_format]
+    if excel and target_format != "csv":
+        raise InputError("--excel applies to --to csv (the other formats have their own encoding)")
+    if path is not None and path.suffix.lower() != suffix:
+        raise InputError(f"{path}: a --to {target_format} file must end in {suffix}")
+    if path is not None and target_format == "csv":
         check_csv_path(path)
     run, rows = _saved_rows(state, name, run_id)
-    target = path or default_watchlist_dir() / f"{name}.csv"
-    write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
-    echo(f"exported {len(rows)} rows of '{name}' run #{run['number']} to {target}")
+    stem = name if target_format in ("csv", "tradingview", "tdx") else f"{name}_ths"
+    target = path or default_watchlist_dir() / f"{stem}{suffix}"
+    if target_format == "csv":
+        write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
+        echo(f"exported {len(rows)} rows of '{name}' run #{run['number']} to {target}")
+        return
+    export = build_export(target_format, rows, _exchanges())
+    with atomic_file(target) as handle:
+        handle.write(export.data)
+    echo(
+        f"exported {len(export.written)} of {len(rows)} companies of '{name}' run #{run['number']}"
+        f" to {target} ({target_format})"
+    )
+    if export.skipped:
+        echo_err(
+            f"note: left out {len(export.skipped)} the format cannot name: "
+            + ", ".join(export.skipped[:20])
+            + (" ..." if len(export.skipped) > 20 else "")
+        )
+
+
+def _exchanges() -> dict[str, str]:
+    """Ticker -> exchange, from the universe (saved rows do not keep it; US symbols need it)."""
+    from screener.run import load_companies
+
+    return {c.ticker: c.exchange for c in load_companies(None)}
 
 
 @watchlist.command("rm")

@@ -32,6 +32,7 @@ from screener.output.format import (
     score_text,
     source_label,
 )
+from screener.output.legend import flag_label
 from screener.output.sanitize import printable
 from screener.select import flagged_mask
 from screener.universe.taxonomy import SECTORS, sector_label, sub_segment_label
@@ -183,6 +184,28 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
 _BY_KEY = {c.key: c for c in COLUMNS}
+EXTRA_PRIORITY = 20  # a catalogue metric asked for by name: dropped first on a narrow terminal
+#: every key `--columns` takes: the default columns, then any other catalogue metric
+TABLE_KEYS: tuple[str, ...] = COLUMN_KEYS + tuple(m for m in METRICS if m not in _BY_KEY)
+
+
+def _text_metric_cell(metric: str) -> Cell:
+    def cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+        value = row.get(metric)
+        return value if isinstance(value, str) and value else Text(MISSING, style="dim")
+
+    return cell
+
+
+def column_for(key: str) -> Column:
+    """The column of a key: a default column, or any catalogue metric under its label."""
+    found = _BY_KEY.get(key)
+    if found is not None:
+        return found
+    metric = METRICS[key]  # callers check keys against TABLE_KEYS first
+    if metric.kind == "text":
+        return Column(key, metric.label, EXTRA_PRIORITY, _text_metric_cell(key), numeric=False)
+    return Column(key, metric.label, EXTRA_PRIORITY, _metric_cell(key))
 
 
 def _plain(cell: str | Text) -> str:
@@ -243,8 +266,12 @@ def render_table(
     column fitter and the table.
     """
     selected = result.rows
-    frame = _shown_rows(selected, limit)
-    wanted = [_BY_KEY[key] for key in (columns or COLUMN_KEYS)]
+    grouped = result.selection.group
+    if grouped:
+        frame = _shown_rows(selected, limit)
+    else:  # one ranking: the limit counts every row
+        frame = selected if limit is None else selected.head(limit)
+    wanted = [column_for(key) for key in (columns or COLUMN_KEYS)]
     spark_shown = any(c.key == "spark" for c in wanted)
     sparks = {t: sparkline(c) for t, c in result.closes.items()} if spark_shown else {}
     if not sparks:
@@ -257,7 +284,7 @@ def render_table(
     plain = {key: [_plain(cell) for cell in column] for key, column in cells.items()}
     fitted = fit([_fit_spec(c, plain[c.key], width) for c in wanted], width, narrow="drop")
     kept = [c for c in wanted if c.key in fitted.widths]
-    dropped = [_BY_KEY[key] for key in fitted.dropped]
+    dropped = [column_for(key) for key in fitted.dropped]
     widths = fitted.widths
 
     parts: list[RenderableType] = [header_text(result, shown=len(frame))]
@@ -266,17 +293,24 @@ def render_table(
     if dropped:
         names = ", ".join(c.header for c in sorted(dropped, key=lambda c: c.priority))
         parts.append(Text(f"(too narrow: hidden columns {names})", style="dim"))
-    sectors = frame["sector"].to_numpy(dtype=object)
-    groups = [s for s in SECTORS if (frame["sector"] == s).any()]
-    groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
-    selected_counts = selected["sector"].value_counts()
-    for sector in groups:
-        at = [i for i, value in enumerate(sectors) if value == sector]
-        block = [[cells[c.key][i] for c in kept] for i in at]
-        parts.append(_sector_block(result, sector, frame.iloc[at], kept, widths, block))
-        hidden = int(selected_counts.get(sector, 0)) - len(at)
+    if grouped:
+        sectors = frame["sector"].to_numpy(dtype=object)
+        groups = [s for s in SECTORS if (frame["sector"] == s).any()]
+        groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
+        selected_counts = selected["sector"].value_counts()
+        for sector in groups:
+            at = [i for i, value in enumerate(sectors) if value == sector]
+            block = [[cells[c.key][i] for c in kept] for i in at]
+            parts.append(_sector_block(result, sector, frame.iloc[at], kept, widths, block))
+            hidden = int(selected_counts.get(sector, 0)) - len(at)
+            if hidden > 0:
+                parts.append(Text(hidden_rows_line(hidden, sector), style="dim"))
+    elif not frame.empty:
+        block = [[cells[c.key][i] for c in kept] for i in range(len(frame))]
+        parts.append(_ranking_block(result, len(frame), kept, widths, block))
+        hidden = len(selected) - len(frame)
         if hidden > 0:
-            parts.append(Text(hidden_rows_line(hidden, sector), style="dim"))
+            parts.append(Text(hidden_rows_line(hidden, "all sectors"), style="dim"))
     if ctx.marked & {c.key for c in kept}:
         parts.append(Text(old_figure_legend(result.ruleset.age_limits), style="dim"))
     if frame.empty:
@@ -350,12 +384,6 @@ def old_figure_legend(limits: Any) -> str:
     )
 
 
-def flag_label(rule: Any) -> str:
-    """The short label a rule shows in the Flags column; penalties get a leading minus."""
-    label = getattr(rule, "flag", None) or rule.id
-    if rule.score < 0 and not label.startswith("-"):
-        label = "-" + label
-    return label
 
 
 def header_text(result: ScreenRun, shown: int | None = None) -> Text:
@@ -414,4 +442,21 @@ def _sector_block(
     title = Text(f"{_sector_title(sector)}", style="bold")
     summary = sector_summary(sector, everyone, rows, result.universe_counts.get(sector))
     title.append(f" — {summary}", style="")
+    return Group(title, _build_table(columns, widths, cells))
+
+
+def _ranking_block(
+    result: ScreenRun,
+    shown: int,
+    columns: Sequence[Column],
+    widths: dict[str, int],
+    cells: Sequence[Sequence[str | Text]],
+) -> RenderableType:
+    """`--no-group`: every row in one ranking across sectors, under one title."""
+    flagged = int(flagged_mask(result.frame).sum())
+    title = Text("All sectors", style="bold")
+    title.append(
+        f" — one ranking: {shown} shown of {len(result.frame)} with data · {flagged} flagged",
+        style="",
+    )
     return Group(title, _build_table(columns, widths, cells))
