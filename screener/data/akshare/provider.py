@@ -172,6 +172,11 @@ class AkshareProvider:
         return fetch_known(self.fetch_one, tickers)
 
     # -- calls ---------------------------------------------------------------------------------
+    def call(self, function: str, what: str, **kwargs: Any) -> Any:
+        """One akshare call under this provider's gate, deadline, pacer and breaker
+        (the board lookups of `universe sync` use it); protocol errors only."""
+        return self._call(function, what, **kwargs)
+
     def _call(self, function: str, what: str, *, no_rows_ok: bool = False, **kwargs: Any) -> Any:
         """One akshare call under the gate, the deadline and the breaker; protocol errors only.
 
