@@ -221,7 +221,7 @@ def _toml(value: str) -> str:
 
 
 def _comment(text: str) -> str:
-    return " ".join(ch if ch.isprintable() else " " for ch in text)
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def quote_page(ticker: str) -> str:

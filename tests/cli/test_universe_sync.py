@@ -80,7 +80,8 @@ def test_sync_lists_additions_and_departures_across_pages(
     sizes = {b["name"]: b["members"] for b in report["boards"]}
     assert sizes[PAGED_BOARD] == len(paged.members)
     # a member of the product board alone is placed by that board, with the evidence
-    padded = next(a for a in report["additions"] if a["ticker"] == normalize_ticker(paged.members[-1]))
+    last = normalize_ticker(paged.members[-1])
+    padded = next(a for a in report["additions"] if a["ticker"] == last)
     assert (padded["sector"], padded["sub_segment"]) == ("optical_communication",
                                                          "cpo_silicon_photonics")
     assert padded["boards"] == [PAGED_BOARD]
@@ -169,12 +170,40 @@ def test_offline_sync_says_so_in_one_line(run_cli: Any, tmp_path: Path) -> None:
     target = tmp_path / "p.toml"
     result = run_cli("universe", "sync", "--write", str(target))
     assert result.status == 1
-    assert result.err.strip().splitlines() == [
-        "error: East Money cannot be reached (SCREENER_OFFLINE is set); universe sync needs it"
-    ] or "East Money cannot be reached" in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1
+    assert "East Money cannot be reached (SCREENER_OFFLINE is set)" in lines[0]
     assert not target.exists()
 
 
 def test_write_wants_a_toml_path(run_cli: Any, tmp_path: Path) -> None:
     result = run_cli("universe", "sync", "--write", str(tmp_path / "p.csv"))
     assert result.status == 2 and "end it in .toml" in result.err
+
+
+def test_broad_boards_alone_do_not_classify_and_stay_out_of_the_file(
+    run_cli: Any, east_money: Any, tmp_path: Path
+) -> None:
+    from tests.fake_eastmoney import synthetic_company
+    from tests.fake_eastmoney.builder import default_boards, default_companies
+
+    extra = (
+        synthetic_company("301990", name="示例云数", concepts=("数据中心", "东数西算")),
+        synthetic_company("301991", name="示例光缆", concepts=("数据中心",)),
+    )
+    companies = default_companies() + extra
+    fake = east_money(Market(companies, default_boards(companies)))
+    target = tmp_path / "p.toml"
+    result = run_cli("universe", "sync", "--format", "json", "--write", str(target))
+    assert result.status == 0, result.err
+    rows = {a["ticker"]: a for a in json.loads(result.out)["additions"]}
+    assert set(rows) == expected(fake.market)[0] == {"301990.SZ", "301991.SZ"}
+    weak = rows["301990.SZ"]
+    assert weak["sector"] == "unclassified" and "weak evidence" in weak["reason"]
+    assert weak["boards"] == ["数据中心", "东数西算"]
+    named = rows["301991.SZ"]  # the classifier reads the product in the name
+    assert (named["sector"], named["sub_segment"]) == ("optical_communication", "fiber_cable")
+    assert "光缆" in named["evidence"]
+    merged = {c.ticker for c in load_universe(target)} - {c.ticker for c in load_universe(None)}
+    assert merged == {"301991.SZ"}
+    assert "#   301990.SZ 示例云数: on 数据中心, 东数西算" in target.read_text("utf-8")
