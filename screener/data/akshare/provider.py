@@ -33,6 +33,8 @@ from screener.data.akshare.frames import (
     profile_from_info,
     report_periods,
     results_row,
+    revenue_of,
+    revenue_ttm,
     valuation_history,
 )
 from screener.data.akshare.shared import SharedAnswers
@@ -225,16 +227,31 @@ class AkshareProvider:
                     f"network, last: {error}; stopped asking for this run"
                 )
 
+    def _results_frame(self, period: date) -> Any:
+        """The whole market's results for one report period: one call per run (shared)."""
+        stamp = period.strftime("%Y%m%d")
+        return self._shared.get(
+            ("results", period),
+            lambda: self._call(
+                "stock_yjbb_em", f"quarterly results {stamp}", no_rows_ok=True, date=stamp
+            ),
+        )
+
+    def _revenue_ttm(self, code: str, results: Results) -> tuple[float | None, str]:
+        """TTM revenue from the YTD figures (two more shared periods when not annual)."""
+        if results.revenue is None:
+            return None, f"no revenue in the {results.period} results"
+        period = results.period
+        if period.month == 12:
+            return revenue_ttm(results.revenue, period, None, None)
+        last_fy = revenue_of(self._results_frame(date(period.year - 1, 12, 31)), code)
+        prior = revenue_of(self._results_frame(period.replace(year=period.year - 1)), code)
+        return revenue_ttm(results.revenue, period, last_fy, prior)
+
     def _results(self, code: str) -> Results | None:
         """The company's newest report, walking back from the latest quarter end."""
         for period in report_periods(self._today(), self.periods):
-            stamp = period.strftime("%Y%m%d")
-            frame = self._shared.get(
-                ("results", period),
-                lambda stamp=stamp: self._call(
-                    "stock_yjbb_em", f"quarterly results {stamp}", no_rows_ok=True, date=stamp
-                ),
-            )
+            frame = self._results_frame(period)
             found = results_row(frame, code, period)
             if found is not None:
                 return found
@@ -424,10 +441,23 @@ class AkshareProvider:
                     vintages[metric] = Vintage(
                         period, "statement", f"{quarters} {results.period.year} year to date"
                     )
+            try:
+                ttm, basis = self._revenue_ttm(code, results)
+            except FetchError as error:
+                ttm, basis = None, str(error)
+                reasons.append(f"revenue TTM: {error}")
+            if ttm is not None:
+                raw["revenue_ttm"] = ttm
+                vintages["revenue_ttm"] = Vintage(period, "statement", f"TTM: {basis}")
+            else:
+                notes["revenue_ttm"] = basis
             notes["report_period"] = period
             notes["roe_basis"] = "weighted ROE year to date, annualised (x 4 / quarters)"
             notes["not_published"] = {
-                "debt_to_equity": "stock_yjbb_em carries no balance-sheet debt"
+                "debt_to_equity": (
+                    "stock_yjbb_em carries no balance-sheet debt, and stock_zcfz_em (the "
+                    "market's balance sheets) total liabilities, not borrowings"
+                )
             }
         elif not reasons:
             notes["report_period"] = None

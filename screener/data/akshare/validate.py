@@ -16,6 +16,7 @@ from typing import Any
 RANGES: dict[str, tuple[float, float]] = {
     "price": (1e-4, 1e7),
     "market_cap": (1e3, 1e15),
+    "revenue_ttm": (0.0, 1e14),  # yuan
     "pe_ttm": (-1e5, 1e5),
     "pe_fwd": (-1e5, 1e5),
     "pb": (-1e5, 1e5),

@@ -6,6 +6,7 @@ checks what was stored against what the fake served, or how a failure was report
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,18 @@ def test_stored_figures_equal_the_served_ones(
                 served["PARENT_NETPROFIT"] / served["TOTAL_OPERATE_INCOME"]
             )
             assert snap["roe"] == pytest.approx(served["WEIGHTAVG_ROE"] / 100 * 4 / 3)
+            # revenue TTM from year-to-date figures: Q1-Q3 2025 + FY2024 - Q1-Q3 2024,
+            # which is the fake's own four quarters to September 2025
+            fy = _results_row(fake_eastmoney, code, "2024-12-31")["TOTAL_OPERATE_INCOME"]
+            prior = _results_row(fake_eastmoney, code, "2024-09-30")["TOTAL_OPERATE_INCOME"]
+            assert snap["revenue_ttm"] == pytest.approx(
+                served["TOTAL_OPERATE_INCOME"] + fy - prior
+            )
+            series = fake_eastmoney.market.series(code)
+            assert series is not None
+            quarter = series.quarter(date(2025, 9, 30))
+            assert quarter is not None
+            assert snap["revenue_ttm"] == pytest.approx(series.ttm(quarter)[0], rel=1e-9)
             assert '"provenance": "eastmoney via akshare"' in snap["extra"]
         # forward P/E: price over the consensus EPS of FY2025 (the year after the last
         # annual report, 2024), the second EPS column whatever akshare's labels say
@@ -99,9 +112,10 @@ def test_stored_figures_equal_the_served_ones(
 def test_bundle_vintages_and_shared_market_wide_calls(fake_eastmoney: FakeEastMoney) -> None:
     provider = quick_provider()
     bundles = [provider.fetch_one(t) for t in TICKERS]
-    # stock_yjbb_em: 2025-12-31 has no rows yet (1 request), 2025-09-30 one page (2);
-    # the consensus: one page (2). Shared by all four companies, asked once.
-    assert fake_eastmoney.counts["results"] == 3
+    # stock_yjbb_em: 2025-12-31 has no rows yet (1 request), 2025-09-30 one page (2),
+    # and for the revenue TTM 2024-12-31 and 2024-09-30 (2 each); the consensus: one
+    # page (2). Shared by all four companies, asked once.
+    assert fake_eastmoney.counts["results"] == 7
     assert fake_eastmoney.counts["forecast"] == 2
     assert fake_eastmoney.counts["valuation"] == 4
     assert provider.requests_made == fake_eastmoney.total
@@ -110,6 +124,9 @@ def test_bundle_vintages_and_shared_market_wide_calls(fake_eastmoney: FakeEastMo
     assert first.vintages["pe_ttm"].date == END_DATE.isoformat()
     assert first.vintages["revenue_growth"].basis == "statement"
     assert first.vintages["revenue_growth"].date == "2025-09-30"
+    assert first.vintages["revenue_ttm"].date == "2025-09-30"
+    assert "FY 2024" in first.vintages["revenue_ttm"].label
+    assert first.currency == first.financial_currency == "CNY"
     assert first.vintages["pe_fwd"].basis == "estimate"
     assert "FY2025" in first.vintages["pe_fwd"].label
     assert set(first.vintages) == set(first.metrics)
