@@ -74,12 +74,27 @@ def add_derived(
             continue
         usd[ticker] = market_cap[ticker] / rate.units_per_usd
         if rate.currency != "USD":
-            provenance[ticker]["market_cap_usd"] = market_cap_usd_note(rate)
+            note = market_cap_usd_note(rate)
+            gap = _days_apart(rate.date, _text(out, ticker, "as_of"))
+            if gap is not None and gap > FX_STALE_DAYS:  # e.g. a stored rate, no fresh one
+                note += f"; the rate is {gap} days older than the figures"
+            provenance[ticker]["market_cap_usd"] = note
     out["market_cap_usd"] = usd
 
     as_of = pd.to_datetime(out.get("as_of"), errors="coerce")
     out["data_age_days"] = (pd.Timestamp(today) - as_of).dt.days.astype("float64")
     return out, provenance
+
+
+FX_STALE_DAYS = 7  # a rate further than this from the figures' date has its age said
+
+
+def _days_apart(rate_day: str, as_of: str | None) -> int | None:
+    """Days the rate is older than the figures (None when either date is unreadable)."""
+    try:
+        return (pd.Timestamp(as_of) - pd.Timestamp(rate_day)).days if as_of else None
+    except (ValueError, TypeError):
+        return None
 
 
 def market_cap_usd_note(rate: FxRate) -> str:

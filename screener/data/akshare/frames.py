@@ -284,3 +284,17 @@ def profile_from_info(frame: Any) -> dict[str, Any]:
         if number is not None:
             out[key] = number
     return out
+
+
+# -- forex_hist_em: the USD/CNY central parity --------------------------------------------
+
+
+def fx_newest(frame: Any) -> tuple[Any, Any]:
+    """(date, close) of the newest row of a forex_hist_em frame (None, None: no rows)."""
+    if frame is None or len(frame) == 0 or "日期" not in frame or "最新价" not in frame:
+        return None, None
+    rows = frame.dropna(subset=["日期"]).sort_values("日期")
+    if len(rows) == 0:
+        return None, None
+    last = rows.iloc[-1]
+    return last["日期"], last["最新价"]

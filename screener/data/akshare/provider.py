@@ -28,6 +28,7 @@ from screener.data.akshare.frames import (
     Results,
     bars_from_hist,
     forecast_for,
+    fx_newest,
     last_annual_year,
     latest_valuation,
     profile_from_info,
@@ -39,12 +40,13 @@ from screener.data.akshare.frames import (
 )
 from screener.data.akshare.shared import SharedAnswers
 from screener.data.akshare.transport import CallContext, HostPacer, Meter, run_with_deadline
-from screener.data.akshare.validate import clean_metrics
+from screener.data.akshare.validate import check_fx, clean_metrics
 from screener.data.provider import (
     ALL_KINDS,
     EASTMONEY_SOURCE,
     EXTRA_EMPTY,
     EXTRA_FAILED,
+    BadResponseError,
     DataKind,
     FetchBundle,
     FetchError,
@@ -65,6 +67,11 @@ CURRENCY = "CNY"
 #: ones rescaled for dividends and bonus shares, so returns, MA200 and the 52-week high
 #: do not jump at ex-dates; the price and every multiple are unadjusted (stock_value_em)
 PRICE_ADJUSTMENT = "qfq"
+#: East Money's USD/CNY central parity (人民币中间价, the CFETS daily fixing) through
+#: forex_hist_em: the push2his kline host, reachable from mainland China
+FX_SYMBOL = "USDCNYC"
+FX_SOURCE = "eastmoney via akshare (USD/CNY central parity)"
+FX_NOTE = "PBoC/CFETS central parity, daily close"
 PRICE_DAYS = 400  # calendar days of bars kept before the last one (a year and a margin)
 
 
@@ -126,6 +133,8 @@ class AkshareProvider:
         self._lock = threading.Lock()
         self._failures_in_a_row = 0
         self.breaker: str | None = None  # why the provider stopped asking, once it has
+        self._fx: list[FxRate] = []
+        self.fx_problem: str | None = None  # why this run has no fresh USD/CNY rate
 
     # -- the protocol's accounting ------------------------------------------------------------
     @property
@@ -166,8 +175,32 @@ class AkshareProvider:
         return is_a_share(ticker)
 
     def fx_rates(self) -> list[FxRate]:
-        """None: every figure is in CNY; the USD rate comes from the FX source."""
-        return []
+        """The USD/CNY central parity learnt this run (once, after the first company), so
+        `market_cap_usd` has a rate when Yahoo cannot be reached; [] when it failed
+        (`fx_problem` says why; the stored rates then serve, their date shown)."""
+        with self._lock:
+            return list(self._fx)
+
+    def _learn_fx(self) -> None:
+        """Ask for the central parity once per run; a failure never fails a company."""
+        try:
+            rates = self._shared.get(("fx",), self._fetch_fx)
+        except FetchError as error:
+            with self._lock:
+                self.fx_problem = str(error)
+            return
+        with self._lock:
+            self._fx = list(rates)
+            self.fx_problem = None
+
+    def _fetch_fx(self) -> list[FxRate]:
+        what = f"USD/CNY central parity ({FX_SYMBOL})"
+        frame = self._call("forex_hist_em", what, symbol=FX_SYMBOL)
+        day, close = fx_newest(frame)
+        units, why = check_fx(CURRENCY, day, close, self._today())
+        if units is None:
+            raise BadResponseError(f"{what}: {why}")
+        return [FxRate(CURRENCY, str(day)[:10], units, FX_SOURCE, FX_NOTE)]
 
     def fetch(self, tickers: Iterable[str]) -> Iterator[FetchBundle]:
         """One bundle per ticker East Money knows, fetched one after another."""
@@ -348,6 +381,8 @@ class AkshareProvider:
                     raise
                 failed[DataKind.PROFILE] = str(error)
 
+        if DataKind.FUNDAMENTALS in wanted:
+            self._learn_fx()  # market_cap_usd needs a rate: one call per run, shared
         metrics, refused = clean_metrics(raw)
         if bars:
             before = set(metrics)
