@@ -63,6 +63,7 @@ class RequestRecord:
     symbol: str | None
     status: int
     at: float
+    params: dict[str, str] = field(default_factory=dict)  # the query string, last value wins
 
 
 @dataclass
@@ -212,7 +213,7 @@ class FakeYahoo:
         if self.latency:
             time.sleep(self.latency)
         reply = self._answer(endpoint, symbol, host, path, params, request)
-        record = RequestRecord(endpoint, symbol, reply.status, time.monotonic())
+        record = RequestRecord(endpoint, symbol, reply.status, time.monotonic(), params)
         with self._lock:
             self.counts[endpoint] += 1
             self.records.append(record)
@@ -420,6 +421,8 @@ class FakeYahoo:
                 "indicators": indicators,
             }
             return self._json({"chart": {"result": [small], "error": None}})
+        if "period1" in params:  # a start (and an end): only the bars between, as Yahoo does
+            return self._json(_chart_between(body, params))
         encoded = self._encoded.get(key)
         if encoded is None:
             encoded = json.dumps(body, separators=(",", ":")).encode()
@@ -502,6 +505,25 @@ class FakeYahoo:
                 }
             }
         )
+
+
+def _chart_between(body: Any, params: dict[str, str]) -> Any:
+    """The chart answer cut to the bars from `period1` to `period2` (epoch seconds)."""
+    lo = _int(params.get("period1"), None) or 0
+    hi = _int(params.get("period2"), None) or 2**62
+    res = body["chart"]["result"][0]
+    keep = [i for i, ts in enumerate(res.get("timestamp") or []) if lo <= ts <= hi]
+
+    def cut(values: list[Any]) -> list[Any]:
+        return [values[i] for i in keep]
+
+    indicators: dict[str, Any] = {
+        "quote": [{k: cut(v) for k, v in res["indicators"]["quote"][0].items()}]
+    }
+    if res["indicators"].get("adjclose"):
+        indicators["adjclose"] = [{"adjclose": cut(res["indicators"]["adjclose"][0]["adjclose"])}]
+    cut_res = {**res, "timestamp": cut(res["timestamp"]), "indicators": indicators}
+    return {"chart": {"result": [cut_res], "error": None}}
 
 
 def _int(value: Any, default: int | None) -> int | None:
