@@ -43,6 +43,9 @@ OVERLAP_DAYS = 10
 TOLERANCE = 1e-5
 #: calendar days of stored bars the price-history figures need (a year and a margin)
 METRIC_DAYS = 400
+#: how far short of the depth a past full fetch may stop and still count as full: a few
+#: weeks of the oldest bars are not worth fetching ten years again
+DEPTH_SLACK = timedelta(days=31)
 #: the fetch-log detail of a full price fetch: "full from 2016-02-16" (how deep it asked)
 FULL_FROM = "full from "
 PARTIAL_FROM = "from "
@@ -83,7 +86,8 @@ def plan_prices(
     """Each ticker's price plan, from the store's last bars and its last full fetch.
 
     Full depth when the company has no stored bar, or its last full fetch did not reach
-    as far back as `years` asks now (a store from before this setting, a depth raised).
+    as far back as `years` asks now, give or take `DEPTH_SLACK` (a store from before
+    this setting, a depth raised).
     """
     wanted = list(tickers)
     if not wanted:
@@ -95,7 +99,7 @@ def plan_prices(
     for ticker in wanted:
         end = ends.get(ticker)
         covered = _date(reached.get(ticker, "")[len(FULL_FROM) :])
-        if end is None or covered is None or covered > deepest:
+        if end is None or covered is None or covered > deepest + DEPTH_SLACK:
             plans[ticker] = PricePlan(deepest, full=True, deepest=deepest)
             continue
         last, source = end
