@@ -14,6 +14,8 @@ a market of `--tickers` A-shares listed for years, it times
 2. a cold `screener.data.refresh.refresh()` with the `AkshareProvider` as shipped
    (its polite per-host pacer: `--interval`/`--jitter` change it) into a fresh store;
 3. a warm refresh right after (everything fresh: it should make no request);
+4. a next-day refresh (the clock moved past the next close: prices are stale, the rest
+   is not), which asks for the bars from a few days before the last stored one only;
 
 and prints wall times, `ratio: N.Nx` (hand loop over screener), requests per A-share
 by endpoint (the market-wide calls counted once, not per name) and the names each
@@ -30,7 +32,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +60,7 @@ RESULTS_PERIOD = "20250930"
 #: endpoints answered once for the whole market, not once per name
 SHARED = ("results", "forecast")
 SUFFIX = {"SH": ".SS", "SZ": ".SZ", "BJ": ".BJ"}
+DAY = timedelta(days=4)  # past the next close whatever the weekday
 
 
 def make_market(n: int) -> Market:
@@ -162,6 +165,18 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"warm:      {warm_s:8.2f} s   requests: {fake.total}   "
             f"skipped as fresh: {len(warm.skipped_fresh)}"
+        )
+        # 4. screener, the next day: prices only, from just before the last stored bar
+        fake.reset_counts()
+        start = time.perf_counter()
+        nextday = refresh(
+            store, tickers, provider=provider, policy=policy, now=datetime.now(UTC) + DAY
+        )
+        next_s = time.perf_counter() - start
+        after = store.db.execute("select count(*) from prices").fetchone()[0]
+        print(
+            f"next day:  {next_s:8.2f} s   requests: {per_name(Counter(fake.counts), len(tickers))}"
+            f"   fetched: {len(nextday.fetched)}   bars added: {after - bars}"
         )
         print(f"ratio: {hand_s / cold_s:.1f}x")
         print(f"lost names: hand loop {hand_lost}, screener {lost}")
