@@ -703,13 +703,18 @@ class Store:
         ).fetchall()
         return {(t, k): at for t, k, at in rows}
 
-    def price_ends(self) -> dict[str, tuple[str, str | None]]:
-        """ticker -> (date of its last stored bar, that bar's source): where a refresh
-        starts asking (one pass over the primary key)."""
-        rows = self.db.execute(
-            "select ticker, max(date), source from prices group by ticker"
-        ).fetchall()
-        return {str(t): (str(d), s) for t, d, s in rows}
+    def price_ends(self, tickers: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """ticker -> (date of its last stored bar, that bar's source), for the tickers that
+        have bars: where a refresh starts asking (one index seek per ticker)."""
+        out: dict[str, tuple[str, str | None]] = {}
+        for ticker in tickers:
+            row = self.db.execute(
+                "select date, source from prices where ticker = ? order by date desc limit 1",
+                [ticker],
+            ).fetchone()
+            if row is not None:
+                out[ticker] = (str(row[0]), row[1])
+        return out
 
     def stored_bars(self, ticker: str, since: str) -> tuple[PriceBar, ...]:
         """One company's stored bars dated `since` (ISO) or later, oldest first."""
@@ -720,17 +725,21 @@ class Store:
         ).fetchall()
         return tuple(PriceBar(*row) for row in rows)
 
-    def latest_log_details(self, kind: str, outcome: str, prefix: str) -> dict[str, str]:
+    def latest_log_details(
+        self, tickers: Iterable[str], kind: str, outcome: str, prefix: str
+    ) -> dict[str, str]:
         """ticker -> the detail of its newest fetch-log row of `kind` and `outcome` whose
         detail starts with `prefix` (e.g. how deep the last full price fetch reached)."""
-        rows = self.db.execute(
-            "select f.ticker, f.detail from fetch_log f join ("
-            " select ticker, max(id) as id from fetch_log"
-            " where kind = ? and outcome = ? and substr(detail, 1, ?) = ? group by ticker"
-            ") newest on f.id = newest.id",
-            [kind, outcome, len(prefix), prefix],
-        ).fetchall()
-        return {str(t): str(d) for t, d in rows}
+        out: dict[str, str] = {}
+        for ticker in tickers:
+            row = self.db.execute(
+                "select detail from fetch_log where ticker = ? and kind = ? and outcome = ?"
+                " and substr(detail, 1, ?) = ? order by at desc, id desc limit 1",
+                [ticker, kind, outcome, len(prefix), prefix],
+            ).fetchone()
+            if row is not None:
+                out[ticker] = str(row[0])
+        return out
 
     def latest_snapshot(self, ticker: str, source: str) -> dict[str, Any] | None:
         """The newest snapshot row of one company from one source, or None."""

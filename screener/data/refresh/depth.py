@@ -92,8 +92,8 @@ def plan_prices(
     wanted = list(tickers)
     if not wanted:
         return {}
-    ends = store.price_ends()
-    reached = store.latest_log_details(DataKind.PRICES, "ok", FULL_FROM)
+    ends = store.price_ends(wanted)
+    reached = store.latest_log_details(wanted, DataKind.PRICES, "ok", FULL_FROM)
     deepest = depth_start(today, years)
     plans: dict[str, PricePlan] = {}
     for ticker in wanted:

@@ -209,3 +209,61 @@ def test_price_years_setting(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"\[refresh\] must be a table"):
         load_price_years(path)
     assert check_price_years(1, "x") == 1
+
+
+def _bars(closes: list[float], first: date = date(2025, 1, 1)) -> tuple[PriceBar, ...]:
+    return tuple(
+        PriceBar((first + timedelta(days=i)).isoformat(), c, c * 1.01, c * 0.99, c, adj_close=c)
+        for i, c in enumerate(closes)
+    )
+
+
+def test_only_a_final_overlap_bar_that_changed_calls_for_the_whole_series() -> None:
+    from dataclasses import replace as copy_with
+
+    from screener.data.provider import FetchBundle
+    from screener.data.refresh.depth import PricePlan, disagreement
+
+    stored = _bars([10.0, 11.0, 12.0])
+    plan = PricePlan(date(2025, 1, 1), False, date(2015, 1, 1), stored, "yahoo")
+    same = FetchBundle(TICKER, "yahoo", "", "", "CNY", prices=_bars([10.0, 11.0, 12.5, 13.0]))
+    assert disagreement(plan, same) is None  # only the newest stored bar moved: a live one
+    noise = copy_with(same, prices=_bars([10.0 * (1 + 1e-7), 11.0, 12.0, 13.0]))
+    assert disagreement(plan, noise) is None
+    moved = copy_with(same, prices=_bars([10.0, 10.8, 12.0, 13.0]))
+    assert "2025-01-02" in (disagreement(plan, moved) or "")
+    adjusted = copy_with(
+        same, prices=tuple(copy_with(b, adj_close=b.close * 0.98) for b in same.prices)
+    )
+    assert disagreement(plan, adjusted)
+    other = copy_with(same, source="eastmoney")
+    assert "from yahoo" in (disagreement(plan, other) or "")
+    assert disagreement(plan.in_full(), moved) is None  # a full answer replaces anyway
+
+
+def test_figures_of_a_short_answer_are_computed_over_the_stored_bars() -> None:
+    from screener.data.provider import FetchBundle
+    from screener.data.refresh.depth import with_stored_bars
+
+    closes = [100.0 + min(i, 600 - i) * 0.1 for i in range(400)]  # peaks at day 300
+    stored = _bars(closes[:-5])
+    new = _bars(closes[-8:], first=date(2025, 1, 1) + timedelta(days=392))
+    whole = _bars(closes)
+    quoted = {"price": closes[-1], "off_52w_high": -0.5}  # the quote's own 52-week high
+    bundle = FetchBundle(TICKER, "yahoo", "", "", "CNY", metrics=quoted, prices=new)
+    short = with_stored_bars(bundle, ())  # nothing stored: the answer's own figures
+    assert "ret_12m" not in short.metrics
+    out = with_stored_bars(bundle, stored)
+    expected = price_metrics(whole, closes[-1])
+    for name in ("ret_1m", "ret_12m", "price_vs_ma200"):
+        assert out.metrics[name] == pytest.approx(expected[name]), name
+    assert out.metrics["off_52w_high"] == -0.5 and out.prices == new
+    # a 52-week high the provider took from the few bars it fetched is taken again
+    from screener.data.yahoo.prices import with_price_metrics
+
+    own = with_price_metrics({}, new)
+    derived = with_stored_bars(
+        FetchBundle(TICKER, "eastmoney", "", "", "CNY", metrics=own, prices=new), stored
+    )
+    longer = with_price_metrics({}, whole)["off_52w_high"]
+    assert derived.metrics["off_52w_high"] == pytest.approx(longer) != own["off_52w_high"]
