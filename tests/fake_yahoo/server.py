@@ -421,8 +421,9 @@ class FakeYahoo:
                 "indicators": indicators,
             }
             return self._json({"chart": {"result": [small], "error": None}})
-        if "period1" in params:  # a start (and an end): only the bars between, as Yahoo does
-            return self._json(_chart_between(body, params))
+        cut = _chart_between(body, params) if "period1" in params else None
+        if cut is not None:  # a start (and an end) inside the series: only the bars between
+            return self._json(cut)
         encoded = self._encoded.get(key)
         if encoded is None:
             encoded = json.dumps(body, separators=(",", ":")).encode()
@@ -507,12 +508,16 @@ class FakeYahoo:
         )
 
 
-def _chart_between(body: Any, params: dict[str, str]) -> Any:
-    """The chart answer cut to the bars from `period1` to `period2` (epoch seconds)."""
+def _chart_between(body: Any, params: dict[str, str]) -> Any | None:
+    """The chart answer cut to the bars from `period1` to `period2` (epoch seconds), as
+    Yahoo answers them; None when every bar is inside (the whole answer, cached)."""
     lo = _int(params.get("period1"), None) or 0
     hi = _int(params.get("period2"), None) or 2**62
     res = body["chart"]["result"][0]
-    keep = [i for i, ts in enumerate(res.get("timestamp") or []) if lo <= ts <= hi]
+    stamps = res.get("timestamp") or []
+    if not stamps or (lo <= stamps[0] and stamps[-1] <= hi):
+        return None
+    keep = [i for i, ts in enumerate(stamps) if lo <= ts <= hi]
 
     def cut(values: list[Any]) -> list[Any]:
         return [values[i] for i in keep]
