@@ -267,3 +267,26 @@ def test_figures_of_a_short_answer_are_computed_over_the_stored_bars() -> None:
     )
     longer = with_price_metrics({}, whole)["off_52w_high"]
     assert derived.metrics["off_52w_high"] == pytest.approx(longer) != own["off_52w_high"]
+
+
+def test_replacing_the_bars_is_all_or_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screener.data.provider import FetchBundle
+
+    old = FetchBundle(TICKER, "yahoo", "2025-01-03", "t", "CNY", prices=_bars([10.0, 11.0, 12.0]))
+    store.save_refresh(old, [("prices", "ok", "full from 2015-01-01", 1)])
+    new = FetchBundle(TICKER, "yahoo", "2025-01-02", "t", "CNY", prices=_bars([5.0, 5.5]))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(store, "log_fetches", broken)
+    with pytest.raises(RuntimeError):
+        store.save_refresh(new, [("prices", "ok", "full from 2015-01-01", 1)], replace_prices=True)
+    assert [r["close"] for r in store.prices(TICKER)] == [10.0, 11.0, 12.0]  # rolled back
+    monkeypatch.undo()
+    store.save_refresh(new, [("prices", "ok", "full from 2015-01-01", 1)], replace_prices=True)
+    assert [r["close"] for r in store.prices(TICKER)] == [5.0, 5.5]  # the third bar is gone
+    store.save_refresh(old, [("prices", "ok", "from 2024-12-25", 1)])  # upsert: grows
+    assert [r["close"] for r in store.prices(TICKER)] == [10.0, 11.0, 12.0]
