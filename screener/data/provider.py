@@ -29,7 +29,7 @@ LIVE_SOURCES: tuple[str, ...] = (YAHOO_SOURCE, EASTMONEY_SOURCE)
 #: years of daily bars a full price fetch asks for (config.toml `[refresh] price_years`,
 #: `refresh --price-years`): enough for `screener backtest` to replay 8 years of monthly
 #: rebalances with a 12-month horizon, and for long own-history ranks, at about 2,500
-#: bars (some 250 KB of store) per company
+#: bars (about 280 KB of store) per company
 DEFAULT_PRICE_YEARS = 10
 
 
