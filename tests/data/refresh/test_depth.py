@@ -290,3 +290,23 @@ def test_replacing_the_bars_is_all_or_nothing(
     assert [r["close"] for r in store.prices(TICKER)] == [5.0, 5.5]  # the third bar is gone
     store.save_refresh(old, [("prices", "ok", "from 2024-12-25", 1)])  # upsert: grows
     assert [r["close"] for r in store.prices(TICKER)] == [10.0, 11.0, 12.0]
+
+
+def test_the_chain_passes_the_start_to_the_provider_that_answers() -> None:
+    from screener.data.chain import ProviderChain, ProviderRoutes
+    from screener.data.provider import DataKind, TransientError
+    from tests.data.akshare.test_parts import StubProvider
+
+    starts: list[tuple[str, Any]] = []
+
+    class Recording(StubProvider):
+        def fetch_one(self, ticker: str, kinds: Any = (), *, price_start: Any = None) -> Any:
+            starts.append((self.source, price_start))
+            return super().fetch_one(ticker, kinds)
+
+    ak = Recording("eastmoney", TransientError("dropped"))
+    yahoo = Recording("yahoo")
+    chain = ProviderChain(ProviderRoutes(), {"akshare": lambda: ak, "yahoo": lambda: yahoo})
+    day = date(2026, 2, 3)
+    bundle = chain.fetch_one("600498.SS", kinds=[DataKind.PRICES], price_start=day)
+    assert bundle.source == "yahoo" and starts == [("eastmoney", day), ("yahoo", day)]
