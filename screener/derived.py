@@ -92,7 +92,7 @@ FX_STALE_DAYS = 7  # a rate further than this from the figures' date has its age
 
 
 def _rate_and_note(
-    rates: Sequence[FxRate], currency: str | None, as_of: str | None
+    rates: Iterable[FxRate], currency: str | None, as_of: str | None
 ) -> tuple[FxRate, str] | None:
     """The rate for one currency and date, and how `market_cap_usd` says it was used
     (with the rate's age when it is older than the figures by more than a week)."""

@@ -273,7 +273,9 @@ class StubProvider:
         self.gate: Any = None
         self.asked: list[tuple[str, frozenset[DataKind]]] = []
 
-    def fetch_one(self, ticker: str, kinds: Any = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self, ticker: str, kinds: Any = ALL_KINDS, *, price_start: Any = None
+    ) -> FetchBundle:
         self.asked.append((ticker, frozenset(kinds)))
         if self.error is not None:
             raise self.error
