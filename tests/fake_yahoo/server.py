@@ -64,6 +64,7 @@ class RequestRecord:
     symbol: str | None
     status: int
     at: float
+    params: dict[str, str] = field(default_factory=dict)  # the query string, last value wins
 
 
 @dataclass
@@ -214,7 +215,7 @@ class FakeYahoo:
         if self.latency:
             time.sleep(self.latency)
         reply = self._answer(endpoint, symbol, host, path, params, request)
-        record = RequestRecord(endpoint, symbol, reply.status, time.monotonic())
+        record = RequestRecord(endpoint, symbol, reply.status, time.monotonic(), params)
         with self._lock:
             self.counts[endpoint] += 1
             self.records.append(record)
@@ -423,8 +424,9 @@ class FakeYahoo:
                 "indicators": indicators,
             }
             return self._json({"chart": {"result": [small], "error": None}})
-        if "period1" in params or "period2" in params:  # Yahoo answers [period1, period2)
-            return self._json(_chart_between(body, params))
+        cut = _chart_between(body, params) if "period1" in params else None
+        if cut is not None:  # a start (and an end) inside the series: only the bars between
+            return self._json(cut)
         encoded = self._encoded.get(key)
         if encoded is None:
             encoded = json.dumps(body, separators=(",", ":")).encode()
@@ -544,16 +546,20 @@ def _series_between(item: Any, window: tuple[int | None, int | None]) -> Any:
     return {"meta": item["meta"], "timestamp": [s for s, _ in kept], name: [p for _, p in kept]}
 
 
-def _chart_between(body: Any, params: dict[str, str]) -> Any:
-    """A chart answer cut to the sessions in [period1, period2), as Yahoo answers one."""
+def _chart_between(body: Any, params: dict[str, str]) -> Any | None:
+    """The chart answer cut to the bars from `period1` to `period2` (epoch seconds), as
+    Yahoo answers them (no bar in the range: the meta and empty series); None when every
+    bar is inside (the whole answer, cached)."""
     res = body["chart"]["result"][0]
     start, end = _int(params.get("period1"), None), _int(params.get("period2"), None)
     stamps = res.get("timestamp") or []
     keep = [
         i
         for i, t in enumerate(stamps)
-        if (start is None or t >= start) and (end is None or t < end)
+        if (start is None or t >= start) and (end is None or t <= end)
     ]
+    if len(keep) == len(stamps):
+        return None
     out: dict[str, Any] = {"meta": res["meta"]}
     if not keep:
         out["indicators"] = {"quote": [{}], "adjclose": [{}]}

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from screener.data.provider import BadResponseError, NotFoundError
 
@@ -33,6 +34,18 @@ def _locale() -> dict[str, str]:
 
 def _epoch(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _period1(start: date, zone: str | None) -> int:
+    """Midnight of `start` in the exchange's zone; the UTC midnight before it without one."""
+    if zone:
+        try:
+            tz = ZoneInfo(zone)
+        except (KeyError, ValueError):
+            tz = None
+        if tz is not None:
+            return int(datetime(start.year, start.month, start.day, tzinfo=tz).timestamp())
+    return _epoch(start - timedelta(days=1))
 
 
 class YahooApi:
@@ -110,16 +123,24 @@ class YahooApi:
         url = f"{QUERY2}/ws/fundamentals-timeseries/v1/finance/timeseries/{symbol}"
         return self._get(url, params, "valuation history", json_errors=True)
 
-    def chart(self, symbol: str, *, period: str = "1y", start: date | None = None) -> Any:
-        """Daily bars: `range=period`, or from the day before `start` to now (one request).
+    def chart(
+        self,
+        symbol: str,
+        *,
+        period: str = "1y",
+        start: date | None = None,
+        zone: str | None = None,
+    ) -> Any:
+        """Daily bars: `range=period`, or from `start` to now (one request).
 
-        The day before, so that no exchange's first session of `start` is cut off
-        whatever its UTC offset; the caller drops bars before `start`.
+        `start` begins at midnight in the exchange's `zone`, as yfinance asks; without a
+        zone at midnight UTC the day before, so that no exchange's first session of
+        `start` is cut off whatever its offset (the caller drops bars before `start`).
         """
         params: dict[str, Any] = dict(CHART_PARAMS)
         if start is None:
             params = {"range": period, **params}
         else:
             now = int(datetime.now(UTC).timestamp())
-            params = {"period1": _epoch(start - timedelta(days=1)), "period2": now, **params}
+            params = {"period1": _period1(start, zone), "period2": now, **params}
         return self._get(f"{QUERY2}/v8/finance/chart/{symbol}", params, "prices", json_errors=True)

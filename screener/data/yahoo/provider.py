@@ -3,7 +3,8 @@
 Per company a cold fetch makes three requests: one quoteSummary with every module
 (the quote and valuation snapshot, fundamentals, analyst fields and the EPS trend),
 one valuation timeseries with every type (the multiple history since 2016 and the
-trailing PEG) and one daily chart; `prefetch` first asks for the v7 quotes and the FX
+trailing PEG) and one daily chart (from a start date: years of bars the first time, then only the
+days since the last stored one); `prefetch` first asks for the v7 quotes and the FX
 pairs of all companies of a run in batches (`api`). Prices-only fetches make one
 request (the chart), and none goes to yfinance's timezone cache. The answers are put
 back together the way yfinance 1.7 reads them (`summary`, `chart`, `timeseries`), mapped
@@ -25,6 +26,7 @@ from typing import Any
 from screener.data.currency_proof import Proven, apply_proofs
 from screener.data.provider import (
     ALL_KINDS,
+    DEFAULT_PRICE_YEARS,
     EXTRA_EMPTY,
     EXTRA_FAILED,
     YAHOO_SOURCE,
@@ -38,6 +40,7 @@ from screener.data.provider import (
     PriceBar,
     RequestGate,
     fetch_known,
+    years_before,
 )
 from screener.data.yahoo.api import YahooApi
 from screener.data.yahoo.chart import bars_from_chart, chart_result
@@ -47,6 +50,7 @@ from screener.data.yahoo.errors import classify_error
 from screener.data.yahoo.fields import (
     analyst_view,
     as_of_date,
+    exchange_timezone,
     is_empty_quote,
     metrics_from_info,
     profile_from_info,
@@ -59,6 +63,10 @@ from screener.data.yahoo.session import MeteredSession
 from screener.data.yahoo.summary import MODULES, build_info, eps_trend
 from screener.data.yahoo.timeseries import SINCE, TYPES, Valuation, valuation_from_timeseries
 from screener.data.yahoo.vintages import yahoo_vintages
+
+#: each symbol's exchange time zone, as its last chart said: kept in memory for the
+#: process (yfinance's own SQLite timezone cache costs a sync per write and is not used)
+ZONES: dict[str, str] = {}
 
 #: the kinds whose fetch reads the quote (`Ticker.info`)
 _INFO_KINDS = frozenset({DataKind.FUNDAMENTALS, DataKind.HISTORY, DataKind.PROFILE})
@@ -73,7 +81,8 @@ class YahooProvider:
     Yahoo); None lets yfinance make its own curl_cffi session. `gate` sees every
     HTTP request (a refresh attaches its adaptive limiter). `cache_dir` relocates
     yfinance's cookie cache (tests point it at a temporary folder).
-    `price_period` is how much daily price history a fetch asks for by default.
+    `price_years` is how many years of daily bars a fetch asks for when the caller
+    gives no `price_start` (the refresh always does: from just before its last bar).
     """
 
     name = YAHOO_SOURCE
@@ -84,7 +93,7 @@ class YahooProvider:
         *,
         gate: RequestGate | None = None,
         cache_dir: Path | str | None = None,
-        price_period: str = "1y",
+        price_years: int = DEFAULT_PRICE_YEARS,
     ) -> None:
         import yfinance as yf
         from yfinance.data import YfData
@@ -104,7 +113,7 @@ class YahooProvider:
         self.session = session
         self._meter = MeteredSession(session)
         self._meter.gate = gate
-        self.price_period = price_period
+        self.price_years = price_years
         self._api = YahooApi(YfData(session=session))
         self._book = QuoteBook(self._api)
         self._fx = FxCache(self._fetch_fx)
@@ -186,7 +195,7 @@ class YahooProvider:
         """Fetch the requested kinds of data for one ticker, or raise a FetchError.
 
         `price_start` asks only for the daily bars from that date on (None: the
-        provider's `price_period`). An empty answer is a failure, never data: no quote
+        provider's `price_years` back). An empty answer is a failure, never data: no quote
         means NotFoundError, no prices means BadResponseError, an empty valuation
         history is recorded in `extra["empty"]` and simply not stored.
         """
@@ -236,9 +245,9 @@ class YahooProvider:
         bars: tuple[PriceBar, ...] = ()
         chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
-            bars, chart_meta = self._prices(ticker, price_start)
-            if bars:
-                metrics = with_price_metrics(metrics, bars)
+            start = price_start or years_before(date.today(), self.price_years)
+            bars, chart_meta = self._prices(ticker, start, exchange_timezone(info))
+            metrics = with_price_metrics(metrics, bars)
 
         history: tuple[HistoryPoint, ...] = ()
         if DataKind.HISTORY in wanted:
@@ -304,18 +313,29 @@ class YahooProvider:
             raise classify_error(exc, "quote") from exc
 
     def _prices(
-        self, ticker: str, start: date | None
+        self, ticker: str, start: date, zone: str | None
     ) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
-        """The daily bars (close and adjusted close) and the chart's meta, in one request."""
+        """Daily bars from `start` to today (close and adjusted close) and the chart's meta,
+        in one request (the chart's period1: `start`; period2: now).
+
+        `start` is a day of the exchange: its zone comes from the quote when one was read,
+        else from an earlier chart of this process (`ZONES`); none is asked for.
+        """
+        zone = zone or ZONES.get(ticker)
         try:
-            result = chart_result(self._api.chart(ticker, period=self.price_period, start=start))
+            result = chart_result(self._api.chart(ticker, start=start, zone=zone))
             bars = bars_from_chart(result, start)
         except Exception as exc:
             raise classify_error(exc, "prices") from exc
-        if not bars and start is None:
+        if not bars:
             raise BadResponseError("prices: Yahoo returned no daily prices (empty chart)")
         meta = result.get("meta")
-        return bars, meta if isinstance(meta, Mapping) else None
+        if not isinstance(meta, Mapping):
+            return bars, None
+        learnt = exchange_timezone(meta)
+        if learnt:
+            ZONES[ticker] = learnt
+        return bars, meta
 
     def _history(
         self,
