@@ -115,6 +115,9 @@ def test_an_fx_close_that_is_no_rate_fails_no_company(
     adjusted["adjclose"] = [close] * len(adjusted["adjclose"])  # history() adjusts by default
     result["meta"]["regularMarketPrice"] = close
     wired.set_body("chart", "CNY=X", chart)
+    pair = copy.deepcopy(wired.body("quote", "CNY=X"))  # the rate comes from the v7 quote
+    pair["quoteResponse"]["result"][0]["regularMarketPrice"] = close
+    wired.set_body("quote", "CNY=X", pair)
     refreshed = run_cli("refresh", "300308.SZ", "002281.SZ", "ANET")
     assert refreshed.status == 0 and "3 fetched" in refreshed.out, refreshed.out
     screened = run_cli("screen", "--offline", "--format", "json")

@@ -183,7 +183,9 @@ class FakeYahoo:
         with self._lock:
             self._bodies[(endpoint, symbol)] = body
             self._encoded.pop((endpoint, symbol), None)
-            self._replies = {k: v for k, v in self._replies.items() if k[1] != symbol}
+            self._replies = {  # a batched quote's key holds every symbol it asked for
+                k: v for k, v in self._replies.items() if symbol not in k[1].split(",")
+            }
 
     # -- fixtures -------------------------------------------------------------------------
     def body(self, endpoint: str, symbol: str) -> Any | None:
