@@ -57,7 +57,10 @@ def run_refresh(store: Any, tickers: list[str], *, force: bool, chain: Any = Non
 
     provider = chain if chain is not None else build_chain(store)
     with progress_bar("refresh", len(tickers)) as on_event:
-        return refresh(store, tickers, force=force, progress=on_event, provider=provider)
+        summary = refresh(store, tickers, force=force, progress=on_event, provider=provider)
+    # not asked again today: the summary names the sources the chain would ask for them
+    summary.not_found_by.update({t: provider.sources_asked(t) for t in summary.not_found_recently})
+    return summary
 
 
 def sources_line(chain: Any) -> str | None:

@@ -258,10 +258,8 @@ class ProviderChain:
         if not asked:
             raise TransientError(message)
         if all(isinstance(e, NotFoundError) for e in asked):
-            not_found = NotFoundError(message)
             asked_names = [n for n, _ in errors if n not in self.unavailable]
-            not_found.sources = tuple(SOURCE_OF[n] for n in asked_names)  # type: ignore[attr-defined]
-            raise not_found
+            raise NotFoundError(message, sources=tuple(SOURCE_OF[n] for n in asked_names))
         if any(e.transient for e in asked):
             raise TransientError(message)
         raise type(asked[-1])(message)

@@ -199,7 +199,15 @@ class FetchError(DataError):
 
 
 class NotFoundError(FetchError):
-    """The source does not know the symbol (404, or an empty answer where a quote should be)."""
+    """The source does not know the symbol (404, or an empty answer where a quote should be).
+
+    `sources` names the sources that did not know it when one error speaks for several (a
+    provider chain); empty means the provider that raised it.
+    """
+
+    def __init__(self, *args: object, sources: tuple[str, ...] = ()) -> None:
+        super().__init__(*args)
+        self.sources = sources
 
 
 class BadResponseError(FetchError):

@@ -132,9 +132,6 @@ def refresh(
     todo, fresh, not_found = plan(store, tickers, now, policy, force)
     summary.skipped_fresh = fresh
     summary.not_found_recently = not_found
-    asked = getattr(provider, "sources_asked", None)  # a chain: who would say "not found"
-    if asked is not None:
-        summary.not_found_by.update({t: asked(t) for t in not_found})
     total = len(tickers)
     done = len(fresh) + len(not_found)
 
@@ -143,7 +140,7 @@ def refresh(
         from screener.data.yahoo import YahooProvider
 
         provider = YahooProvider()
-    summary.source = str(getattr(provider, "name", "") or summary.source)
+    summary.source = provider.name
     previous_gate = provider.gate
     provider.gate = gate
     requests_before = provider.requests_made
@@ -265,9 +262,8 @@ def _record(
     store.log_fetches(rows)
     if outcome == NOT_FOUND:  # the source's answer, not a failure of the run
         summary.not_found[ticker] = reason
-        sources = getattr(error, "sources", None)  # a chain names the providers it asked
-        if sources is not None:
-            summary.not_found_by[ticker] = tuple(sources)
+        if isinstance(error, NotFoundError) and error.sources:  # a chain names who it asked
+            summary.not_found_by[ticker] = error.sources
     else:
         summary.failed[ticker] = reason
     return outcome
