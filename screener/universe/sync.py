@@ -148,7 +148,7 @@ def classify_member(name: str, boards: Sequence[BoardSector]) -> Classification:
             None,
             0.0,
             votes,
-            f"weak evidence: broad boards only ({best_sector} {best:g} < {MIN_SCORE:g})",
+            f"weak evidence: the boards give {best_sector} {best:g} < {MIN_SCORE:g}",
         )
     if dominance < MIN_DOMINANCE:
         return Classification(
