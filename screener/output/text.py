@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from screener.output.format import MISSING, signed_text
+from screener.output.format import MISSING, metric_text, signed_text
 from screener.output.sanitize import printable
 from screener.universe.taxonomy import sector_label, sub_segment_label
 from screener.utils import clip, finite_float
@@ -118,8 +118,27 @@ def diff_lines(diff: Any, title: str, filters: tuple[str, str]) -> list[str]:
             f"  ~ {_text(c.ticker):<10} {_text(c.name)}  score {signed_text(c.old_score)}"
             f" -> {signed_text(c.new_score)}" + (f"  ({', '.join(flags)})" if flags else "")
         )
+        moved = move_text(getattr(c, "moved", ()))
+        if moved:
+            lines.append(f"      {moved}")
     lines.append(f"unchanged: {diff.unchanged}")
     return lines
+
+
+def move_text(moves: Any) -> str:
+    """'P/E 30.1 -> 28.4 · Price 120.00 -> 131.00 (+9.2%)': the followed figures that moved
+    (the price with its change in percent)."""
+    from screener.catalog import METRICS
+
+    parts: list[str] = []
+    for move in moves:
+        label = METRICS[move.metric].label if move.metric in METRICS else move.metric
+        old, new = metric_text(move.metric, move.old), metric_text(move.metric, move.new)
+        text = f"{label} {old} -> {new}"
+        if move.metric == "price" and move.old and move.new is not None and move.old > 0:
+            text += f" ({move.new / move.old - 1:+.1%})"
+        parts.append(text)
+    return " · ".join(parts)
 
 
 def _text(value: Any) -> str:
@@ -152,11 +171,21 @@ def filters_text(raw: str | None) -> str:
     max_age = finite_float(filters.get("max_age"))
     if max_age is not None:
         parts.append(f"data at most {max_age:g} days old")
+    where = filters.get("where")
+    if isinstance(where, str) and where:
+        parts.append(f"where {clip(_text(where), 80)}")
     return "; ".join(parts)
 
 
-def company_lines(company: Any) -> list[str]:
-    """One universe company and why it is there (`universe show`)."""
+def company_lines(company: Any, companies: Any = ()) -> list[str]:
+    """One universe company and why it is there (`universe show`); a dual listing says
+    which line it is, and names the other lines of `companies` (the universe)."""
+    others = [c.ticker for c in companies if getattr(c, "primary_listing", None) == company.ticker]
+    listing = f"{company.exchange}, {company.market}, {company.currency}"
+    if getattr(company, "primary_listing", None):
+        listing += f"; secondary line of {company.primary_listing} (the same company)"
+    elif others:
+        listing += f"; primary line, also listed as {', '.join(others)}"
     lines = [
         f"{company.ticker}  {company.name_en} {company.name_zh}".rstrip(),
         f"sector:      {company.sector} ({sector_label(company.sector, 'en')} "
@@ -164,7 +193,7 @@ def company_lines(company: Any) -> list[str]:
         f"sub-segment: {company.sub_segment} ({sub_segment_label(company.sub_segment, 'en')} "
         f"{sub_segment_label(company.sub_segment, 'zh')})",
         f"secondary:   {company.secondary_sector or MISSING}",
-        f"listing:     {company.exchange}, {company.market}, {company.currency}",
+        f"listing:     {listing}",
         f"statistics:  {company.stats_note}",
         f"why:         {company.rationale}",
         f"source:      {company.source}",

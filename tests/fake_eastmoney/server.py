@@ -48,7 +48,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -105,6 +105,7 @@ class RequestRecord:
     page: int | None
     outcome: str  # an HTTP status ("200") or a fault kind ("drop", "reset", "stall")
     at: float
+    params: dict[str, str] = field(default_factory=dict)  # the query string, last value wins
 
 
 class TokenBucket:
@@ -306,12 +307,20 @@ class FakeEastMoney:
         return None
 
     def record(
-        self, endpoint: str, host: str, subject: str | None, page: int | None, outcome: str
+        self,
+        endpoint: str,
+        host: str,
+        subject: str | None,
+        page: int | None,
+        outcome: str,
+        params: dict[str, str] | None = None,
     ) -> None:
         with self._lock:
             self.counts[endpoint] += 1
             self.records.append(
-                RequestRecord(endpoint, host, subject, page, outcome, time.monotonic())
+                RequestRecord(
+                    endpoint, host, subject, page, outcome, time.monotonic(), dict(params or {})
+                )
             )
 
     def rate_limited(self, host: str) -> bool:
@@ -585,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake.record(endpoint, host, subject, page, "500")
             self._send(_Reply(500, f"fake East Money error: {exc!r}".encode(), "text/plain"))
             raise
-        fake.record(endpoint, host, subject, page, str(reply.status))
+        fake.record(endpoint, host, subject, page, str(reply.status), params)
         self._send(reply)
 
     def _send(self, reply: _Reply) -> None:

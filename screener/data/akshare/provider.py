@@ -18,7 +18,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from types import ModuleType
 from typing import Any
 
@@ -43,6 +43,7 @@ from screener.data.akshare.transport import CallContext, HostPacer, Meter, run_w
 from screener.data.akshare.validate import check_fx, clean_metrics
 from screener.data.provider import (
     ALL_KINDS,
+    DEFAULT_PRICE_YEARS,
     EASTMONEY_SOURCE,
     EXTRA_EMPTY,
     EXTRA_FAILED,
@@ -58,6 +59,7 @@ from screener.data.provider import (
     TransientError,
     Vintage,
     fetch_known,
+    years_before,
 )
 from screener.data.yahoo.prices import with_price_metrics
 
@@ -72,7 +74,6 @@ PRICE_ADJUSTMENT = "qfq"
 FX_SYMBOL = "USDCNYC"
 FX_SOURCE = "eastmoney via akshare (USD/CNY central parity)"
 FX_NOTE = "PBoC/CFETS central parity, daily close"
-PRICE_DAYS = 400  # calendar days of bars kept before the last one (a year and a margin)
 
 
 def load_akshare() -> ModuleType:
@@ -163,6 +164,10 @@ class AkshareProvider:
     def thread_requests(self) -> int:
         """Requests made for the calling thread so far (a refresh worker's running count)."""
         return self._meter.of(threading.get_ident())
+
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
 
     @property
     def shared_answers(self) -> int:
@@ -297,7 +302,13 @@ class AkshareProvider:
         )
 
     # -- one company ---------------------------------------------------------------------------
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
         """Fetch the requested kinds for one A-share, or raise a FetchError.
 
         The first call decides whether the ticker exists (NotFoundError if East Money
@@ -353,7 +364,9 @@ class AkshareProvider:
         bars: tuple[PriceBar, ...] = ()
         if DataKind.PRICES in wanted:
             try:
-                bars = self._bars(code)
+                bars = self._bars(
+                    code, price_start or years_before(self._today(), DEFAULT_PRICE_YEARS)
+                )
             except FetchError as error:
                 if not got_something:
                     raise
@@ -435,20 +448,19 @@ class AkshareProvider:
         timeout = self.request_timeout
         return float(timeout[1] if isinstance(timeout, tuple) else timeout)
 
-    def _bars(self, code: str) -> tuple[PriceBar, ...]:
+    def _bars(self, code: str, start: date) -> tuple[PriceBar, ...]:
+        """Daily bars from `start` (East Money's `beg`) to the latest."""
         frame = self._call(
             "stock_zh_a_hist",
             f"daily bars {code}",
             symbol=code,
             period="daily",
+            start_date=start.strftime("%Y%m%d"),
             adjust=PRICE_ADJUSTMENT,
             timeout=self._read_timeout(),
         )
-        bars = bars_from_hist(frame)
-        if not bars:
-            return ()
-        since = (date.fromisoformat(bars[-1].date) - timedelta(days=PRICE_DAYS)).isoformat()
-        return tuple(b for b in bars if b.date >= since)
+        since = start.isoformat()
+        return tuple(b for b in bars_from_hist(frame) if b.date >= since)
 
     def _statement_figures(
         self,

@@ -273,7 +273,9 @@ class StubProvider:
         self.gate: Any = None
         self.asked: list[tuple[str, frozenset[DataKind]]] = []
 
-    def fetch_one(self, ticker: str, kinds: Any = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self, ticker: str, kinds: Any = ALL_KINDS, *, price_start: Any = None
+    ) -> FetchBundle:
         self.asked.append((ticker, frozenset(kinds)))
         if self.error is not None:
             raise self.error
@@ -289,6 +291,9 @@ class StubProvider:
 
     def thread_requests(self) -> int:
         return 0
+
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        return (self.name,)
 
 
 def test_the_chain_falls_back_per_ticker_and_says_so() -> None:
