@@ -234,6 +234,10 @@ class SampleProvider:
     def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
         """Nothing to batch: the sample is one package file."""
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
+
     def _bundle(self, row: dict[str, str], fetched_at: str) -> FetchBundle:
         ticker = row["ticker"]
         as_of = row["as_of"]

@@ -31,6 +31,7 @@ def test_both_providers_satisfy_the_protocol_structurally() -> None:
 
     assert isinstance(SampleProvider(), Provider)
     members = {"name", "gate", "fetch_one", "fetch", "fx_rates", "requests_made", "thread_requests"}
+    members |= {"prefetch", "sources_asked"}
     for provider in (SampleProvider(), YahooProvider):  # Yahoo's class: an instance needs a session
         assert members <= set(dir(provider)), provider
 

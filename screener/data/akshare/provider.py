@@ -168,6 +168,10 @@ class AkshareProvider:
     def prefetch(self, todo: Mapping[str, Collection[DataKind]]) -> None:
         """Nothing batched ahead: the market-wide answers are shared as they are asked for."""
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
+
     @property
     def shared_answers(self) -> int:
         """Market-wide answers held for this run (results periods, the consensus)."""

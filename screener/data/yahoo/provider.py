@@ -137,6 +137,10 @@ class YahooProvider:
         """Requests made by the calling thread so far (a refresh worker's running count)."""
         return self._meter.thread_count()
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
+
     # -- the equity screener ------------------------------------------------------------------
     def screen_equities(
         self, region: str, industry: str | None = None, *, max_results: int | None = None
