@@ -224,6 +224,12 @@ class ProviderChain:
             except NotFoundError:
                 continue
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """The sources this chain would ask for `ticker` (the reachable ones), in order."""
+        return tuple(
+            SOURCE_OF[n] for n in self.routes.chain_for(ticker) if n not in self.unavailable
+        )
+
     def fetch_one(
         self,
         ticker: str,
@@ -265,7 +271,10 @@ class ProviderChain:
         if not asked:
             raise TransientError(message)
         if all(isinstance(e, NotFoundError) for e in asked):
-            raise NotFoundError(message)
+            not_found = NotFoundError(message)
+            asked_names = [n for n, _ in errors if n not in self.unavailable]
+            not_found.sources = tuple(SOURCE_OF[n] for n in asked_names)  # type: ignore[attr-defined]
+            raise not_found
         if any(e.transient for e in asked):
             raise TransientError(message)
         raise type(asked[-1])(message)

@@ -76,6 +76,8 @@ class RefreshSummary:
     failed: dict[str, str] = field(default_factory=dict)  # ticker -> reason
     not_found_recently: list[str] = field(default_factory=list)  # skipped: believed for a day
     not_found: dict[str, str] = field(default_factory=dict)  # the source does not know them (now)
+    not_found_by: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ticker -> sources
+    source: str = "yahoo"  # the provider's name: who "not found" means when no error says
     partial: dict[str, str] = field(default_factory=dict)  # saved, but one kind failed
     requests: int = 0  # HTTP requests made (retries included)
     throttled: int = 0  # 429 answers seen
@@ -158,6 +160,9 @@ def refresh(
     )
     summary.skipped_fresh = fresh
     summary.not_found_recently = not_found
+    asked = getattr(provider, "sources_asked", None)  # a chain: who would say "not found"
+    if asked is not None:
+        summary.not_found_by.update({t: asked(t) for t in not_found})
     total = len(tickers)
     done = len(fresh) + len(not_found)
 
@@ -166,6 +171,7 @@ def refresh(
         from screener.data.yahoo import YahooProvider
 
         provider = YahooProvider()
+    summary.source = str(getattr(provider, "name", "") or summary.source)
     previous_gate = provider.gate
     provider.gate = gate
     requests_before = provider.requests_made
@@ -294,6 +300,9 @@ def _record(
     store.log_fetches(rows)
     if outcome == NOT_FOUND:  # the source's answer, not a failure of the run
         summary.not_found[ticker] = reason
+        sources = getattr(error, "sources", None)  # a chain names the providers it asked
+        if sources is not None:
+            summary.not_found_by[ticker] = tuple(sources)
     else:
         summary.failed[ticker] = reason
     return outcome
