@@ -291,3 +291,13 @@ def test_limit_zero_shows_every_row_and_a_negative_one_is_refused(run_cli) -> No
     sectors = [line.split(",")[3] for line in one.out.splitlines()[1:]]
     assert len(sectors) == len(set(sectors)) > 1
     assert table.DEFAULT_LIMIT == 50  # the number `screen --help` states
+
+
+@pytest.mark.parametrize("width", [90, 160, 230])
+def test_the_live_table_is_drawn_as_richs_table(store_path: Path, width: int) -> None:
+    from tests.output.test_boxed import _as_rich, _chars
+
+    run = _run(store_path)
+    assert run.closes and run.ages is not None
+    shown = table.render_table(run, width=width, limit=None)
+    assert _chars(shown, width) == _chars(_as_rich(shown), width)

@@ -19,10 +19,10 @@ import pandas as pd
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from screener.catalog import METRICS
+from screener.output.boxed import BoxedColumn, BoxedTable
 from screener.output.fit import ColumnFit, fit
 from screener.output.format import (
     MISSING,
@@ -185,26 +185,27 @@ def _plain(cell: str | Text) -> str:
 
 def _build_table(
     columns: Sequence[Column], widths: dict[str, int], rows: Sequence[Sequence[Any]]
-) -> Table:
-    """A rich table with every column at a width decided here, so rich never crops it."""
-    table = Table(header_style="bold", expand=False)
-    for col in columns:
-        width = widths[col.key]
-        table.add_column(
+) -> BoxedTable:
+    """A boxed table with every column at a width decided here, so nothing is ever cropped.
+
+    Drawn by `boxed.BoxedTable` (rich's table, line by line): thousands of rows in a
+    fraction of a second.
+    """
+    boxed = [
+        BoxedColumn(
             col.header,
+            widths[col.key],
             justify="right" if col.numeric else "left",
-            no_wrap=col.min_width is None,
             overflow="fold" if col.min_width is not None else "ellipsis",
-            width=width,
-            min_width=width,
-            max_width=width,
+            no_wrap=col.min_width is None,
         )
-    for row in rows:
-        # Plain strings would be parsed as rich markup: names come from the network and
-        # from user files, so every cell is literal text.
-        # Their text is made printable too: no escape codes, no line of their own.
-        table.add_row(*(Text(printable(cell)) if isinstance(cell, str) else cell for cell in row))
-    return table
+        for col in columns
+    ]
+    # Plain strings would be parsed as rich markup: names come from the network and
+    # from user files, so every cell is literal text.
+    # Their text is made printable too: no escape codes, no line of their own.
+    cells = [[Text(printable(c)) if isinstance(c, str) else c for c in row] for row in rows]
+    return BoxedTable(boxed, cells, header_style="bold")
 
 
 def _fit_spec(col: Column, cells: list[str], width: int) -> ColumnFit:
