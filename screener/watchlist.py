@@ -17,6 +17,10 @@ from typing import Any
 from screener.errors import InputError
 from screener.utils import clip, finite_float, text_problem
 
+#: `watchlist save --exit-code`: names entered or left since the list's previous run
+#: (0: none did; 1 and 2 keep their meaning: a runtime failure, bad input)
+NAMES_CHANGED_STATUS = 3
+
 _NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")
 
 
@@ -56,9 +60,34 @@ def rules_fingerprint(rules: Iterable[Any]) -> str:
     return digest.hexdigest()[:12]
 
 
+#: the figures a diff follows beside flags and score: what an analyst asks first
+DIFF_METRICS: tuple[str, ...] = ("price", "pe_ttm", "pe_fwd")
+
+
+@dataclass(frozen=True)
+class MetricMove:
+    """One followed figure of a company in both runs (None: missing in that run)."""
+
+    metric: str
+    old: float | None
+    new: float | None
+
+    @property
+    def moved(self) -> bool:
+        return self.old != self.new
+
+
+def metric_moves(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[MetricMove, ...]:
+    """The followed figures of one company in two saved rows (damaged values: missing)."""
+    return tuple(
+        MetricMove(m, finite_float(before.get(m)), finite_float(after.get(m)))
+        for m in DIFF_METRICS
+    )
+
+
 @dataclass(frozen=True)
 class RunChange:
-    """A company in both runs whose flags or score moved."""
+    """A company in both runs whose flags, score or followed figures moved."""
 
     ticker: str
     name: str
@@ -66,6 +95,11 @@ class RunChange:
     new_score: float
     added_flags: tuple[str, ...]
     removed_flags: tuple[str, ...]
+    moves: tuple[MetricMove, ...] = ()  # every followed figure, moved or not
+
+    @property
+    def moved(self) -> tuple[MetricMove, ...]:
+        return tuple(m for m in self.moves if m.moved)
 
 
 @dataclass(frozen=True)
@@ -97,7 +131,8 @@ def diff_runs(
         before, after = old[ticker], new[ticker]
         old_flags, new_flags = _flags(before), _flags(after)
         old_score, new_score = _score(before), _score(after)
-        if old_flags == new_flags and old_score == new_score:
+        moves = metric_moves(before, after)
+        if old_flags == new_flags and old_score == new_score and not any(m.moved for m in moves):
             unchanged += 1
             continue
         changed.append(
@@ -108,6 +143,7 @@ def diff_runs(
                 new_score=new_score,
                 added_flags=tuple(f for f in new_flags if f not in old_flags),
                 removed_flags=tuple(f for f in old_flags if f not in new_flags),
+                moves=moves,
             )
         )
     return WatchlistDiff(
@@ -138,7 +174,17 @@ DIFF_COLUMNS: tuple[str, ...] = (
     "new_score",
     "added_flags",
     "removed_flags",
+    *(f"{side}_{m}" for m in DIFF_METRICS for side in ("old", "new")),
 )
+
+
+def _figures(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[str, Any]:
+    """old_/new_ columns of the followed figures (None where a side is absent)."""
+    out: dict[str, Any] = {}
+    for m in DIFF_METRICS:
+        out[f"old_{m}"] = finite_float(old.get(m)) if old is not None else None
+        out[f"new_{m}"] = finite_float(new.get(m)) if new is not None else None
+    return out
 
 
 def diff_rows(diff: WatchlistDiff) -> list[dict[str, Any]]:
@@ -152,6 +198,7 @@ def diff_rows(diff: WatchlistDiff) -> list[dict[str, Any]]:
             "new_score": r.get("score"),
             "added_flags": list(r.get("flags") or ()),
             "removed_flags": [],
+            **_figures(None, r),
         }
         for r in diff.entered
     ]
@@ -164,6 +211,7 @@ def diff_rows(diff: WatchlistDiff) -> list[dict[str, Any]]:
             "new_score": None,
             "added_flags": [],
             "removed_flags": list(r.get("flags") or ()),
+            **_figures(r, None),
         }
         for r in diff.left
     ]
@@ -176,6 +224,8 @@ def diff_rows(diff: WatchlistDiff) -> list[dict[str, Any]]:
             "new_score": c.new_score,
             "added_flags": list(c.added_flags),
             "removed_flags": list(c.removed_flags),
+            **{f"old_{m.metric}": m.old for m in c.moves},
+            **{f"new_{m.metric}": m.new for m in c.moves},
         }
         for c in diff.changed
     ]

@@ -47,6 +47,7 @@ def _bundle(ticker: str, currency: str, i: int, rng: np.random.Generator) -> Fet
         "net_margin": float(rng.uniform(-0.1, 0.3)),
         "eps_revision_30d": float(rng.normal(0, 0.03)),
         "debt_to_equity": float(rng.uniform(0, 2)),
+        "pb": float(rng.uniform(1, 10)),
     }
     for name in list(metrics)[2:]:  # every company misses a few figures
         if rng.random() < 0.25:
@@ -301,3 +302,16 @@ def test_the_live_table_is_drawn_as_richs_table(store_path: Path, width: int) ->
     assert run.closes and run.ages is not None
     shown = table.render_table(run, width=width, limit=None)
     assert _chars(shown, width) == _chars(_as_rich(shown), width)
+
+
+def test_a_where_condition_loads_the_history_it_reads(store_path: Path) -> None:
+    selection = Selection(where="hist_pct(pb) < 0.5")
+    lean = _run(store_path, RunNeeds(all_history=False), selection=selection)
+    full = _run(store_path, selection=selection)
+    assert "pb" in set(lean.history["metric"]) and "pb" not in needed_history(lean.ruleset)
+    assert list(lean.rows.index) == list(full.rows.index) and len(lean.rows) > 0
+
+
+def test_one_ranking_reads_closes_for_its_first_rows(store_path: Path) -> None:
+    ranked = _run(store_path, RunNeeds(closes_per_sector=3), selection=Selection(group=False))
+    assert set(ranked.closes) == set(ranked.rows.index[:3])

@@ -99,7 +99,12 @@ def test_show_export_list_rm(run_cli, tmp_path: Path, monkeypatch) -> None:
     assert list(back["ticker"]) == [row["ticker"] for row in shown]
     listed = json.loads(run_cli("watchlist", "list", "--format", "json").out)
     assert [row["name"] for row in listed] == ["w1"]
-    assert run_cli("watchlist", "rm", "w1").status == 0
+    asked = run_cli("watchlist", "rm", "w1")  # no terminal to ask on: refused, kept
+    assert asked.status == 2 and "add --yes to confirm" in asked.err
+    assert "1 saved run" in asked.err
+    assert run_cli("watchlist", "show", "w1").status == 0
+    removed = run_cli("watchlist", "rm", "w1", "--yes")
+    assert removed.status == 0 and removed.out == "removed watchlist 'w1' (1 run)\n"
     missing = run_cli("watchlist", "show", "w1")
     assert missing.status == 2 and "no watchlist named 'w1'" in missing.err
     assert run_cli("watchlist", "diff", "../etc").status == 2
@@ -131,3 +136,49 @@ def test_the_rules_fingerprint_sees_age_limits_a_file_sets(tmp_path) -> None:
     loose.write_text("[max_age]\nstatement = 600\n\n" + rule, encoding="utf-8")
     fingerprints = [rules_fingerprint(load_ruleset([p]).rules) for p in (plain, same, loose)]
     assert fingerprints[0] == fingerprints[1] != fingerprints[2]
+
+
+def test_a_diff_follows_price_and_pe_not_only_flags() -> None:
+    from screener.output.text import diff_lines
+    from screener.watchlist import diff_rows
+
+    base = {"score": 1.0, "flags": ["x"]}
+    old = [
+        {**base, "ticker": "A", "price": 100.0, "pe_ttm": 30.0, "pe_fwd": 20.0},
+        {**base, "ticker": "B", "price": 10.0, "pe_ttm": None, "pe_fwd": 9.0},
+    ]
+    new = [
+        {**base, "ticker": "A", "price": 110.0, "pe_ttm": 27.5, "pe_fwd": 20.0},
+        {**base, "ticker": "B", "price": 10.0, "pe_ttm": None, "pe_fwd": 9.0},
+    ]
+    diff = diff_runs(old, new)
+    (change,) = diff.changed  # flags and score alike: the figures moved
+    assert change.ticker == "A" and diff.unchanged == 1
+    assert [(m.metric, m.old, m.new) for m in change.moved] == [
+        ("price", 100.0, 110.0),
+        ("pe_ttm", 30.0, 27.5),
+    ]
+    (row,) = diff_rows(diff)
+    assert (row["old_price"], row["new_price"], row["old_pe_fwd"], row["new_pe_fwd"]) == (
+        100.0,
+        110.0,
+        20.0,
+        20.0,
+    )
+    text = "\n".join(diff_lines(diff, "t", ("", "")))
+    assert "Price 100.00 -> 110.00 (+10.0%)" in text and "P/E 30.0 -> 27.5" in text
+    assert "Fwd P/E" not in text  # unmoved figures are not listed
+
+
+def test_save_exit_code_says_when_names_entered_or_left(run_cli) -> None:
+    from screener.watchlist import NAMES_CHANGED_STATUS
+
+    first = run_cli("watchlist", "save", "job", "--source", "sample", "--flagged", "--exit-code")
+    assert first.status == 0, first.err  # no previous run: nothing entered or left
+    same = run_cli("watchlist", "save", "job", "--source", "sample", "--flagged", "--exit-code")
+    assert same.status == 0 and "entered" not in same.out
+    wider = run_cli("watchlist", "save", "job", "--source", "sample", "--exit-code")
+    assert wider.status == NAMES_CHANGED_STATUS == 3
+    assert "entered: " in wider.out
+    quiet = run_cli("watchlist", "save", "job", "--source", "sample", "--flagged")
+    assert quiet.status == 0 and "left: " in quiet.out  # without the flag, still said

@@ -179,22 +179,23 @@ def horizon_stats(
 def day_counts(verdicts: Verdicts, rules: Sequence[Rule], measured: np.ndarray) -> list[DayCount]:
     """Per day and rule (then the whole set): names priced, decided, flagged."""
     counts: list[DayCount] = []
-    present = verdicts.present & measured
-    decided = verdicts.decided & measured[None, :, None]
-    fired = verdicts.fired & measured[None, :, None]
+    names = measured if measured.ndim == 2 else measured[None, :]  # per day with --where
+    present = verdicts.present & names
+    decided = verdicts.decided & names[:, :, None]
+    fired = verdicts.fired & names[:, :, None]
     for j, day in enumerate(verdicts.days.tolist()):
         date = iso(int(day))
-        names = int(present[j].sum())
+        priced = int(present[j].sum())
         for k, rule in enumerate(rules):
             decides, flags = int(decided[j, :, k].sum()), int(fired[j, :, k].sum())
-            counts.append(DayCount(date, rule.id, names, decides, flags))
+            counts.append(DayCount(date, rule.id, priced, decides, flags))
         counts.append(
             DayCount(
                 date,
                 ALL_RULES,
-                names,
+                priced,
                 int(decided[j].any(axis=1).sum()),
-                int((verdicts.flagged[j] & measured).sum()),
+                int((verdicts.flagged[j] & names[min(j, len(names) - 1)]).sum()),
             )
         )
     return counts

@@ -53,6 +53,7 @@ from screener.catalog import TEXT_METRICS
 from screener.data.provider import FxRate
 from screener.engine import RuleSet
 from screener.engine.nodes import Call, MetricRef
+from screener.engine.where import parse_where
 from screener.errors import DataError, InputError
 from screener.universe import Company
 
@@ -71,6 +72,7 @@ class BacktestConfig:
     benchmark: str = "sector"  # or a ticker with stored closes
     multiple: str = "pe_ttm"  # the multiple whose re-rating is measured
     min_names: int = MIN_NAMES
+    where: str | None = None  # measure only names this condition is true for, day by day
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +187,8 @@ def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig)
     days = rebalance_days(inputs, config)
     check_history(inputs, config, days)
     pit = point_in_time(inputs, ruleset)
-    verdicts = replay_days(pit, ruleset, days)
+    condition = parse_where(config.where) if config.where is not None else None
+    verdicts = replay_days(pit, ruleset, days, condition)
     universe = inputs.universe
     tickers = pit.tickers
     sectors = sorted({c.sector for c in universe.values()})
@@ -205,6 +208,8 @@ def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig)
         if config.sectors
         else np.ones(len(tickers), dtype=bool)
     )
+    if verdicts.admitted is not None:  # --where: per day, the names it is true for
+        measured = measured[None, :] & verdicts.admitted
     last_close = inputs.prices.last_day or 0
     start_close = inputs.prices.close_at(days, total=True)
     start_close[~verdicts.present] = np.nan

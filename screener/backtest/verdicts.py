@@ -14,6 +14,7 @@ import numpy as np
 from screener.backtest.calendar import Days
 from screener.backtest.pit import PointInTime, evaluate_state
 from screener.engine import RuleSet
+from screener.engine.where import Where
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,6 +30,7 @@ class Verdicts:
     fired: np.ndarray
     decided: np.ndarray
     score: np.ndarray
+    admitted: np.ndarray | None = None  # bool (days x names): `--where` true that day
 
     @property
     def present(self) -> np.ndarray:
@@ -46,13 +48,17 @@ class Verdicts:
         return self.decided.any(axis=2)
 
 
-def replay_days(pit: PointInTime, ruleset: RuleSet, days: Days) -> Verdicts:
-    """Evaluate `ruleset` on the frame known on each day."""
+def replay_days(
+    pit: PointInTime, ruleset: RuleSet, days: Days, where: Where | None = None
+) -> Verdicts:
+    """Evaluate `ruleset` on the frame known on each day (and `where`, when given: the
+    names it is true for that day, unknown counting as not)."""
     rules = ruleset.rules
     shape = (len(days), len(pit.tickers), len(rules))
     fired = np.zeros(shape, dtype=bool)
     decided = np.zeros(shape, dtype=bool)
     score = np.full(shape[:2], np.nan)
+    admitted = np.zeros(shape[:2], dtype=bool) if where is not None else None
     for j, state in enumerate(pit.states(days)):
         evaluation = evaluate_state(ruleset, state)
         rows = state.rows
@@ -64,4 +70,7 @@ def replay_days(pit: PointInTime, ruleset: RuleSet, days: Days) -> Verdicts:
         fired[j, rows] = evaluation.matrix.to_numpy(dtype=bool)
         decided[j, rows] = applies & ~evaluation.unknown.to_numpy(dtype=bool)
         score[j, rows] = evaluation.score.to_numpy(dtype=np.float64)
-    return Verdicts(days=days, fired=fired, decided=decided, score=score)
+        if admitted is not None and where is not None:
+            outcome = where.outcome(state.frame, state.history).to_numpy(dtype=np.float64)
+            admitted[j, rows] = outcome == 1.0
+    return Verdicts(days=days, fired=fired, decided=decided, score=score, admitted=admitted)

@@ -72,6 +72,13 @@ MULTIPLES = ("pe_ttm", "pe_fwd", "ps_ttm", "pb", "ev_ebitda", "ev_revenue")
     help="Also write the cumulative excess chart as a PNG file (needs matplotlib).",
 )
 @click.option("--no-chart", is_flag=True, help="Leave the terminal chart out of the table view.")
+@click.option(
+    "--where",
+    "where",
+    metavar="EXPR",
+    help="Measure only names this rule-language condition is true for on each rebalance "
+    "day (as `screen --where`; unknown counts as not); the rules still see every name.",
+)
 @click.pass_obj
 def backtest(
     state: AppState,
@@ -88,6 +95,7 @@ def backtest(
     fmt: str,
     png_path: Path | None,
     no_chart: bool,
+    where: str | None,
 ) -> None:
     """Replay the rules on past month (or quarter) ends, from what was known each day.
 
@@ -103,6 +111,7 @@ def backtest(
 
     from screener.backtest import BacktestConfig, load_replay, parse_horizons, run_backtest
     from screener.backtest.calendar import to_day
+    from screener.engine.where import parse_where
     from screener.output.plot import check_png_path
     from screener.run import load_inputs
     from screener.universe import normalize_ticker
@@ -115,6 +124,7 @@ def backtest(
         sectors=sectors,
         benchmark="sector" if sector_basket else normalize_ticker(benchmark),
         multiple=multiple,
+        where=parse_where(where).text if where is not None else None,
     )
     if png_path is not None:
         check_png_path(png_path)

@@ -15,7 +15,6 @@ from screener.cli.common import (
     flagged_option,
     max_age_option,
     min_score_option,
-    output_format,
     provider_option,
     rules_option,
     screen_run,
@@ -27,11 +26,34 @@ from screener.cli.common import (
 from screener.cli.refresh import run_refresh
 
 
+def _sort_keys(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> str:
+    """Every --sort given, in order, as one comma-separated spec (later ones break ties)."""
+    return ",".join(values) if values else "score:desc"
+
+
+where_option = click.option(
+    "--where",
+    "where",
+    metavar="EXPR",
+    help="Keep rows where this rule-language condition is true, e.g. "
+    "\"pe_fwd < sector_median(pe_fwd) and revenue_growth > 20%\" (docs/rules.md); "
+    "rows where it is unknown (missing inputs) are left out and counted.",
+)
+
+
 @cli.command()
+@click.argument("tickers", nargs=-1, metavar="[TICKER]...")
 @source_option
 @rules_option
 @sector_option()
-@output_format()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format: json is the array of rows; jsonl a metadata line, then one row a line.",
+)
 @click.option(
     "--export",
     "export_path",
@@ -43,16 +65,25 @@ from screener.cli.refresh import run_refresh
 @click.option(
     "--sort",
     "sort_key",
-    default="score:desc",
-    show_default=True,
-    metavar="COLUMN[:asc|:desc]",
-    help="Sort rows within each sector by a metric (e.g. pe_fwd, revenue_growth:desc).",
+    multiple=True,
+    callback=_sort_keys,
+    metavar="KEY[:asc|:desc][,KEY...]",
+    help="Sort rows within each sector by these keys, the first weighing most "
+    "(e.g. score:desc,pe_fwd; repeatable). Default: score:desc. Missing values last.",
 )
 @click.option(
     "--columns",
     "columns",
     metavar="LIST",
-    help="Comma-separated table columns to show, in order (see `screener screen --help`).",
+    help="Comma-separated columns, in order: the table's, or any catalogue metric; "
+    "with --format json/jsonl/csv, the row fields to keep.",
+)
+@where_option
+@click.option(
+    "--no-group",
+    "no_group",
+    is_flag=True,
+    help="One ranking across sectors (sort and --limit over every row) instead of per sector.",
 )
 @flagged_option
 @min_score_option
@@ -67,6 +98,7 @@ from screener.cli.refresh import run_refresh
 @click.pass_obj
 def screen(
     state: AppState,
+    tickers: tuple[str, ...],
     source: str,
     rule_paths: tuple[Path, ...],
     sectors: tuple[str, ...],
@@ -76,6 +108,8 @@ def screen(
     universe_file: Path | None,
     sort_key: str,
     columns: str | None,
+    where: str | None,
+    no_group: bool,
     flagged: bool,
     min_score: float | None,
     max_age: int | None,
@@ -85,29 +119,36 @@ def screen(
 ) -> None:
     """Run the universe through the data and the rules and print the result.
 
+    With TICKER arguments (any usual form: 300308, sz300308, 0700.HK ...) only those
+    companies are shown; sector statistics still see the whole universe.
+
     With --source auto (the default) stale data is refreshed from Yahoo first, unless
     --offline; when Yahoo cannot be reached and the store has no live data, the run uses
     the bundled sample snapshot and says so.
 
     Table columns (for --columns): ticker, name, segment, price, spark, market_cap_usd,
     pe_ttm, pe_fwd, peg, ev_ebitda, revenue_growth, net_margin, pe_hist_pct, flags,
-    score, as_of. On a narrow terminal the least important columns are hidden whole.
+    score, as_of, and any other catalogue metric (ps_ttm, roe, ret_3m ...). On a narrow
+    terminal the least important columns are hidden whole.
     """
     from screener.output import table
-    from screener.output.console import stdout_console
     from screener.output.csvfile import check_csv_path, csv_text, write_atomic
-    from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
+    from screener.output.rows import ROW_FIELDS, to_rows
     from screener.run import RunNeeds
     from screener.select import Selection
 
-    column_keys = _parse_columns(columns, table.COLUMN_KEYS)
-    selection = Selection(  # a bad --sort fails here, before any work
+    column_keys = _screen_columns(columns, fmt)
+    symbols = tuple(dict.fromkeys(user_ticker(t, universe_file) for t in tickers))
+    selection = Selection(  # a bad --sort or --where fails here, before any work
         sectors=sectors,
         sort=sort_key,
         flagged=flagged,
         min_score=min_score,
         limit=limit or None,  # 0: every row
         max_age=max_age,
+        tickers=symbols,
+        where=where,
+        group=not no_group,
     )
     if excel and export_path is None:
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
@@ -121,6 +162,7 @@ def screen(
     needs = RunNeeds(all_history=False, closes=spark, closes_per_sector=shown)
 
     def prepare(store: Any, inputs: Any) -> Any:
+        _check_tickers(symbols, inputs.universe)
         return _refresh_before_screen(store, inputs, provider_specs)
 
     run = screen_run(
@@ -129,7 +171,7 @@ def screen(
         rule_paths,
         universe_file,
         selection=selection,
-        prepare=prepare if source == "auto" and not offline else None,
+        prepare=prepare if source == "auto" and not offline else _checker(symbols),
         provider_specs=provider_specs,
         needs=needs,
     )
@@ -139,15 +181,87 @@ def screen(
         echo_err(f"exported {len(rows)} rows to {export_path}")
     if fmt != "table" and run.banner:
         echo_err(run.banner)  # machine formats carry `source` per row; people get the why
-    if fmt == "json":
-        echo(json_text(json_rows(run)), cut=False)
-    elif fmt == "csv":
-        echo(csv_text(to_rows(run), ROW_FIELDS), nl=False, cut=False)
-    else:
+    missing = [t for t in symbols if t not in run.frame.index]
+    if missing:
+        echo_err(f"note: no data for {', '.join(missing)} in this run's source")
+    if fmt == "table":
+        from screener.output.console import stdout_console
+        from screener.output.legend import render_legend
+
         console = stdout_console()
         console.print(
             table.render_table(run, width=console.width, columns=column_keys, limit=shown)
         )
+        console.print(render_legend(run))
+    else:
+        _print_machine(run, fmt, column_keys)
+
+
+def _print_machine(run: Any, fmt: str, column_keys: list[str] | None) -> None:
+    """JSON (the bare array), JSONL (metadata line, then rows) or CSV, fields per --columns."""
+    from screener.output.csvfile import csv_text
+    from screener.output.fields import pick
+    from screener.output.legend import where_note
+    from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
+    from screener.output.runmeta import json_extras
+
+    if fmt == "csv":
+        fields = column_keys or list(ROW_FIELDS)
+        echo(csv_text(to_rows(run), fields), nl=False, cut=False)
+    else:
+        rows = json_extras(json_rows(run), run)
+        if column_keys:
+            rows = pick(rows, column_keys)
+        if fmt == "json":
+            echo(json_text(rows), cut=False)
+        else:
+            from screener.output.runmeta import jsonl_text, run_metadata
+
+            echo(jsonl_text(run_metadata(run), rows), nl=False, cut=False)
+    note = where_note(run)
+    if note:
+        echo_err(note)
+
+
+def _screen_columns(text: str | None, fmt: str) -> list[str] | None:
+    """--columns checked for the format: table keys, or row fields (aliases resolved)."""
+    if text is None:
+        return None
+    from screener.output.fields import (
+        JSON_ONLY_FIELDS,
+        check_columns,
+        parse_column_list,
+        row_fields,
+    )
+    from screener.output.rows import ROW_FIELDS
+    from screener.output.table import TABLE_KEYS
+
+    keys = parse_column_list(text)
+    if fmt == "table":
+        return check_columns(keys, TABLE_KEYS, "column")
+    available = list(ROW_FIELDS) + (list(JSON_ONLY_FIELDS) if fmt != "csv" else [])
+    return row_fields(keys, available)
+
+
+def _check_tickers(symbols: tuple[str, ...], universe: Any) -> None:
+    """TICKER arguments must be universe companies: one line naming those that are not."""
+    from screener.errors import InputError
+
+    unknown = [t for t in symbols if t not in universe]
+    if unknown:
+        raise InputError(
+            f"not in the universe: {', '.join(unknown)} (see `screener universe list`;"
+            " add a company with a universe override, README 'Where data lives')"
+        )
+
+
+def _checker(symbols: tuple[str, ...]) -> Any:
+    """`prepare` for a run without refresh: only the TICKER check."""
+
+    def check(store: Any, inputs: Any) -> None:
+        _check_tickers(symbols, inputs.universe)
+
+    return check
 
 
 def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, ...] = ()) -> Any:
@@ -195,25 +309,8 @@ def _live_sources(chain: Any, summary: Any) -> tuple[str, ...]:
     return tuple(live)
 
 
-def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None:
-    if text is None:
-        return None
-    parts = [part.strip() for part in text.split(",")]
-    keys = list(dict.fromkeys(part for part in parts if part))
-    unknown = [key for key in keys if key not in known]
-    if "" in parts:
-        raise click.BadParameter("empty column name in the list", param_hint="--columns")
-    if unknown or not keys:
-        raise click.BadParameter(
-            f"unknown column {', '.join(map(repr, unknown)) or '(none)'}; "
-            f"choose from {', '.join(known)}",
-            param_hint="--columns",
-        )
-    return keys
-
-
 @cli.command()
-@click.argument("ticker")
+@click.argument("tickers", nargs=-1, required=True, metavar="TICKER...")
 @source_option
 @rules_option
 @universe_option
@@ -228,23 +325,38 @@ def _parse_columns(text: str | None, known: tuple[str, ...]) -> list[str] | None
 @click.pass_obj
 def explain(
     state: AppState,
-    ticker: str,
+    tickers: tuple[str, ...],
     source: str,
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
     fmt: str,
 ) -> None:
-    """Show every rule for one company: fired or not, each input, what was missing."""
+    """Show every rule for one company: fired or not, each input, what was missing.
+
+    With several tickers, the companies side by side: key figures, then each rule's
+    outcome per company (JSON: one explanation per company, in order).
+    """
     from screener.output.console import stdout_console
     from screener.output.explain import explanation_rows, render_explanation
     from screener.output.rows import json_text
 
-    symbol = user_ticker(ticker)
+    symbols = list(dict.fromkeys(user_ticker(t, universe_file) for t in tickers))
     run = screen_run(state, source, rule_paths, universe_file)
+    if len(symbols) > 1:
+        from screener.output.compare import compare_json, render_compare
+
+        if fmt == "json":
+            echo(json_text(compare_json(run, symbols)), cut=False)
+        else:
+            console = stdout_console()
+            console.print(render_compare(run, symbols, console.width))
+        return
+    symbol = symbols[0]
     if fmt == "json":
         echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
-        stdout_console().print(render_explanation(run, symbol))
+        console = stdout_console()
+        console.print(render_explanation(run, symbol, width=console.width))
 
 
 @cli.command()

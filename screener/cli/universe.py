@@ -24,7 +24,7 @@ from screener.cli.common import (
 
 @cli.group()
 def universe() -> None:
-    """The companies of the four sectors: list, show, classify, check overrides."""
+    """The companies of the four sectors: list, show, classify, discover, sync, check."""
 
 
 @universe.command("list")
@@ -53,12 +53,36 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
     from screener.errors import InputError
     from screener.output.text import company_lines
     from screener.run import load_companies
+    from screener.universe import suggest_tickers, suggestion_text
 
-    symbol = user_ticker(ticker)
-    company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
+    companies = load_companies(universe_file)
+    symbol = user_ticker(ticker, universe_file)
+    company = next((c for c in companies if c.ticker == symbol), None)
     if company is None:
-        raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
-    echo("\n".join(company_lines(company)))
+        names = {c.ticker: (c.name_en, c.name_zh) for c in companies}
+        hint = suggestion_text(
+            suggest_tickers(ticker, names, known_name=_stored_name(symbol)), names
+        )
+        raise InputError(
+            f"{symbol} is not in the universe{hint}; `screener universe classify {symbol}`"
+            " says where it would fit"
+        )
+    echo("\n".join(company_lines(company, companies)))
+
+
+def _stored_name(symbol: str) -> str | None:
+    """The name the store knows for a ticker outside the universe (a refresh, a classify)."""
+    from screener.cli.common import AppState
+    from screener.errors import ScreenerError
+
+    state = click.get_current_context().find_object(AppState)
+    try:
+        with open_store(state or AppState(None, False), read_only=True) as store:
+            row = next((r for r in store.companies() if r["ticker"] == symbol), None)
+    except ScreenerError:
+        return None
+    name = row.get("name_en") if row else None
+    return str(name) if name else None
 
 
 PROFILE_MAX_BYTES = 1024 * 1024  # a Yahoo profile is a few KiB
@@ -160,6 +184,70 @@ def universe_discover(
         f"{len(result.proposals)} proposals ({len(result.classified)} classified)"
         + ("; scan truncated" if result.truncated else "")
     )
+
+
+@universe.command("sync")
+@click.option(
+    "--write",
+    "write_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the proposals to this override file (.toml); without it nothing is written.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@universe_option
+def universe_sync(write_file: Path | None, fmt: str, universe_file: Path | None) -> None:
+    """Compare East Money's concept boards for the four sectors with the universe.
+
+    Lists board members the universe lacks (classified, with the boards and the
+    evidence), universe A-shares on none of the boards, and mapped boards that no
+    longer resolve. Nothing changes unless you pass --write FILE.
+    """
+    from datetime import date
+
+    import screener.data.akshare as akshare_pkg
+    from screener.data.akshare.boards import fetch_boards
+    from screener.data.akshare.probe import eastmoney_offline
+    from screener.errors import DataError, InputError
+    from screener.output.csvfile import atomic_file
+    from screener.output.rows import json_text
+    from screener.output.sync import board_lines, sections, summary_line
+    from screener.run import load_companies
+    from screener.universe.boards import board_sectors
+    from screener.universe.sync import compare, overrides_toml
+
+    if write_file is not None and write_file.suffix.lower() != ".toml":
+        raise InputError(f"{write_file}: --write makes a TOML override file (end it in .toml)")
+    companies = load_companies(universe_file)
+    why = eastmoney_offline()
+    if why:
+        raise DataError(f"East Money cannot be reached ({why}); universe sync needs it")
+    mapping = board_sectors()
+    answers, unresolved = fetch_boards(
+        akshare_pkg.AkshareProvider(), [b.name for b in mapping]
+    )
+    report = compare(answers, mapping, companies, unresolved)
+    if fmt == "json":
+        echo(json_text(report.to_json()), cut=False)
+    else:
+        for line in board_lines(report):
+            echo(line)
+        for section in sections(report):
+            print_rows(section.rows, "table", section.columns, section.title)
+    echo_err(summary_line(report))
+    if write_file is not None:
+        with atomic_file(write_file, encoding="utf-8") as handle:
+            handle.write(overrides_toml(report, date.today().isoformat()))
+        echo_err(
+            f"wrote {len(report.classified)} proposed additions to {write_file} "
+            f"(check it: screener universe check {write_file})"
+        )
 
 
 @universe.command("check")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,8 +32,9 @@ from screener.output.format import (
     score_text,
     source_label,
 )
+from screener.output.legend import flag_label
 from screener.output.sanitize import printable
-from screener.select import flagged_mask
+from screener.select import flagged_mask, shown_rows
 from screener.universe.taxonomy import SECTORS, sector_label, sub_segment_label
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class TableContext:
     sparks: dict[str, str]
     old: frozenset[tuple[str, str]] = frozenset()  # (ticker, metric) of figures to mark
     marked: frozenset[str] = frozenset()  # metrics with a mark among the rows shown
+    primary_of: dict[str, str] = field(default_factory=dict)  # secondary line -> primary
 
 
 def _is_old(ctx: TableContext, ticker: str, metric: str) -> bool:
@@ -115,9 +117,14 @@ def _price_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str |
     return _with_mark(f"{text} {row['currency']}", ticker, "price", ctx)
 
 
+SECONDARY_MARK = "2nd line of"  # after the name of a secondary listing: "2nd line of GDS"
+
+
 def _name_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str:
     zh = row.get("name_zh")
-    return str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    name = str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    primary = ctx.primary_of.get(ticker)
+    return f"{name} ({SECONDARY_MARK} {primary})" if primary else name
 
 
 def _flags_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
@@ -159,24 +166,46 @@ def _spark_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str |
 
 COLUMNS: tuple[Column, ...] = (
     Column("ticker", "Ticker", 1, lambda t, r, c: t, numeric=False),
-    Column("name", "Name", 2, _name_cell, numeric=False, min_width=14, max_width=30),
+    Column("name", "Name", 2, _name_cell, numeric=False, min_width=8, max_width=30),
     Column("segment", "Segment", 16, _segment_cell, numeric=False, min_width=10, max_width=18),
     Column("price", "Price", 12, _price_cell),
     Column("spark", "1y", 15, _spark_cell, numeric=False),
     Column("market_cap_usd", "Mkt cap $", 9, _metric_cell("market_cap_usd")),
     Column("pe_ttm", "P/E", 7, _metric_cell("pe_ttm")),
-    Column("pe_fwd", "Fwd P/E", 4, _metric_cell("pe_fwd")),
+    Column("pe_fwd", "Fwd P/E", 5, _metric_cell("pe_fwd")),
     Column("peg", "PEG", 8, _metric_cell("peg")),
     Column("ev_ebitda", "EV/EBITDA", 10, _metric_cell("ev_ebitda")),
     Column("revenue_growth", "Rev gr", 6, _metric_cell("revenue_growth")),
     Column("net_margin", "Net m", 13, _metric_cell("net_margin")),
     Column("pe_hist_pct", "P/E pct", 11, _metric_cell("pe_hist_pct")),
-    Column("flags", "Flags", 5, _flags_cell, numeric=False, min_width=12, max_width=40),
+    Column("flags", "Flags", 4, _flags_cell, numeric=False, min_width=8, max_width=40),
     Column("score", "Score", 3, _score_cell),
     Column("as_of", "As of", 14, _as_of_cell, numeric=False),
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
 _BY_KEY = {c.key: c for c in COLUMNS}
+EXTRA_PRIORITY = 20  # a catalogue metric asked for by name: dropped first on a narrow terminal
+#: every key `--columns` takes: the default columns, then any other catalogue metric
+TABLE_KEYS: tuple[str, ...] = COLUMN_KEYS + tuple(m for m in METRICS if m not in _BY_KEY)
+
+
+def _text_metric_cell(metric: str) -> Cell:
+    def cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+        value = row.get(metric)
+        return value if isinstance(value, str) and value else Text(MISSING, style="dim")
+
+    return cell
+
+
+def column_for(key: str) -> Column:
+    """The column of a key: a default column, or any catalogue metric under its label."""
+    found = _BY_KEY.get(key)
+    if found is not None:
+        return found
+    metric = METRICS[key]  # callers check keys against TABLE_KEYS first
+    if metric.kind == "text":
+        return Column(key, metric.label, EXTRA_PRIORITY, _text_metric_cell(key), numeric=False)
+    return Column(key, metric.label, EXTRA_PRIORITY, _metric_cell(key))
 
 
 def _plain(cell: str | Text) -> str:
@@ -238,8 +267,9 @@ def render_table(
     column fitter and the table.
     """
     selected = result.rows
-    frame = _shown_rows(selected, limit)
-    wanted = [_BY_KEY[key] for key in (columns or COLUMN_KEYS)]
+    grouped = result.selection.group
+    frame = shown_rows(selected, limit, grouped)  # ungrouped, the limit counts every row
+    wanted = [column_for(key) for key in (columns or COLUMN_KEYS)]
     spark_shown = any(c.key == "spark" for c in wanted)
     sparks = {t: sparkline(c) for t, c in result.closes.items()} if spark_shown else {}
     if not sparks:
@@ -252,7 +282,7 @@ def render_table(
     plain = {key: [_plain(cell) for cell in column] for key, column in cells.items()}
     fitted = fit([_fit_spec(c, plain[c.key], width) for c in wanted], width, narrow="drop")
     kept = [c for c in wanted if c.key in fitted.widths]
-    dropped = [_BY_KEY[key] for key in fitted.dropped]
+    dropped = [column_for(key) for key in fitted.dropped]
     widths = fitted.widths
 
     parts: list[RenderableType] = [header_text(result, shown=len(frame))]
@@ -261,17 +291,24 @@ def render_table(
     if dropped:
         names = ", ".join(c.header for c in sorted(dropped, key=lambda c: c.priority))
         parts.append(Text(f"(too narrow: hidden columns {names})", style="dim"))
-    sectors = frame["sector"].to_numpy(dtype=object)
-    groups = [s for s in SECTORS if (frame["sector"] == s).any()]
-    groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
-    selected_counts = selected["sector"].value_counts()
-    for sector in groups:
-        at = [i for i, value in enumerate(sectors) if value == sector]
-        block = [[cells[c.key][i] for c in kept] for i in at]
-        parts.append(_sector_block(result, sector, frame.iloc[at], kept, widths, block))
-        hidden = int(selected_counts.get(sector, 0)) - len(at)
+    if grouped:
+        sectors = frame["sector"].to_numpy(dtype=object)
+        groups = [s for s in SECTORS if (frame["sector"] == s).any()]
+        groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
+        selected_counts = selected["sector"].value_counts()
+        for sector in groups:
+            at = [i for i, value in enumerate(sectors) if value == sector]
+            block = [[cells[c.key][i] for c in kept] for i in at]
+            parts.append(_sector_block(result, sector, frame.iloc[at], kept, widths, block))
+            hidden = int(selected_counts.get(sector, 0)) - len(at)
+            if hidden > 0:
+                parts.append(Text(hidden_rows_line(hidden, sector), style="dim"))
+    elif not frame.empty:
+        block = [[cells[c.key][i] for c in kept] for i in range(len(frame))]
+        parts.append(_ranking_block(result, len(frame), kept, widths, block))
+        hidden = len(selected) - len(frame)
         if hidden > 0:
-            parts.append(Text(hidden_rows_line(hidden, sector), style="dim"))
+            parts.append(Text(hidden_rows_line(hidden, "all sectors"), style="dim"))
     if ctx.marked & {c.key for c in kept}:
         parts.append(Text(old_figure_legend(result.ruleset.age_limits), style="dim"))
     if frame.empty:
@@ -284,13 +321,6 @@ def render_table(
             )
         parts.append(Text(message, style="bold"))
     return Group(*parts)
-
-
-def _shown_rows(rows: pd.DataFrame, limit: int | None) -> pd.DataFrame:
-    """The first `limit` rows of each sector (None: all), in the selection's order."""
-    if limit is None or rows.empty:
-        return rows
-    return rows.groupby("sector", sort=False, group_keys=False, dropna=False).head(limit)
 
 
 def hidden_rows_line(hidden: int, sector: str) -> str:
@@ -328,6 +358,11 @@ def _context(
         sparks=sparks,
         old=old,
         marked=marked,
+        primary_of={
+            t: c.primary_listing
+            for t, c in result.universe.items()
+            if getattr(c, "primary_listing", None)
+        },
     )
 
 
@@ -340,12 +375,6 @@ def old_figure_legend(limits: Any) -> str:
     )
 
 
-def flag_label(rule: Any) -> str:
-    """The short label a rule shows in the Flags column; penalties get a leading minus."""
-    label = getattr(rule, "flag", None) or rule.id
-    if rule.score < 0 and not label.startswith("-"):
-        label = "-" + label
-    return label
 
 
 def header_text(result: ScreenRun, shown: int | None = None) -> Text:
@@ -404,4 +433,21 @@ def _sector_block(
     title = Text(f"{_sector_title(sector)}", style="bold")
     summary = sector_summary(sector, everyone, rows, result.universe_counts.get(sector))
     title.append(f" — {summary}", style="")
+    return Group(title, _build_table(columns, widths, cells))
+
+
+def _ranking_block(
+    result: ScreenRun,
+    shown: int,
+    columns: Sequence[Column],
+    widths: dict[str, int],
+    cells: Sequence[Sequence[str | Text]],
+) -> RenderableType:
+    """`--no-group`: every row in one ranking across sectors, under one title."""
+    flagged = int(flagged_mask(result.frame).sum())
+    title = Text("All sectors", style="bold")
+    title.append(
+        f" — one ranking: {shown} shown of {len(result.frame)} with data · {flagged} flagged",
+        style="",
+    )
     return Group(title, _build_table(columns, widths, cells))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from screener.output.format import MISSING, signed_text
+from screener.output.format import MISSING, metric_text, signed_text
 from screener.output.sanitize import printable
 from screener.universe.taxonomy import sector_label, sub_segment_label
 from screener.utils import clip, finite_float
@@ -33,11 +33,39 @@ def _listed(tickers: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+SOURCE_LABELS = {"yahoo": "Yahoo", "eastmoney": "East Money"}
+
+
+def _source_label(sources: tuple[str, ...]) -> str:
+    return " or ".join(SOURCE_LABELS.get(s, s) for s in sources) or "any provider"
+
+
+def not_found_text(summary: Any) -> str:
+    """'N not found on Yahoo': named after the provider(s) that did not know the tickers."""
+    source = getattr(summary, "source", "yahoo")
+    by = getattr(summary, "not_found_by", {})
+    default = () if source == "chain" else (source,)
+    counts: dict[str, int] = {}
+    for ticker in summary.not_found:
+        where = "on " + _source_label(by.get(ticker, default))
+        counts[where] = counts.get(where, 0) + 1
+    for ticker in summary.not_found_recently:  # from the fetch log: who, if the run knows
+        sources = by.get(ticker, default)
+        where = "on " + _source_label(sources) if sources else "earlier today"
+        counts[where] = counts.get(where, 0) + 1
+    if not counts:
+        return f"0 not found on {_source_label(default)}" if default else "0 not found"
+    total = sum(counts.values())
+    if len(counts) == 1:
+        return f"{total} not found {next(iter(counts))}"
+    return f"{total} not found (" + ", ".join(f"{n} {w}" for w, n in counts.items()) + ")"
+
+
 def summary_lines(summary: Any) -> list[str]:
     """The refresh summary: one line of counts, then what went wrong, ticker by ticker."""
     lines = [
         f"refresh: {len(summary.fetched)} fetched, {len(summary.skipped_fresh)} skipped as fresh,"
-        f" {len(summary.not_found) + len(summary.not_found_recently)} not found on Yahoo,"
+        f" {not_found_text(summary)},"
         f" {len(summary.failed)} failed ({summary.requests} requests, {summary.elapsed:.1f}s"
         + (f", {summary.throttled} rate-limited answers" if summary.throttled else "")
         + ")"
@@ -90,8 +118,27 @@ def diff_lines(diff: Any, title: str, filters: tuple[str, str]) -> list[str]:
             f"  ~ {_text(c.ticker):<10} {_text(c.name)}  score {signed_text(c.old_score)}"
             f" -> {signed_text(c.new_score)}" + (f"  ({', '.join(flags)})" if flags else "")
         )
+        moved = move_text(getattr(c, "moved", ()))
+        if moved:
+            lines.append(f"      {moved}")
     lines.append(f"unchanged: {diff.unchanged}")
     return lines
+
+
+def move_text(moves: Any) -> str:
+    """'P/E 30.1 -> 28.4 · Price 120.00 -> 131.00 (+9.2%)': the followed figures that moved
+    (the price with its change in percent)."""
+    from screener.catalog import METRICS
+
+    parts: list[str] = []
+    for move in moves:
+        label = METRICS[move.metric].label if move.metric in METRICS else move.metric
+        old, new = metric_text(move.metric, move.old), metric_text(move.metric, move.new)
+        text = f"{label} {old} -> {new}"
+        if move.metric == "price" and move.old and move.new is not None and move.old > 0:
+            text += f" ({move.new / move.old - 1:+.1%})"
+        parts.append(text)
+    return " · ".join(parts)
 
 
 def _text(value: Any) -> str:
@@ -124,11 +171,21 @@ def filters_text(raw: str | None) -> str:
     max_age = finite_float(filters.get("max_age"))
     if max_age is not None:
         parts.append(f"data at most {max_age:g} days old")
+    where = filters.get("where")
+    if isinstance(where, str) and where:
+        parts.append(f"where {clip(_text(where), 80)}")
     return "; ".join(parts)
 
 
-def company_lines(company: Any) -> list[str]:
-    """One universe company and why it is there (`universe show`)."""
+def company_lines(company: Any, companies: Any = ()) -> list[str]:
+    """One universe company and why it is there (`universe show`); a dual listing says
+    which line it is, and names the other lines of `companies` (the universe)."""
+    others = [c.ticker for c in companies if getattr(c, "primary_listing", None) == company.ticker]
+    listing = f"{company.exchange}, {company.market}, {company.currency}"
+    if getattr(company, "primary_listing", None):
+        listing += f"; secondary line of {company.primary_listing} (the same company)"
+    elif others:
+        listing += f"; primary line, also listed as {', '.join(others)}"
     lines = [
         f"{company.ticker}  {company.name_en} {company.name_zh}".rstrip(),
         f"sector:      {company.sector} ({sector_label(company.sector, 'en')} "
@@ -136,7 +193,7 @@ def company_lines(company: Any) -> list[str]:
         f"sub-segment: {company.sub_segment} ({sub_segment_label(company.sub_segment, 'en')} "
         f"{sub_segment_label(company.sub_segment, 'zh')})",
         f"secondary:   {company.secondary_sector or MISSING}",
-        f"listing:     {company.exchange}, {company.market}, {company.currency}",
+        f"listing:     {listing}",
         f"statistics:  {company.stats_note}",
         f"why:         {company.rationale}",
         f"source:      {company.source}",

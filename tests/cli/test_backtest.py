@@ -115,3 +115,26 @@ def test_the_cli_offers_the_multiples_the_replay_measures() -> None:
     from screener.cli.backtest import MULTIPLES as OFFERED
 
     assert OFFERED == MULTIPLES
+
+
+def test_where_measures_the_names_it_is_true_for_day_by_day(run_cli, db: str) -> None:
+    """A condition on the sector measures what --sector measures; one on a price figure
+    measures fewer names than none, and the rules still see every name."""
+    quick = ("--horizon", "3m", "--every", "quarter", "--format", "csv")
+    by_sector = run_cli("--db", db, "backtest", *quick, "--sector", "switching")
+    by_where = run_cli("--db", db, "backtest", *quick, "--where", 'sector == "switching"')
+    assert by_where.status == 0, by_where.err
+    assert by_where.out == by_sector.out
+    days = ("--dates", "--horizon", "3m", "--every", "quarter", "--format", "csv")
+    everyone = list(csv.DictReader(io.StringIO(run_cli("--db", db, "backtest", *days).out)))
+    rising = run_cli("--db", db, "backtest", *days, "--where", "ret_3m > 0")
+    assert rising.status == 0, rising.err
+    some = list(csv.DictReader(io.StringIO(rising.out)))
+    assert [(r["date"], r["rule"]) for r in some] == [(r["date"], r["rule"]) for r in everyone]
+    pairs = [(int(a["names"]), int(b["names"])) for a, b in zip(some, everyone, strict=True)]
+    assert all(a <= b for a, b in pairs) and any(a < b for a, b in pairs)
+
+
+def test_a_bad_where_fails_before_the_replay(run_cli, db: str) -> None:
+    result = run_cli("--db", db, "backtest", "--where", "ret_3m >> 0")
+    assert result.status == 2 and "--where:1:" in result.err and "^" in result.err

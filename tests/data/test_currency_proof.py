@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from screener.data.currency_proof import (
@@ -518,10 +518,8 @@ def _close(c: _Company, name: str, value: float, truth: float, rel: float) -> bo
     return abs(value - truth) <= rel * scale
 
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
 @given(companies(min_log_rate=0.5, noisy=True))
 def test_a_consistent_answer_passes_through_unchanged(c: _Company) -> None:
     info = _consistent_info(c)
@@ -530,7 +528,6 @@ def test_a_consistent_answer_passes_through_unchanged(c: _Company) -> None:
     assert {p.currency for p in proofs.values()} == {c.listing}
 
 
-@SETTINGS
 @given(
     companies(min_log_rate=0.5, noisy=True),
     st.sets(st.sampled_from(MIXED_FORMS), min_size=1),
@@ -548,7 +545,6 @@ def test_a_mixed_answer_is_rebuilt_or_dropped_never_passed_through(
         assert _close(c, name, proof.value, truth[name], 0.06), (name, proof)
 
 
-@SETTINGS
 @given(
     companies(min_log_rate=0.006, noisy=False),
     st.sets(st.sampled_from(MIXED_FORMS)),
@@ -565,7 +561,6 @@ def test_exact_answers_are_proven_exactly_at_any_rate(c: _Company, forms: set[st
         assert _close(c, name, proof.value, truth[name], rel), (name, proof)
 
 
-@SETTINGS
 @given(companies(min_log_rate=0.5, noisy=True), st.sets(st.sampled_from(MIXED_FORMS)))
 def test_one_currency_answers_pass_through_whatever_they_hold(c: _Company, forms: set[str]) -> None:
     info = _mixed_info(c, forms)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from screener.data.provider import FetchBundle, FxRate, HistoryPoint, PriceBar
@@ -153,7 +153,6 @@ _JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=200)
 @given(
     metrics=st.dictionaries(st.sampled_from(["price", "pe_ttm", "market_cap", "roe"]), _JSONISH),
     currency=_JSONISH,

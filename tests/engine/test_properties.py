@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from screener.catalog import POSITIVE_MULTIPLES, TEXT_METRICS
@@ -399,22 +399,18 @@ def assert_same(
             assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12), where
 
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@SETTINGS
 @given(tree=bool_exprs(3), data=frames())
 def test_conditions_match_the_reference(tree: Node, data: Any) -> None:
     assert_same(tree, *data)
 
 
-@SETTINGS
 @given(tree=num_exprs(3), data=frames())
 def test_numbers_match_the_reference(tree: Node, data: Any) -> None:
     assert_same(tree, *data)
 
 
-@settings(max_examples=500, deadline=None)
 @given(tree=st.one_of(bool_exprs(3), num_exprs(3), text_exprs))
 def test_print_then_parse_gives_the_same_tree(tree: Node) -> None:
     text = tree.to_source()
@@ -450,7 +446,6 @@ def _truths(values: np.ndarray) -> list[bool | None]:
     return [None if np.isnan(v) else bool(v == 1.0) for v in values]
 
 
-@SETTINGS
 @given(tree=st.one_of(bool_exprs(3), num_exprs(3)), data=frames(), extra=st.data())
 def test_a_stale_figures_value_is_never_used(tree: Node, data: Any, extra: Any) -> None:
     """Whatever a stale cell holds, every result is the same: its value is not read."""
@@ -464,7 +459,6 @@ def test_a_stale_figures_value_is_never_used(tree: Node, data: Any, extra: Any) 
     assert np.array_equal(a.unknown(tree), b.unknown(tree)), tree.to_source()
 
 
-@SETTINGS
 @given(tree=bool_exprs(3, local=True), data=frames(), extra=st.data())
 def test_a_stale_input_never_makes_a_rule_fire(tree: Node, data: Any, extra: Any) -> None:
     """Kleene: a condition decided with stale inputs is decided the same way whatever
@@ -481,7 +475,6 @@ def test_a_stale_input_never_makes_a_rule_fire(tree: Node, data: Any, extra: Any
             assert old == new, f"{tree.to_source()} at row {i}: stale {old}, current {new}"
 
 
-@SETTINGS
 @given(tree=bool_exprs(3), data=frames(), extra=st.data())
 def test_stale_reads_as_missing_in_every_comparison(tree: Node, data: Any, extra: Any) -> None:
     """Where a stale mask hides nothing that `is missing` or `coalesce` sees, a stale
