@@ -315,3 +315,15 @@ def test_a_where_condition_loads_the_history_it_reads(store_path: Path) -> None:
 def test_one_ranking_reads_closes_for_its_first_rows(store_path: Path) -> None:
     ranked = _run(store_path, RunNeeds(closes_per_sector=3), selection=Selection(group=False))
     assert set(ranked.closes) == set(ranked.rows.index[:3])
+
+
+def test_json_text_is_jsons_own_indented_text(store_path: Path) -> None:
+    import json
+
+    from screener.output.rows import json_text
+    from screener.output.sanitize import json_safe
+
+    rows = json_rows(_run(store_path))
+    odd = [[], {}, [[]], [{}], {"a": [1, {"b": "x\ny\u2028\u202e"}]}, "s", None, 1.5, [[1, []]]]
+    for data in (rows, odd, [], {"a": rows[:2]}, "text"):
+        assert json_text(data) == json_safe(json.dumps(data, ensure_ascii=False, indent=2))
