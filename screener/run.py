@@ -14,7 +14,7 @@ as-of range of the rows it shows. Nothing here prints.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +32,7 @@ from screener.engine.history import HistoryPoints, history_metrics
 from screener.errors import InputError
 from screener.frame import build_frame, history_frame, own_past
 from screener.resources import shipped_rules_dir
-from screener.select import Selected, Selection
+from screener.select import Selected, Selection, shown_rows
 from screener.universe import Company, find_config_overrides, load_universe
 from screener.vintages import figure_ages
 
@@ -274,7 +274,7 @@ class RunNeeds:
     run whole; a screen says what it shows: the history its rules and the `P/E pct`
     column read (`all_history=False`), the sparkline's closes only when that column is
     shown (`closes`), and then only for the rows the table shows (`closes_per_sector`:
-    the first N selected rows of each sector; None: all).
+    the first N selected rows of each sector, or of the one ranking; None: all).
     """
 
     all_history: bool = True
@@ -282,10 +282,12 @@ class RunNeeds:
     closes_per_sector: int | None = None
 
 
-def needed_history(ruleset: RuleSet) -> frozenset[str]:
+def needed_history(ruleset: RuleSet, selection: Selection | None = None) -> frozenset[str]:
     """The metrics whose history a run reads: those its rules' conditions and `why`
-    templates pass to hist_pct / hist_median, and pe_ttm for the `P/E pct` column."""
-    nodes = [rule.when for rule in ruleset.rules]
+    templates (and its `--where`) pass to hist_pct / hist_median, and pe_ttm for the
+    `P/E pct` column."""
+    condition = selection.condition if selection is not None else None
+    nodes = [rule.when for rule in ruleset.rules] + ([condition.node] if condition else [])
     nodes += [
         part.node for rule in ruleset.rules if rule.template for part in rule.template.placeholders
     ]
@@ -369,7 +371,7 @@ def run_screen(
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
-    metrics = None if needs.all_history else needed_history(inputs.ruleset)
+    metrics = None if needs.all_history else needed_history(inputs.ruleset, selection)
     history = own_past(load_history(store, chosen, metrics), frame["as_of"].to_dict())
     points = HistoryPoints(history)  # grouped once, for the P/E pct column and the rules
     frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
@@ -380,18 +382,9 @@ def run_screen(
         score=evaluation.score.reindex(frame.index).astype("float64"),
         reasons=evaluation.reasons.reindex(frame.index),
     )
-    closes: dict[str, list[float]] = {}
     used = [s for s in LIVE_SOURCES if s in set(frame["source"])]
     run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
-    if decision.source != SAMPLE_SOURCE and needs.closes:
-        since = (pd.Timestamp(today) - pd.Timedelta(days=CLOSES_DAYS)).date().isoformat()
-        shown = None
-        if needs.closes_per_sector is not None:
-            rows = selection.apply(frame)
-            shown = rows.groupby("sector", sort=False, dropna=False).head(needs.closes_per_sector)
-        tickers = None if shown is None else [str(t) for t in shown.index]
-        closes = {t: c for t, c in store.recent_closes(since, tickers).items() if t in universe}
-    return ScreenRun(
+    run = ScreenRun(
         frame=frame,
         history=history,
         ruleset=inputs.ruleset,
@@ -402,6 +395,14 @@ def run_screen(
         requested_source=source,
         selection=selection,
         provenance=provenance,
-        closes=closes,
         ages=ages,
     )
+    if decision.source == SAMPLE_SOURCE or not needs.closes:
+        return run
+    since = (pd.Timestamp(today) - pd.Timedelta(days=CLOSES_DAYS)).date().isoformat()
+    tickers = None
+    if needs.closes_per_sector is not None:  # the rows the table will show, as it picks them
+        shown = shown_rows(run.rows, needs.closes_per_sector, selection.group)
+        tickers = [str(t) for t in shown.index]
+    closes = {t: c for t, c in store.recent_closes(since, tickers).items() if t in universe}
+    return replace(run, closes=closes)

@@ -206,6 +206,16 @@ def select_counted(
     return Selected(rows, where_unknown, where_false)
 
 
+def shown_rows(rows: pd.DataFrame, limit: int | None, group: bool = True) -> pd.DataFrame:
+    """The part of selected rows a view shows under its own row limit (None: all): the
+    first `limit` of each sector, or of the one ranking when not grouped."""
+    if limit is None or rows.empty:
+        return rows
+    if not group:
+        return rows.head(limit)
+    return rows.groupby("sector", sort=False, group_keys=False, dropna=False).head(limit)
+
+
 @dataclass(frozen=True)
 class Selection:
     """The rows a user asked to see: filters, order and limit, as one value a run carries.

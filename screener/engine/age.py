@@ -163,7 +163,8 @@ class FigureAges:
         return out
 
     def of_rows(self, tickers: Iterable[str]) -> list[dict[str, dict[str, Any]]]:
-        """`of_row` for many rows at once, read a column at a time (JSON of thousands)."""
+        """`of_row` for many rows at once, read a column at a time (JSON of thousands);
+        equal vintages are one shared dict, not to be changed."""
         wanted = list(tickers)
         known = self.dates.index.isin(wanted)
         rows = self.dates.index[known]
@@ -177,10 +178,16 @@ class FigureAges:
             for metric in self.dates.columns
         ]
         found: dict[str, dict[str, dict[str, Any]]] = {str(t): {} for t in rows}
+        # Thousands of rows share a few vintages: one dict each (read-only, as JSON).
+        shared: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
         for metric, dates, basis, labels in parts:
             for ticker, date, base, label in zip(rows, dates, basis, labels, strict=True):
                 if isinstance(date, str):
-                    vintage = {"date": date, "basis": base, "label": label or date}
+                    key = (date, base, label)
+                    vintage = shared.get(key)
+                    if vintage is None:
+                        vintage = {"date": date, "basis": base, "label": label or date}
+                        shared[key] = vintage
                     found[str(ticker)][metric] = vintage
         return [dict(found.get(str(t), {})) for t in wanted]
 

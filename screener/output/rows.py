@@ -102,9 +102,19 @@ def json_text(data: Any) -> str:
 
     Characters that could act on a terminal (C1 controls, bidi overrides, lone
     surrogates) are written as `\\uXXXX` escapes: the same data, harmless to print.
+    A list is encoded an item at a time (json's indented encoder holds every piece of
+    the text until it joins them: 150 MB for 5,000 rows); the text is the same, since
+    an item one level down is its own text with two more spaces on each line (JSON
+    strings hold no raw line break).
     """
     import json
 
     from screener.output.sanitize import json_safe
 
-    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+    if not isinstance(data, list) or not data:
+        return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+    items = (
+        "  " + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        for item in data
+    )
+    return json_safe("[\n" + ",\n".join(items) + "\n]")
