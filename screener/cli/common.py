@@ -100,6 +100,7 @@ def screen_run(
     prepare: Callable[[Store, RunInputs], Any] | None = None,
     provider_specs: tuple[str, ...] = (),
     needs: RunNeeds | None = None,
+    writes: bool = False,
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
@@ -109,18 +110,17 @@ def screen_run(
     (a `RefreshNote`, or that reason alone). `provider_specs` are `--provider` values: they
     decide, with the config file, which source's snapshot each company is read from.
     `needs` says what the caller will show (`run.RunNeeds`; default everything).
+    `writes` (a refresh first) opens the store for writing; otherwise it is opened
+    read-only and nothing is created or changed. A store that cannot be written is read
+    as it is either way: `prepare` sees `store.read_only`.
     """
     from screener.data.chain import load_routes
     from screener.run import RefreshNote, load_inputs, run_screen
 
     inputs = load_inputs(rule_paths, universe_file)
     routes = load_routes().overridden(provider_specs)
-    with open_store(state, read_only=prepare is None) as store:
-        note = None
-        if prepare is not None and store.read_only:
-            echo_err(f"note: {store.path} is read-only: not refreshed, showing what it holds")
-        elif prepare is not None:
-            note = prepare(store, inputs)
+    with open_store(state, read_only=not writes) as store:
+        note = prepare(store, inputs) if prepare is not None else None
         if not isinstance(note, RefreshNote):
             note = RefreshNote(offline_reason=note)
         return run_screen(
