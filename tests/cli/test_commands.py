@@ -365,6 +365,11 @@ def test_a_repeated_single_option_is_an_error_with_a_hint(run_cli) -> None:
     sectors = ("--sector", "switching", "--sector", "data_center")
     many = run_cli("screen", "--source", "sample", *sectors)
     assert many.status == 0  # a repeatable option stays repeatable
+    # --sort is repeatable: the later keys break ties, as in the comma form
+    json_screen = ("screen", "--source", "sample", "--format", "json")
+    twice = run_cli(*json_screen, "--sort", "pe_fwd", "--sort", "score")
+    comma = run_cli(*json_screen, "--sort", "pe_fwd,score")
+    assert twice.status == 0 and twice.out == comma.out
 
 
 def test_rules_list_json_names_the_sectors(run_cli) -> None:
