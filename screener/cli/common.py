@@ -100,6 +100,7 @@ def screen_run(
     prepare: Callable[[Store, RunInputs], Any] | None = None,
     provider_specs: tuple[str, ...] = (),
     needs: RunNeeds | None = None,
+    check: Callable[[RunInputs], None] | None = None,
     writes: bool = False,
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
@@ -110,6 +111,8 @@ def screen_run(
     (a `RefreshNote`, or that reason alone). `provider_specs` are `--provider` values: they
     decide, with the config file, which source's snapshot each company is read from.
     `needs` says what the caller will show (`run.RunNeeds`; default everything).
+    `check(inputs)` runs before the store is opened (e.g. TICKER arguments against the
+    universe), so a mistake costs no store access and a reading command stays read-only.
     `writes` (a refresh first) opens the store for writing; otherwise it is opened
     read-only and nothing is created or changed. A store that cannot be written is read
     as it is either way: `prepare` sees `store.read_only`.
@@ -118,6 +121,8 @@ def screen_run(
     from screener.run import RefreshNote, load_inputs, run_screen
 
     inputs = load_inputs(rule_paths, universe_file)
+    if check is not None:
+        check(inputs)
     routes = load_routes().overridden(provider_specs)
     with open_store(state, read_only=not writes) as store:
         note = prepare(store, inputs) if prepare is not None else None
