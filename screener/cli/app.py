@@ -73,7 +73,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def repeated_option(args: list[str]) -> str | None:
     """The error for an option that takes one value and was given twice, else None.
 
-    Click keeps the last silently (`--limit 2 --limit 3` would show 3).
+    Click keeps the last silently (`--limit 2 --limit 3` would show 3); options that
+    take several values (`--sector`, `--sort`'s keys) are declared repeatable.
     """
     command: click.Command = cli
     words = [a for a in args if a != "--"]

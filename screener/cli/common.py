@@ -101,6 +101,7 @@ def screen_run(
     provider_specs: tuple[str, ...] = (),
     needs: RunNeeds | None = None,
     check: Callable[[RunInputs], None] | None = None,
+    writes: bool = False,
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
@@ -112,6 +113,9 @@ def screen_run(
     `needs` says what the caller will show (`run.RunNeeds`; default everything).
     `check(inputs)` runs before the store is opened (e.g. TICKER arguments against the
     universe), so a mistake costs no store access and a reading command stays read-only.
+    `writes` (a refresh first) opens the store for writing; otherwise it is opened
+    read-only and nothing is created or changed. A store that cannot be written is read
+    as it is either way: `prepare` sees `store.read_only`.
     """
     from screener.data.chain import load_routes
     from screener.run import RefreshNote, load_inputs, run_screen
@@ -120,12 +124,8 @@ def screen_run(
     if check is not None:
         check(inputs)
     routes = load_routes().overridden(provider_specs)
-    with open_store(state, read_only=prepare is None) as store:
-        note = None
-        if prepare is not None and store.read_only:
-            echo_err(f"note: {store.path} is read-only: not refreshed, showing what it holds")
-        elif prepare is not None:
-            note = prepare(store, inputs)
+    with open_store(state, read_only=not writes) as store:
+        note = prepare(store, inputs) if prepare is not None else None
         if not isinstance(note, RefreshNote):
             note = RefreshNote(offline_reason=note)
         return run_screen(

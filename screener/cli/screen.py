@@ -174,6 +174,7 @@ def screen(
         check=lambda inputs: _check_tickers(symbols, inputs.universe),
         provider_specs=provider_specs,
         needs=needs,
+        writes=source == "auto" and not offline,
     )
     if export_path is not None:
         rows = to_rows(run)
@@ -260,7 +261,11 @@ def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, .
     be used, if so, and which other sources refreshed live (A-shares from East Money).
 
     `inputs` were loaded (the rules checked) once, before: nothing is loaded again here.
+    A store that cannot be written (a read-only folder or file) is shown as it is.
     """
+    if store.read_only:
+        echo_err(f"note: {store.path} is read-only: not refreshed, showing what it holds")
+        return None
     from screener.cli.refresh import build_chain
     from screener.data.chain import load_routes
     from screener.data.yahoo import yahoo_reachable

@@ -67,7 +67,11 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
             f"{symbol} is not in the universe{hint}; `screener universe classify {symbol}`"
             " says where it would fit"
         )
-    echo("\n".join(company_lines(company, companies)))
+    from screener.output.console import stdout_console
+    from screener.output.text import folded_lines
+
+    width = stdout_console().width
+    echo("\n".join(folded_lines(company_lines(company, companies), width)))
 
 
 def _stored_name(symbol: str) -> str | None:

@@ -394,8 +394,9 @@ def watchlist_perf(
     inputs = load_inputs(rule_paths, universe_file)
     with open_store(state, read_only=True) as store:
         _watchlist_run(store, name, None)  # an unknown name fails here, with the list
-        runs = store.watchlist_runs(name)
-        rows_of = {int(r["id"]): store.watchlist_rows(int(r["id"])) for r in runs}
+        stored = store.watchlist_runs(name)
+        rows_of = {int(r["number"]): store.watchlist_rows(int(r["id"])) for r in stored}
+        runs = [{**r, "id": r["number"]} for r in stored]  # the ledger names runs as people do
         saved = {str(row["ticker"]) for rows in rows_of.values() for row in rows}
         tickers = tuple(dict.fromkeys([*inputs.universe, *sorted(saved)]))
         prices = live_prices(store, tickers)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from rich.cells import cell_len
+
 from screener.output.format import MISSING, metric_text, signed_text
 from screener.output.sanitize import printable
 from screener.universe.taxonomy import sector_label, sub_segment_label
@@ -200,6 +202,26 @@ def company_lines(company: Any, companies: Any = ()) -> list[str]:
         f"origin:      {company.origin}",
     ]
     return [printable(line) for line in lines]
+
+
+def folded_lines(lines: list[str], width: int, indent: int = 13) -> list[str]:
+    """`label: value` lines folded at words to `width`, continuations under the value
+    (`universe show` on a narrow terminal); a word longer than the room stays whole."""
+    import textwrap
+
+    out: list[str] = []
+    for line in lines:
+        if cell_len(line) <= width:
+            out.append(line)
+            continue
+        out += textwrap.wrap(
+            line,
+            width=max(width, indent + 10),
+            subsequent_indent=" " * indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [line]
+    return out
 
 
 def sector_count_lines(counts: Mapping[str, Mapping[str, int]]) -> list[str]:

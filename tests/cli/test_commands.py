@@ -353,10 +353,15 @@ def test_one_error_prefix_and_global_options_after_the_subcommand(run_cli, tmp_p
     assert db.exists()  # the store given after the subcommand was the one written
 
 
-def test_a_repeated_single_option_is_an_error(run_cli) -> None:
+def test_a_repeated_single_option_is_an_error_with_a_hint(run_cli) -> None:
     result = run_cli("screen", "--source", "sample", "--limit=2", "--limit", "3")
     assert result.status == 2 and result.err.count("\n") == 1
     assert "--limit was given 2 times; give it once" in result.err
+    # --sort takes several keys (repeated or comma-joined), so neither form drops one
+    keys = ("--format", "json", "--sort", "pe_fwd")
+    both = run_cli("screen", "--source", "sample", *keys, "--sort", "score:desc")
+    joined = run_cli("screen", "--source", "sample", *keys[:3], "pe_fwd,score:desc")
+    assert both.status == 0 and json.loads(both.out) == json.loads(joined.out)
     sectors = ("--sector", "switching", "--sector", "data_center")
     many = run_cli("screen", "--source", "sample", *sectors)
     assert many.status == 0  # a repeatable option stays repeatable

@@ -189,6 +189,9 @@ def test_runs_are_numbered_per_list(run_cli, tmp_path: Path) -> None:
     assert missing.status == 2 and "runs: #1)" in missing.err
     listed = json.loads(run_cli("watchlist", "list", "--format", "json").out)
     assert {row["name"]: row["last_run"] for row in listed} == {"core": 1, "other": 2}
+    perf = run_cli("watchlist", "perf", "other")
+    assert perf.status == 0, perf.err
+    assert "run #1 saved" in perf.out and "run #2 saved" in perf.out
 
 
 def test_an_older_store_gets_its_runs_numbered_on_open(tmp_path: Path) -> None:

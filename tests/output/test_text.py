@@ -81,3 +81,14 @@ def test_filters_in_words() -> None:
     assert filters_text(raw) == "source sample; sectors switching; flagged only; min score 1"
     assert filters_text(None) == "source auto"
     assert filters_text("not json") == "not json"
+
+
+def test_company_lines_fold_at_words_under_their_value() -> None:
+    from screener.output.text import folded_lines
+
+    lines = ["why:         Hyperscale data-centre developer/operator in China (HK line)"]
+    folded = folded_lines(lines, 40)
+    assert all(len(line) <= 40 for line in folded) and len(folded) > 1
+    assert all(line.startswith(" " * 13) for line in folded[1:])
+    assert " ".join(" ".join(folded).split()) == " ".join(lines[0].split())  # no word cut
+    assert folded_lines(["short"], 40) == ["short"]
