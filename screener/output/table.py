@@ -318,8 +318,6 @@ def old_figure_legend(limits: Any) -> str:
     )
 
 
-
-
 def header_text(result: ScreenRun) -> Text:
     """One line: how many rows, whose data (loudly when it is the sample), as of when."""
     frame = result.rows
