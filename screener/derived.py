@@ -64,18 +64,23 @@ def add_derived(
     for ticker in out.index[both_positive]:
         provenance[ticker]["implied_eps_growth"] = "derived: pe_ttm / pe_fwd - 1"
 
-    market_cap = _col(out, "market_cap")
-    usd = _col(out, "market_cap_usd").copy()
-    for ticker in out.index:
-        if not np.isnan(usd[ticker]) or np.isnan(market_cap[ticker]):
+    market_cap = _col(out, "market_cap").to_numpy()
+    usd = _col(out, "market_cap_usd").to_numpy().copy()
+    currencies, dates = _texts(out, "currency"), _texts(out, "as_of")
+    picked: dict[tuple[str | None, str | None], FxRate | None] = {}  # rows share dates
+    for i, ticker in enumerate(out.index):
+        if not np.isnan(usd[i]) or np.isnan(market_cap[i]):
             continue
-        rate = pick_fx(rates, _text(out, ticker, "currency"), _text(out, ticker, "as_of"))
+        key = (currencies[i], dates[i])
+        if key not in picked:
+            picked[key] = pick_fx(rates, *key)
+        rate = picked[key]
         if rate is None:
             continue
-        usd[ticker] = market_cap[ticker] / rate.units_per_usd
+        usd[i] = market_cap[i] / rate.units_per_usd
         if rate.currency != "USD":
             provenance[ticker]["market_cap_usd"] = market_cap_usd_note(rate)
-    out["market_cap_usd"] = usd
+    out["market_cap_usd"] = pd.Series(usd, index=out.index, dtype="float64")
 
     as_of = pd.to_datetime(out.get("as_of"), errors="coerce")
     out["data_age_days"] = (pd.Timestamp(today) - as_of).dt.days.astype("float64")
@@ -96,8 +101,8 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype="float64")
 
 
-def _text(frame: pd.DataFrame, ticker: str, column: str) -> str | None:
+def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
+    """A text column's values per row, None where it is not (non-empty) text."""
     if column not in frame:
-        return None
-    value = frame.at[ticker, column]
-    return value if isinstance(value, str) and value else None
+        return [None] * len(frame)
+    return [v if isinstance(v, str) and v else None for v in frame[column].tolist()]

@@ -8,7 +8,7 @@ is float64, with NaN for missing (never 0), so rules and renderers need no check
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -53,9 +53,10 @@ def build_frame(
     Returns the frame and per-ticker provenance (extra figures, field sources,
     how derived metrics were made) for JSON output and `explain`.
     """
+    snaps = list(snapshots)
     records: list[dict[str, Any]] = []
     provenance: dict[str, dict[str, Any]] = {}
-    for snap in snapshots:
+    for snap in snaps:
         ticker = str(snap["ticker"])
         company = companies.get(ticker, {})
         row: dict[str, Any] = {"ticker": ticker}
@@ -65,17 +66,14 @@ def build_frame(
         row["market"] = row["market"] or market_of(ticker)
         row["name_en"] = row["name_en"] or ticker
         row["name_zh"] = row["name_zh"] or ""
-        for name in NUMERIC_COLUMNS:
-            value = snap.get(name)
-            number = finite_float(value)  # text or inf in a hand-edited store: missing
-            row[name] = np.nan if number is None else number
         records.append(row)
         extra = snap.get("extra")
         provenance[ticker] = _provenance(extra)
-    columns = ["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS]
-    frame = pd.DataFrame.from_records(records, columns=columns).set_index("ticker")
-    for name in NUMERIC_COLUMNS:
-        frame[name] = frame[name].astype("float64")
+    columns = ["ticker", *DESCRIPTIVE_COLUMNS]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    numbers = {name: _numbers([snap.get(name) for snap in snaps]) for name in NUMERIC_COLUMNS}
+    frame = pd.concat([frame, pd.DataFrame(numbers, index=frame.index)], axis=1)
+    frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
         if notes:
@@ -83,26 +81,66 @@ def build_frame(
     return frame, provenance
 
 
+def _numbers(values: list[Any]) -> np.ndarray:
+    """One stored column as float64, NaN for missing, text or inf (as `finite_float` reads
+    each value); a column of plain floats and NULLs, the usual, is converted at once."""
+    if all(v is None or type(v) is float for v in values):
+        out = np.array(values, dtype="float64")
+    else:
+        out = np.array([_finite_or_nan(v) for v in values], dtype="float64")
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _finite_or_nan(value: Any) -> float:
+    number = finite_float(value)  # text or inf in a hand-edited store: missing
+    return np.nan if number is None else number
+
+
+HISTORY_COLUMNS: tuple[str, ...] = ("ticker", "metric", "date", "value")
+
+
 def history_frame(
-    rows: Iterable[Mapping[str, Any]], as_of: Mapping[str, Any] | None = None
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]], as_of: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Valuation history rows -> the long frame the rule engine reads.
 
+    Rows are mappings or (ticker, metric, date, value) tuples, as the store reads them.
     With `as_of` (ticker -> the date the current figures describe), points whose period
-    ends after that date are dropped: a company's "own history" may only hold the past
-    of the figures it is compared with, never a later fiscal year.
+    ends after that date are dropped (see `own_past`).
     """
-    frame = pd.DataFrame.from_records(list(rows), columns=["ticker", "metric", "date", "value"])
+    points = list(rows)
+    if points and not isinstance(points[0], Mapping):  # tuples: pandas' fast path
+        frame = pd.DataFrame(points, columns=list(HISTORY_COLUMNS))
+    else:
+        frame = pd.DataFrame.from_records(points, columns=list(HISTORY_COLUMNS))
     frame["value"] = frame["value"].astype("float64")
-    if as_of is None or frame.empty:
+    return frame if as_of is None else own_past(frame, as_of)
+
+
+def own_past(frame: pd.DataFrame, as_of: Mapping[str, Any]) -> pd.DataFrame:
+    """The points of a history frame whose period ended by their company's `as_of`.
+
+    A company's "own history" may only hold the past of the figures it is compared
+    with, never a later fiscal year. Dates and tickers repeat (40 quarters, thousands
+    of points each), so each distinct one is read once.
+    """
+    if frame.empty:
         return frame
-    dates = frame["date"].astype(str)
-    month_only = dates.str.fullmatch(r"\d{4}-\d{2}")
+    date_codes, dates = pd.factorize(frame["date"].astype(str))
+    ends = _period_ends(pd.Series(dates, dtype=object)).to_numpy()[date_codes]
+    ticker_codes, tickers = pd.factorize(frame["ticker"], use_na_sentinel=False)
+    known = pd.Series(tickers, dtype=object).map(dict(as_of))
+    limit = pd.to_datetime(known, errors="coerce").to_numpy()[ticker_codes]
+    keep = np.isnat(limit) | (ends <= limit)
+    return frame if keep.all() else frame[keep].reset_index(drop=True)
+
+
+def _period_ends(dates: pd.Series) -> pd.Series:
+    """ISO dates as timestamps, a year-month as the last day of its month (NaT: unreadable)."""
+    month_only = dates.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
     ends = pd.to_datetime(dates.where(~month_only, dates + "-01"), errors="coerce")
-    ends = ends.where(~month_only, ends + pd.offsets.MonthEnd(0))
-    limit = pd.to_datetime(frame["ticker"].map(dict(as_of)), errors="coerce")
-    keep = limit.isna() | (ends <= limit)
-    return frame[keep.to_numpy()].reset_index(drop=True)
+    return ends.where(~month_only, ends + pd.offsets.MonthEnd(0))
 
 
 def _provenance(extra: object) -> dict[str, Any]:

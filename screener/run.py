@@ -28,8 +28,9 @@ from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
 from screener.engine.age import FigureAges
+from screener.engine.history import HistoryPoints, history_metrics
 from screener.errors import InputError
-from screener.frame import build_frame, history_frame
+from screener.frame import build_frame, history_frame, own_past
 from screener.resources import shipped_rules_dir
 from screener.select import Selected, Selection
 from screener.universe import Company, find_config_overrides, load_universe
@@ -169,6 +170,16 @@ def load_sample_into(store: Store) -> None:
         store.set_meta("sample_fingerprint", fingerprint)
 
 
+def sample_reader(store: Store) -> Store:
+    """The store to read the sample from: `store`, loaded with it unless it already is;
+    a store that may not be written (a reading command, a read-only file) and lacks the
+    current sample gets a store in memory holding it, so nothing is written."""
+    if store.read_only and store.get_meta("sample_fingerprint") != SampleProvider.fingerprint():
+        store = Store(":memory:")
+    load_sample_into(store)
+    return store
+
+
 # -- the run ------------------------------------------------------------------------
 
 
@@ -256,6 +267,47 @@ def preferred_snapshots(
 
 
 @dataclass(frozen=True)
+class RunNeeds:
+    """What the views of a run read beyond the frame; the default is everything.
+
+    `explain` shows every stored metric's own history and `plot` and `watchlist` take the
+    run whole; a screen says what it shows: the history its rules and the `P/E pct`
+    column read (`all_history=False`), the sparkline's closes only when that column is
+    shown (`closes`), and then only for the rows the table shows (`closes_per_sector`:
+    the first N selected rows of each sector; None: all).
+    """
+
+    all_history: bool = True
+    closes: bool = True
+    closes_per_sector: int | None = None
+
+
+def needed_history(ruleset: RuleSet) -> frozenset[str]:
+    """The metrics whose history a run reads: those its rules' conditions and `why`
+    templates pass to hist_pct / hist_median, and pe_ttm for the `P/E pct` column."""
+    nodes = [rule.when for rule in ruleset.rules]
+    nodes += [
+        part.node for rule in ruleset.rules if rule.template for part in rule.template.placeholders
+    ]
+    return history_metrics(nodes) | {"pe_ttm"}
+
+
+def load_history(
+    store: Store, chosen: Mapping[str, str], metrics: frozenset[str] | None
+) -> pd.DataFrame:
+    """Each company's history points from its chosen source (only `metrics` when given),
+    as the long frame `history_frame` makes (before the as-of cut)."""
+    parts: list[pd.DataFrame] = []
+    for src in dict.fromkeys(chosen.values()):
+        part = history_frame(store.history_rows(src, metrics))
+        mine = [t for t, s in chosen.items() if s == src]
+        parts.append(part[part["ticker"].isin(mine).to_numpy()])
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True) if parts else history_frame([])
+
+
+@dataclass(frozen=True)
 class RefreshNote:
     """What the refresh before a screen tells the run: why Yahoo was not used, and which
     other sources refreshed live meanwhile (East Money for A-shares)."""
@@ -288,19 +340,23 @@ def run_screen(
     today: date | None = None,
     routes: ProviderRoutes | None = None,
     live_sources: Sequence[str] = (),
+    needs: RunNeeds | None = None,
 ) -> ScreenRun:
     """Run the universe through the stored data and the rules; nothing is loaded twice.
 
     A live run takes, per company, the newest snapshot of the first source of its
     market's chain (`routes`) that has one, and that source's own history with it:
-    one company never mixes two sources' figures.
+    one company never mixes two sources' figures. `needs` says what the views will
+    read (default: everything), so a screen of thousands loads only that.
     """
     today = today or date.today()
+    needs = needs or RunNeeds()
+    selection = selection or Selection()
     universe = inputs.universe
     has_live = source != "sample" and any(store.has_snapshots(s) for s in LIVE_SOURCES)
     decision = decide_source(source, has_live, offline_reason, live_sources)
     if decision.source == SAMPLE_SOURCE:
-        load_sample_into(store)
+        store = sample_reader(store)
         snapshots = store.latest_snapshots(SAMPLE_SOURCE)
         chosen = {str(s["ticker"]): SAMPLE_SOURCE for s in snapshots}
     else:
@@ -313,16 +369,12 @@ def run_screen(
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
-    history_rows = [
-        row
-        for src in dict.fromkeys(chosen.values())
-        for row in store.valuation_history(src)
-        if chosen.get(str(row["ticker"])) == src
-    ]
-    history = history_frame(history_rows, frame["as_of"].to_dict())
-    frame = frame.assign(pe_hist_pct=history_percentile(frame, history, "pe_ttm"))
+    metrics = None if needs.all_history else needed_history(inputs.ruleset)
+    history = own_past(load_history(store, chosen, metrics), frame["as_of"].to_dict())
+    points = HistoryPoints(history)  # grouped once, for the P/E pct column and the rules
+    frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
     ages = figure_ages(snapshots, frame)
-    evaluation = evaluate(inputs.ruleset, frame, history, ages)
+    evaluation = evaluate(inputs.ruleset, frame, points, ages)
     frame = frame.assign(
         flags=evaluation.fired.reindex(frame.index),
         score=evaluation.score.reindex(frame.index).astype("float64"),
@@ -331,9 +383,14 @@ def run_screen(
     closes: dict[str, list[float]] = {}
     used = [s for s in LIVE_SOURCES if s in set(frame["source"])]
     run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
-    if decision.source != SAMPLE_SOURCE:
+    if decision.source != SAMPLE_SOURCE and needs.closes:
         since = (pd.Timestamp(today) - pd.Timedelta(days=CLOSES_DAYS)).date().isoformat()
-        closes = {t: c for t, c in store.recent_closes(since).items() if t in universe}
+        shown = None
+        if needs.closes_per_sector is not None:
+            rows = selection.apply(frame)
+            shown = rows.groupby("sector", sort=False, dropna=False).head(needs.closes_per_sector)
+        tickers = None if shown is None else [str(t) for t in shown.index]
+        closes = {t: c for t, c in store.recent_closes(since, tickers).items() if t in universe}
     return ScreenRun(
         frame=frame,
         history=history,
@@ -343,7 +400,7 @@ def run_screen(
         source=run_source,
         banner=decision.banner,
         requested_source=source,
-        selection=selection or Selection(),
+        selection=selection,
         provenance=provenance,
         closes=closes,
         ages=ages,

@@ -99,7 +99,12 @@ def test_show_export_list_rm(run_cli, tmp_path: Path, monkeypatch) -> None:
     assert list(back["ticker"]) == [row["ticker"] for row in shown]
     listed = json.loads(run_cli("watchlist", "list", "--format", "json").out)
     assert [row["name"] for row in listed] == ["w1"]
-    assert run_cli("watchlist", "rm", "w1").status == 0
+    asked = run_cli("watchlist", "rm", "w1")  # no terminal to ask on: refused, kept
+    assert asked.status == 2 and "add --yes to confirm" in asked.err
+    assert "1 saved run" in asked.err
+    assert run_cli("watchlist", "show", "w1").status == 0
+    removed = run_cli("watchlist", "rm", "w1", "--yes")
+    assert removed.status == 0 and removed.out == "removed watchlist 'w1' (1 run)\n"
     missing = run_cli("watchlist", "show", "w1")
     assert missing.status == 2 and "no watchlist named 'w1'" in missing.err
     assert run_cli("watchlist", "diff", "../etc").status == 2

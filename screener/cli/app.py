@@ -41,10 +41,74 @@ def cli(ctx: click.Context, db: Path | None, debug: bool) -> None:
     ctx.obj = AppState(db=db, debug=debug)
 
 
+GLOBAL_VALUE_OPTIONS = ("--db",)  # the group's options, accepted after the subcommand too
+GLOBAL_FLAGS = ("--debug",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`screener watchlist list --db x.db --debug` as `screener --db x.db --debug ...`:
+    the group's options are moved before the subcommand wherever they were written
+    (never past `--`, and never a value of another option's)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif arg in GLOBAL_VALUE_OPTIONS and i + 1 < len(args):
+            front += [arg, args[i + 1]]
+            i += 1
+        elif arg.split("=", 1)[0] in GLOBAL_VALUE_OPTIONS and "=" in arg:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def repeated_option(args: list[str]) -> str | None:
+    """The error for an option that takes one value and was given twice, else None.
+
+    Click keeps the last silently (`--sort a --sort b` would sort by b alone).
+    """
+    command: click.Command = cli
+    words = [a for a in args if a != "--"]
+    for word in words:  # follow the subcommands: the options counted are the leaf's
+        if isinstance(command, click.Group) and word in command.commands:
+            command = command.commands[word]
+    single = {
+        name: param
+        for param in command.params
+        if isinstance(param, click.Option) and not param.multiple and not param.is_flag
+        for name in param.opts
+        if name.startswith("--")
+    }
+    seen: dict[str, int] = {}
+    for word in args:
+        if word == "--":
+            break
+        name = word.split("=", 1)[0]
+        if name in single:
+            seen[name] = seen.get(name, 0) + 1
+    for name, count in seen.items():
+        if count > 1:
+            hint = " (several keys go in one: --sort score:desc,pe_fwd)" if name == "--sort" else ""
+            return f"{name} was given {count} times; give it once{hint}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return an exit status; never let a user's mistake become a traceback."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args
+    repeated = repeated_option(args)
+    if repeated is not None:
+        echo_err(f"{PROG}: error: {repeated}")
+        return ExitStatus.USAGE
     try:
         outcome = cli.main(args=args, prog_name=PROG, standalone_mode=False)
     except click.exceptions.Abort:
@@ -55,9 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
         return ExitStatus.OK
     except click.ClickException as exc:
-        where = f"{exc.ctx.command_path}" if getattr(exc, "ctx", None) else PROG
+        # One prefix for every error; a usage error names its command's help.
         message = " ".join(exc.format_message().split())
-        echo_err(f"{where}: error: {message}")
+        ctx = getattr(exc, "ctx", None)
+        if isinstance(exc, click.UsageError) and ctx is not None and ctx.command_path != PROG:
+            message += f" (see `{ctx.command_path} --help`)"
+        echo_err(f"{PROG}: error: {message}")
         if isinstance(exc, click.UsageError):
             return ExitStatus.USAGE
         return exc.exit_code or ExitStatus.ERROR
@@ -71,11 +138,45 @@ def main(argv: list[str] | None = None) -> int:
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
+    except OSError as exc:
+        if not _is_output_failure(exc):
+            if debug:
+                raise
+            echo_err(f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)")
+            return ExitStatus.ERROR
+        _quiet_stdout()
+        echo_err(f"{PROG}: error: cannot write the output: {exc.strerror or exc}")
+        return ExitStatus.ERROR
     except Exception as exc:  # a bug of ours: say so briefly, traceback on --debug
         if debug:
             raise
         echo_err(f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)")
         return ExitStatus.ERROR
+    try:
+        sys.stdout.flush()  # a full disk shows here when the output was buffered
+    except OSError as exc:
+        _quiet_stdout()
+        echo_err(f"{PROG}: error: cannot write the output: {exc.strerror or exc}")
+        return ExitStatus.ERROR
     if isinstance(outcome, int):
         return outcome
     return ExitStatus.OK
+
+
+def _is_output_failure(exc: OSError) -> bool:
+    """stdout could not take the output (ENOSPC on /dev/full, EIO, a closed stream)."""
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's exit flush fails no more."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -15,7 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from screener.data.store import Store
-    from screener.run import RunInputs, ScreenRun
+    from screener.run import RunInputs, RunNeeds, ScreenRun
     from screener.select import Selection
 
 
@@ -25,11 +25,15 @@ class AppState:
     debug: bool
 
 
-def open_store(state: AppState) -> Store:
-    """The store of this invocation, to use as `with open_store(state) as store:`."""
+def open_store(state: AppState, *, read_only: bool = False) -> Store:
+    """The store of this invocation, to use as `with open_store(state) as store:`.
+
+    `read_only` for commands that only read: nothing is created or changed, and a store
+    in a read-only folder or file reads as any other (see `Store`).
+    """
     from screener.data.store import Store
 
-    return Store(state.db)
+    return Store(state.db, read_only=read_only)
 
 
 MAX_ECHOED_LINE = 2000  # a line longer than this (a 100,000-character ticker) is cut
@@ -57,11 +61,30 @@ def echo_err(message: str) -> None:
     echo(message, err=True)
 
 
-def user_ticker(raw: str) -> str:
-    """The Yahoo symbol of a ticker the user typed; says on stderr when its code moved."""
-    from screener.universe import normalize_ticker, ticker_note
+def user_ticker(raw: str, universe_file: Path | None = None) -> str:
+    """The Yahoo symbol of a ticker the user typed; says on stderr when its code moved.
 
-    symbol = normalize_ticker(raw)
+    A symbol of the universe in another case (`gds`) is that symbol; the universe is
+    read only when the ticker is not one of the usual forms.
+    """
+    from screener.errors import InputError
+    from screener.universe import normalize_ticker, resolve_ticker, ticker_note
+
+    try:
+        symbol = normalize_ticker(raw)
+    except InputError as exc:
+        from screener.run import load_companies
+        from screener.universe import suggest_tickers, suggestion_text
+
+        companies = load_companies(universe_file)
+        try:
+            symbol = resolve_ticker(raw, [c.ticker for c in companies])
+        except InputError:
+            names = {c.ticker: (c.name_en, c.name_zh) for c in companies}
+            hint = suggestion_text(suggest_tickers(raw, names), names)
+            if not hint:
+                raise
+            raise InputError(f"{exc}{hint}") from exc
     note = ticker_note(raw)
     if note:
         echo_err(f"note: {note}")
@@ -76,6 +99,7 @@ def screen_run(
     selection: Selection | None = None,
     prepare: Callable[[Store, RunInputs], Any] | None = None,
     provider_specs: tuple[str, ...] = (),
+    needs: RunNeeds | None = None,
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
@@ -84,14 +108,19 @@ def screen_run(
     (the refresh before a screen) and returns why Yahoo could not be used, if it could not
     (a `RefreshNote`, or that reason alone). `provider_specs` are `--provider` values: they
     decide, with the config file, which source's snapshot each company is read from.
+    `needs` says what the caller will show (`run.RunNeeds`; default everything).
     """
     from screener.data.chain import load_routes
     from screener.run import RefreshNote, load_inputs, run_screen
 
     inputs = load_inputs(rule_paths, universe_file)
     routes = load_routes().overridden(provider_specs)
-    with open_store(state) as store:
-        note = prepare(store, inputs) if prepare is not None else None
+    with open_store(state, read_only=prepare is None) as store:
+        note = None
+        if prepare is not None and store.read_only:
+            echo_err(f"note: {store.path} is read-only: not refreshed, showing what it holds")
+        elif prepare is not None:
+            note = prepare(store, inputs)
         if not isinstance(note, RefreshNote):
             note = RefreshNote(offline_reason=note)
         return run_screen(
@@ -102,6 +131,7 @@ def screen_run(
             offline_reason=note.offline_reason,
             routes=routes,
             live_sources=note.live_sources,
+            needs=needs,
         )
 
 

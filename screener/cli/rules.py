@@ -22,6 +22,7 @@ def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
     """List the rules of a rule set (default: the shipped packs)."""
     from screener.output.legend import flag_label
     from screener.run import load_rules
+    from screener.universe.taxonomy import SECTORS
 
     ruleset = load_rules(rule_paths or None)
     rows = [
@@ -30,7 +31,9 @@ def rules_list(rule_paths: tuple[Path, ...], fmt: str) -> None:
             "label": flag_label(rule),
             "title": rule.title,
             "score": rule.score,
-            "sectors": list(rule.sectors) or ["all"],
+            # the sectors it applies to; none listed in its file means every one, which
+            # the table says in a word and JSON/CSV list (a reader need not know "all")
+            "sectors": list(rule.sectors) or (["all"] if fmt == "table" else list(SECTORS)),
             "when": rule.when_text,
             "tags": list(rule.tags),
             "file": f"{rule.path.name}:{rule.line}",
@@ -48,7 +51,8 @@ def rules_check(files: tuple[Path, ...]) -> None:
     FILE may be written +FILE, as for --rules: it is then checked together with the
     shipped rules it would be added to (so a clash of rule ids shows here too).
     """
+    from screener.output.format import plural
     from screener.run import load_rules
 
     ruleset = load_rules(files)
-    echo(f"ok: {len(ruleset.rules)} rules in {len(ruleset.paths)} file(s)")
+    echo(f"ok: {plural(len(ruleset.rules), 'rule')} in {plural(len(ruleset.paths), 'file')}")

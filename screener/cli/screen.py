@@ -88,7 +88,11 @@ where_option = click.option(
 @flagged_option
 @min_score_option
 @max_age_option
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows per sector.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help="At most this many rows per sector; 0 shows all (the table shows 50 unless told).",
+)
 @click.option("--offline", is_flag=True, help="Do not refresh first; use what is stored.")
 @provider_option
 @click.pass_obj
@@ -130,16 +134,17 @@ def screen(
     from screener.output import table
     from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS, to_rows
+    from screener.run import RunNeeds
     from screener.select import Selection
 
     column_keys = _screen_columns(columns, fmt)
-    symbols = tuple(dict.fromkeys(user_ticker(t) for t in tickers))
+    symbols = tuple(dict.fromkeys(user_ticker(t, universe_file) for t in tickers))
     selection = Selection(  # a bad --sort or --where fails here, before any work
         sectors=sectors,
         sort=sort_key,
         flagged=flagged,
         min_score=min_score,
-        limit=limit,
+        limit=limit or None,  # 0: every row
         max_age=max_age,
         tickers=symbols,
         where=where,
@@ -149,6 +154,12 @@ def screen(
         raise click.UsageError("--excel applies to --export FILE.csv; add --export")
     if export_path is not None:
         check_csv_path(export_path)  # before the refresh: a wrong suffix costs no time
+
+    # Rows per sector the table shows; what the run loads follows what is shown: the
+    # history its rules read, and the sparkline's closes only for a table that has it.
+    shown = table.DEFAULT_LIMIT if limit is None else limit or None
+    spark = fmt == "table" and "spark" in (column_keys or table.COLUMN_KEYS)
+    needs = RunNeeds(all_history=False, closes=spark, closes_per_sector=shown)
 
     def prepare(store: Any, inputs: Any) -> Any:
         _check_tickers(symbols, inputs.universe)
@@ -162,6 +173,7 @@ def screen(
         selection=selection,
         prepare=prepare if source == "auto" and not offline else _checker(symbols),
         provider_specs=provider_specs,
+        needs=needs,
     )
     if export_path is not None:
         rows = to_rows(run)
@@ -177,7 +189,9 @@ def screen(
         from screener.output.legend import render_legend
 
         console = stdout_console()
-        console.print(table.render_table(run, width=console.width, columns=column_keys))
+        console.print(
+            table.render_table(run, width=console.width, columns=column_keys, limit=shown)
+        )
         console.print(render_legend(run))
     else:
         _print_machine(run, fmt, column_keys)
@@ -326,7 +340,7 @@ def explain(
     from screener.output.explain import explanation_rows, render_explanation
     from screener.output.rows import json_text
 
-    symbols = list(dict.fromkeys(user_ticker(t) for t in tickers))
+    symbols = list(dict.fromkeys(user_ticker(t, universe_file) for t in tickers))
     run = screen_run(state, source, rule_paths, universe_file)
     if len(symbols) > 1:
         from screener.output.compare import compare_json, render_compare
@@ -341,7 +355,8 @@ def explain(
     if fmt == "json":
         echo(json_text(explanation_rows(run, symbol)), cut=False)
     else:
-        stdout_console().print(render_explanation(run, symbol))
+        console = stdout_console()
+        console.print(render_explanation(run, symbol, width=console.width))
 
 
 @cli.command()

@@ -53,12 +53,36 @@ def universe_show(ticker: str, universe_file: Path | None) -> None:
     from screener.errors import InputError
     from screener.output.text import company_lines
     from screener.run import load_companies
+    from screener.universe import suggest_tickers, suggestion_text
 
-    symbol = user_ticker(ticker)
-    company = next((c for c in load_companies(universe_file) if c.ticker == symbol), None)
+    companies = load_companies(universe_file)
+    symbol = user_ticker(ticker, universe_file)
+    company = next((c for c in companies if c.ticker == symbol), None)
     if company is None:
-        raise InputError(f"{symbol} is not in the universe (try `screener universe classify`)")
-    echo("\n".join(company_lines(company)))
+        names = {c.ticker: (c.name_en, c.name_zh) for c in companies}
+        hint = suggestion_text(
+            suggest_tickers(ticker, names, known_name=_stored_name(symbol)), names
+        )
+        raise InputError(
+            f"{symbol} is not in the universe{hint}; `screener universe classify {symbol}`"
+            " says where it would fit"
+        )
+    echo("\n".join(company_lines(company, companies)))
+
+
+def _stored_name(symbol: str) -> str | None:
+    """The name the store knows for a ticker outside the universe (a refresh, a classify)."""
+    from screener.cli.common import AppState
+    from screener.errors import ScreenerError
+
+    state = click.get_current_context().find_object(AppState)
+    try:
+        with open_store(state or AppState(None, False), read_only=True) as store:
+            row = next((r for r in store.companies() if r["ticker"] == symbol), None)
+    except ScreenerError:
+        return None
+    name = row.get("name_en") if row else None
+    return str(name) if name else None
 
 
 PROFILE_MAX_BYTES = 1024 * 1024  # a Yahoo profile is a few KiB

@@ -133,14 +133,14 @@ def watchlist_save(
 @click.pass_obj
 def watchlist_list(state: AppState, fmt: str) -> None:
     """List saved watchlists with their number of runs."""
-    with open_store(state) as store:
+    with open_store(state, read_only=True) as store:
         runs = store.watchlist_runs()
     by_name: dict[str, dict[str, Any]] = {}
     for run in runs:
         entry = by_name.setdefault(run["name"], {"name": run["name"], "runs": 0})
         entry.update(
             runs=entry["runs"] + 1,
-            last_run=run["id"],
+            last_run=run["number"],
             saved_at=run["saved_at"],
             companies=run["row_count"],
             source=run["source"],
@@ -162,11 +162,11 @@ def _watchlist_run(store: Any, name: str, run_id: int | None) -> dict[str, Any]:
     if run_id is None:
         return runs[-1]
     for run in runs:
-        if run["id"] == run_id:
+        if run["number"] == run_id:
             return run
     raise InputError(
         f"watchlist '{name}' has no run #{run_id} (runs: "
-        + ", ".join(f"#{r['id']}" for r in runs)
+        + ", ".join(f"#{r['number']}" for r in runs)
         + ")"
     )
 
@@ -175,7 +175,7 @@ def _saved_rows(
     state: AppState, name: str, run_id: int | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One saved run of a watchlist (the latest unless `run_id`) and its rows."""
-    with open_store(state) as store:
+    with open_store(state, read_only=True) as store:
         run = _watchlist_run(store, name, run_id)
         return run, _run_rows(store, run)
 
@@ -186,7 +186,7 @@ def _run_rows(store: Any, run: dict[str, Any]) -> list[dict[str, Any]]:
     saved = run.get("row_count")
     if isinstance(saved, int) and len(rows) < saved:
         echo_err(
-            f"warning: {saved - len(rows)} of the {saved} rows saved in run #{run['id']}"
+            f"warning: {saved - len(rows)} of the {saved} rows saved in run #{run['number']}"
             " are damaged and were left out"
         )
     return rows
@@ -214,12 +214,20 @@ def watchlist_show(state: AppState, name: str, run_id: int | None, fmt: str) -> 
             "as_of",
         ]
         title = (
-            f"Watchlist '{name}' run #{run['id']} saved {run['saved_at']} "
-            f"(source: {run['source']}, data as of {run['as_of_min']} … {run['as_of_max']})"
+            f"Watchlist '{name}' run #{run['number']} saved {run['saved_at']} "
+            f"(source: {run['source']}, data as of {_span(run)})"
         )
         print_rows(rows, fmt, columns, title)
     else:
         print_rows(rows, fmt, list(ROW_FIELDS))
+
+
+def _span(run: dict[str, Any]) -> str:
+    """A saved run's as-of range: one date when its rows share it."""
+    from screener.output.format import as_of_text
+
+    first, last = run.get("as_of_min"), run.get("as_of_max")
+    return as_of_text((str(first), str(last))) if first and last else "n/a"
 
 
 @watchlist.command("diff")
@@ -238,7 +246,7 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
     from screener.output.text import diff_lines, filters_text
     from screener.watchlist import DIFF_COLUMNS, diff_rows, diff_runs
 
-    with open_store(state) as store:
+    with open_store(state, read_only=True) as store:
         latest = _watchlist_run(store, name, None)
         if against is None:
             runs = store.watchlist_runs(name)
@@ -257,8 +265,8 @@ def watchlist_diff(state: AppState, name: str, against: int | None, fmt: str) ->
         print_rows(diff_rows(diff), fmt, list(DIFF_COLUMNS))
         return
     title = (
-        f"watchlist '{name}': run #{latest['id']} ({latest['saved_at']}) "
-        f"vs run #{base['id']} ({base['saved_at']})"
+        f"watchlist '{name}': run #{latest['number']} ({latest['saved_at']}) "
+        f"vs run #{base['number']} ({base['saved_at']})"
     )
     filters = (filters_text(base.get("filters")), filters_text(latest.get("filters")))
     echo("\n".join(diff_lines(diff, title, filters)))
@@ -307,13 +315,13 @@ def watchlist_export(
     target = path or default_watchlist_dir() / f"{stem}{suffix}"
     if target_format == "csv":
         write_atomic(target, csv_text(rows, ROW_FIELDS), bom=excel)
-        echo(f"exported {len(rows)} rows of '{name}' run #{run['id']} to {target}")
+        echo(f"exported {len(rows)} rows of '{name}' run #{run['number']} to {target}")
         return
     export = build_export(target_format, rows, _exchanges())
     with atomic_file(target) as handle:
         handle.write(export.data)
     echo(
-        f"exported {len(export.written)} of {len(rows)} companies of '{name}' run #{run['id']}"
+        f"exported {len(export.written)} of {len(rows)} companies of '{name}' run #{run['number']}"
         f" to {target} ({target_format})"
     )
     if export.skipped:
@@ -333,18 +341,29 @@ def _exchanges() -> dict[str, str]:
 
 @watchlist.command("rm")
 @click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
 @click.pass_obj
-def watchlist_rm(state: AppState, name: str) -> None:
-    """Delete a watchlist and all its saved runs."""
+def watchlist_rm(state: AppState, name: str, yes: bool) -> None:
+    """Delete a watchlist and all its saved runs (asks first, unless --yes)."""
+    import sys
+
     from screener.errors import InputError
+    from screener.output.format import plural
     from screener.watchlist import validate_name
 
     validate_name(name)
+    with open_store(state, read_only=True) as store:
+        runs = len(store.watchlist_runs(name))
+    if not runs:
+        raise InputError(f"no watchlist named '{name}' (see `screener watchlist list`)")
+    what = f"watchlist '{name}' and its {plural(runs, 'saved run')}"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError(f"this deletes {what}; add --yes to confirm")
+        click.confirm(f"Delete {what}?", abort=True, err=True)
     with open_store(state) as store:
         removed = store.delete_watchlist(name)
-    if not removed:
-        raise InputError(f"no watchlist named '{name}'")
-    echo(f"removed watchlist '{name}' ({removed} run{'s' if removed != 1 else ''})")
+    echo(f"removed watchlist '{name}' ({plural(removed, 'run')})")
 
 
 @watchlist.command("perf")
@@ -373,7 +392,7 @@ def watchlist_perf(
     from screener.run import load_inputs
 
     inputs = load_inputs(rule_paths, universe_file)
-    with open_store(state) as store:
+    with open_store(state, read_only=True) as store:
         _watchlist_run(store, name, None)  # an unknown name fails here, with the list
         runs = store.watchlist_runs(name)
         rows_of = {int(r["id"]): store.watchlist_rows(int(r["id"])) for r in runs}

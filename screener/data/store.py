@@ -22,16 +22,48 @@ import sqlite_utils
 from screener.catalog import NUMERIC_METRICS
 from screener.data.provider import FetchBundle, FxRate, encode_vintages
 from screener.data.validate import fx_rate_problem, validate_bundle
-from screener.errors import DataError
+from screener.errors import DataError, ExitStatus
 from screener.utils import finite_float
 
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
 APPLICATION = "screener"  # the identity row: meta `application`
 #: SQLite's user_version: 0 (unset) in stores made before issue 9; 1 the issue-9 schema;
-#: 2 adds `prices.adj_close` and `snapshots.vintages` (issue 10). An older file gets the
+#: 2 adds `prices.adj_close` and `snapshots.vintages` (issue 10); 3 numbers watchlist runs
+#: per list (`watchlist_runs.number`, older runs numbered on open). An older file gets the
 #: new columns on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+Access = Literal["read-write", "query-only", "read-only", "immutable", "memory"]
+
+
+class StoreRefused(DataError):
+    """A --db that is not a store we may use (someone else's file, a folder that is not
+    there): bad input, exit 2, and nothing was created or changed."""
+
+    exit_status = ExitStatus.USAGE
+
+
+def _writable(target: Path) -> bool:
+    """Can this process change the file and make its -wal/-shm beside it?"""
+    folder = target.parent if str(target.parent) else Path(".")
+    return os.access(folder, os.W_OK | os.X_OK) and (
+        not target.exists() or os.access(target, os.W_OK)
+    )
+
+
+def _read_only_uri(target: Path) -> tuple[str, Access]:
+    """A URI that reads `target` without writing anything, -wal and -shm included.
+
+    Immutable (no locks, no -shm) unless a -wal file is there: then a writer has work in
+    it that only a locking reader sees, and its -shm is there to share.
+    """
+    from urllib.parse import quote
+
+    uri = "file:" + quote(str(target.resolve()))
+    if Path(f"{target}-wal").exists():
+        return uri + "?mode=ro", "read-only"
+    return uri + "?mode=ro&immutable=1", "immutable"
 
 
 def default_db_path() -> Path:
@@ -168,6 +200,7 @@ TABLES: tuple[Table, ...] = (
             "rules": str,
             "row_count": int,
             "filters": str,
+            "number": int,  # the run's number within its list: #1 is a list's first save
         },
         pk="id",
         indexes=(("name", "id"),),
@@ -256,36 +289,80 @@ def _json_object(text: object) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+#: Numbers the runs that have none, per list in the order they were saved.
+_NUMBER_RUNS = (
+    "update watchlist_runs set number = (select count(*) from watchlist_runs r"
+    " where r.name = watchlist_runs.name and r.id <= watchlist_runs.id) where number is null"
+)
+
+
 class Store:
     """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file.
 
     Use it as `with Store(path) as store:`; it closes on the way out.
+
+    `read_only=True` (commands that only read) never creates nor changes anything: a
+    missing file reads as an empty store held in memory, and the connection refuses
+    writes (`query_only`). A file or folder this process cannot write is opened through
+    a read-only URI (immutable when no writer is at work), whatever was asked, so reading
+    works and no -wal/-shm is left behind; `access` says which way it was opened.
+    An explicit path (--db, SCREENER_DB) whose folder is missing is refused.
     """
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path not in (None, ":memory:") else path
         self._checked = False  # SQLite's quick_check, run before the first write
+        self.access: Access = "memory"
         try:
             if path == ":memory:":
                 conn = sqlite3.connect(":memory:", timeout=BUSY_TIMEOUT_S)
             else:
+                explicit = path is not None or bool(os.environ.get(DB_ENV_VAR))
                 target = Path(path) if path is not None else default_db_path()
                 self.path = target
-                target.parent.mkdir(parents=True, exist_ok=True)
+                self._check_folder(target, explicit)
                 if target.exists() and not target.is_file():  # a FIFO would block for ever
                     raise DataError(f"{target}: cannot open the store: not a regular file")
-                conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
+                if read_only and not target.exists():
+                    conn = sqlite3.connect(":memory:")  # nothing to read: an empty store
+                elif _writable(target):
+                    conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
+                    self.access = "query-only" if read_only else "read-write"
+                else:
+                    uri, self.access = _read_only_uri(target)
+                    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self._refuse_foreign()  # before WAL: switching the journal mode alters a file
-            if path != ":memory:":
+            if self.access in ("read-write", "query-only"):
                 _enable_wal(conn)
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._create_schema()
+            if self.access not in ("read-only", "immutable"):
+                conn.execute("PRAGMA synchronous=NORMAL")
+                self._create_schema()
+            if self.access == "query-only":
+                conn.execute("PRAGMA query_only=ON")
         except (sqlite3.DatabaseError, OSError) as exc:
             if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
                 raise store_error(self.path, exc) from exc
             raise DataError(f"{self.path}: cannot open the store: {exc}") from exc
+
+    @property
+    def read_only(self) -> bool:
+        """True when this store's file cannot be written (asked for, or it forbids it)."""
+        return self.access not in ("read-write", "memory")
+
+    @staticmethod
+    def _check_folder(target: Path, explicit: bool) -> None:
+        """The default folder is made; a given path's folder must exist (a typo in --db
+        would otherwise make folders and an empty store that shows no watchlists)."""
+        if target.parent.is_dir():
+            return
+        if explicit:
+            raise StoreRefused(
+                f"{target}: no such folder {target.parent}; create it first, or give another"
+                " path with --db or SCREENER_DB (nothing was created)"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
 
     def _refuse_foreign(self) -> None:
         """Someone else's SQLite file is left exactly as it is: no tables, no WAL, no stamp."""
@@ -294,7 +371,7 @@ class Store:
         tables = sorted(t for t in self.db.table_names() if not t.startswith("sqlite_"))
         self.db.close()
         shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
-        raise DataError(
+        raise StoreRefused(
             f"{self.path}: not a screener store (it holds other tables: {shown}); it was left"
             " as it is: give another file with --db or SCREENER_DB"
         )
@@ -350,6 +427,7 @@ class Store:
                             db[table.name].add_column(name, kind)
                     for columns in table.indexes:
                         db[table.name].create_index(list(columns), if_not_exists=True)
+                db.execute(_NUMBER_RUNS)  # runs saved before numbers per list (schema 3)
                 if stamp:
                     db["meta"].upsert({"key": "application", "value": APPLICATION}, pk="key")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -385,6 +463,11 @@ class Store:
             with self.db.atomic():
                 yield self.db
             return
+        if self.access in ("read-only", "immutable"):
+            raise DataError(
+                f"{self.path}: cannot write to the store: the file or its folder is read-only"
+                " (reading works)"
+            )
         self._check_before_writing()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -569,6 +652,22 @@ class Store:
             )
         )
 
+    def history_rows(
+        self, source: str, metrics: Iterable[str] | None = None
+    ) -> list[tuple[str, str, str, float]]:
+        """(ticker, metric, date, value) of one source's history, as `valuation_history`
+        orders it, as plain tuples; only `metrics` when given (a screen reads the few
+        its rules name, not every stored multiple)."""
+        sql = "select ticker, metric, date, value from valuation_history where source = ?"
+        args: list[str] = [source]
+        if metrics is not None:
+            wanted = sorted(set(metrics))
+            if not wanted:
+                return []
+            sql += f" and metric in ({','.join('?' for _ in wanted)})"
+            args += wanted
+        return self.db.execute(sql + " order by ticker, metric, date", args).fetchall()
+
     # -- replays (screener.backtest): whole histories as plain tuples, read once ----------
     def stored_sources(self) -> set[str]:
         """Every source that has daily bars or history points in the store."""
@@ -714,13 +813,21 @@ class Store:
     def save_watchlist_run(
         self, name: str, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]
     ) -> int:
-        """Save one run of a watchlist (its rows and how they were made), all or nothing."""
+        """Save one run of a watchlist (its rows and how they were made), all or nothing.
+
+        Returns the run's number within its list (1 for the list's first save).
+        """
         rows = list(rows)
         with self.transaction() as db:
             table = db["watchlist_runs"]
+            (last,) = db.execute(
+                "select coalesce(max(number), 0) from watchlist_runs where name = ?", [name]
+            ).fetchone()
+            number = int(last) + 1
             table.insert(
                 {
                     "name": name,
+                    "number": number,
                     "saved_at": _now(),
                     "source": meta.get("source"),
                     "as_of_min": meta.get("as_of_min"),
@@ -742,13 +849,24 @@ class Store:
                 }
                 for row in rows
             )
-        return run_id
+        return number
 
     def watchlist_runs(self, name: str | None = None) -> list[dict[str, Any]]:
-        """Saved runs, oldest first (of one watchlist when `name` is given)."""
+        """Saved runs, oldest first (of one watchlist when `name` is given).
+
+        `id` keys the run in the store; `number` is its number within its list, the one
+        people see. A read-only store an older screener made has no numbers: they are
+        counted here as the migration would have written them.
+        """
         if not self._has_table("watchlist_runs"):
             return []
-        sql = "select * from watchlist_runs" + (" where name = ?" if name else "") + " order by id"
+        number = "number" if "number" in self.db["watchlist_runs"].columns_dict else "null"
+        sql = (
+            f"select *, coalesce({number}, row_number() over"  # noqa: S608
+            " (partition by name order by id)) as number from watchlist_runs"
+            + (" where name = ?" if name else "")
+            + " order by id"
+        )
         return list(self.db.query(sql, [name] if name else []))
 
     def watchlist_rows(self, run_id: int) -> list[dict[str, Any]]:
@@ -779,13 +897,22 @@ class Store:
             db.execute("delete from watchlist_runs where name = ?", [name])
         return len(ids)
 
-    def recent_closes(self, since: str) -> dict[str, list[float]]:
-        """Daily closes on or after `since` (ISO date), oldest first, per ticker."""
+    def recent_closes(
+        self, since: str, tickers: Iterable[str] | None = None
+    ) -> dict[str, list[float]]:
+        """Daily closes on or after `since` (ISO date), oldest first, per ticker; only
+        those of `tickers` when given (the rows a table shows)."""
+        sql = "select ticker, close from prices where date >= ? and close is not null"
+        if tickers is None:
+            chunks: list[list[str]] = [[]]
+        else:
+            wanted = sorted(set(tickers))
+            chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
         out: dict[str, list[float]] = {}
-        for ticker, close in self.db.execute(
-            "select ticker, close from prices where date >= ? and close is not null"
-            " order by ticker, date",
-            [since],
-        ):
-            out.setdefault(ticker, []).append(float(close))
+        for chunk in chunks:
+            where = f" and ticker in ({','.join('?' for _ in chunk)})" if chunk else ""
+            for ticker, close in self.db.execute(
+                sql + where + " order by ticker, date", [since, *chunk]
+            ):
+                out.setdefault(ticker, []).append(float(close))
         return out

@@ -41,6 +41,7 @@ import pandas as pd
 
 from screener.catalog import POSITIVE_MULTIPLES, TEXT_METRICS
 from screener.engine.functions import HISTORY_ARG_METRICS, MIN_HISTORY_POINTS
+from screener.engine.history import HistoryPoints
 from screener.engine.nodes import (
     Between,
     BinOp,
@@ -152,13 +153,13 @@ class Evaluator:
     def __init__(
         self,
         frame: pd.DataFrame,
-        history: pd.DataFrame | None = None,
+        history: pd.DataFrame | HistoryPoints | None = None,
         stale: pd.DataFrame | None = None,
     ) -> None:
         self.frame = frame
         self.index = frame.index
         self.n = len(frame)
-        self.history = history
+        self.history = HistoryPoints.of(history)  # shared: grouped once per run
         self.cache: dict[Node, Array] = {}
         self.unknown_cache: dict[Node, Array] = {}
         self.stale: dict[str, Array] = {}
@@ -172,7 +173,6 @@ class Evaluator:
         self._in_stats: Array | None = None
         self._peer: tuple[Array, Array, int] | None = None
         self._hist: dict[str, tuple[Array, Array]] = {}
-        self._hist_groups: dict[str, pd.DataFrame] | None = None
 
     # -- columns ---------------------------------------------------------------
     def column(self, name: str) -> Array:
@@ -234,31 +234,10 @@ class Evaluator:
             self._peer = (own, other, ngroups * 2)
         return self._peer
 
-    def _history_by_metric(self) -> dict[str, pd.DataFrame]:
-        if self._hist_groups is None:
-            h = self.history
-            if h is None or len(h) == 0:
-                self._hist_groups = {}
-            else:
-                self._hist_groups = {
-                    str(k): g for k, g in h.groupby(h["metric"].astype(str), sort=False)
-                }
-        return self._hist_groups
-
     def history_points(self, metric: str) -> tuple[Array, Array]:
         """(row position, value) of every usable history point of `metric`."""
         if metric not in self._hist:
-            groups = self._history_by_metric()
-            sel = groups.get(metric)
-            if sel is None:
-                self._hist[metric] = (np.empty(0, np.int64), np.empty(0))
-            else:
-                values = pd.to_numeric(sel["value"], errors="coerce").to_numpy(
-                    dtype=np.float64, na_value=np.nan
-                )
-                rows = self.index.get_indexer(sel["ticker"].astype(str))
-                ok = (rows >= 0) & np.isfinite(values)
-                self._hist[metric] = (rows[ok].astype(np.int64), values[ok])
+            self._hist[metric] = self.history.points(metric, self.index)
         return self._hist[metric]
 
     # -- nodes -----------------------------------------------------------------
@@ -553,10 +532,13 @@ class Evaluators:
     """
 
     def __init__(
-        self, frame: pd.DataFrame, history: pd.DataFrame | None, ages: FigureAges | None
+        self,
+        frame: pd.DataFrame,
+        history: pd.DataFrame | HistoryPoints | None,
+        ages: FigureAges | None,
     ) -> None:
         self.frame = frame
-        self.history = history
+        self.history = HistoryPoints.of(history)  # one grouping for every evaluator
         self.ages = ages.reindex(frame.index) if ages is not None else None
         self._by_limits: dict[AgeLimits | None, Evaluator] = {}
         self._stale: dict[AgeLimits, pd.DataFrame] = {}
@@ -615,7 +597,7 @@ def render(evaluator: Evaluator, template: Template, rows: Array) -> list[str]:
 def evaluate(
     ruleset: RuleSet,
     frame: pd.DataFrame,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | HistoryPoints | None = None,
     ages: FigureAges | None = None,
 ) -> Evaluation:
     """Run every rule over the frame. Pure: reads nothing but its arguments.
@@ -662,7 +644,7 @@ def evaluate(
 
 
 def history_percentile(
-    frame: pd.DataFrame, history: pd.DataFrame | None, metric: str
+    frame: pd.DataFrame, history: pd.DataFrame | HistoryPoints | None, metric: str
 ) -> pd.Series:
     """`hist_pct(metric)` for every row, as a rule computes it; no expression is parsed.
 

@@ -15,9 +15,27 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from screener.catalog import POSITIVE_MULTIPLES
 from screener.engine.age import FigureAges
-from screener.engine.evaluate import Evaluator, Evaluators, render, sector_mask
-from screener.engine.nodes import Between, Call, Compare, In, IsMissing, MetricRef, Node
+from screener.engine.evaluate import (
+    GROUP_FUNCTIONS,
+    Evaluator,
+    Evaluators,
+    group_median,
+    render,
+    sector_mask,
+)
+from screener.engine.nodes import (
+    Between,
+    BoolOp,
+    Call,
+    Compare,
+    In,
+    IsMissing,
+    MetricRef,
+    Node,
+    Not,
+)
 from screener.engine.parser import suggest
 from screener.engine.ruleset import Rule, RuleSet
 from screener.errors import InputError
@@ -41,6 +59,12 @@ class RuleExplanation:
     unknown_inputs: function calls whose value a stale input hid.
     vintages: (metric, how a person reads its vintage) for every metric input that has one.
     ages: (metric, days its vintage predates the row's quote) for the stale ones.
+    deciding: the tests that decided the result (for `false and unknown`, the false
+    test alone), in the order of the condition.
+    unneeded: missing metrics the result did not depend on (read only by other tests).
+    groups: (function call, what it was computed over) for every group function: the
+    count `n` of values (peers, sector members, past points) and, for `peer_gap`, the
+    peer `median` it compares with.
     """
 
     rule: Rule
@@ -55,6 +79,70 @@ class RuleExplanation:
     unknown_inputs: tuple[str, ...] = ()
     vintages: tuple[tuple[str, str], ...] = ()
     ages: tuple[tuple[str, float], ...] = ()
+    deciding: tuple[str, ...] = ()
+    unneeded: tuple[str, ...] = ()
+    groups: tuple[tuple[str, GroupFacts], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFacts:
+    """What a group function saw for one row: how many values, and their median."""
+
+    n: int
+    median: float | None = None
+    over: str = "values"  # "peers", "sector values", "past points"
+
+
+def _deciding_tests(evaluator: Evaluator, node: Node, row: int) -> list[Node]:
+    """The tests whose values decided `node` at `row` (Kleene: a false test decides an
+    `and` whatever the unknown ones say; a true one decides an `or`)."""
+    if isinstance(node, Not):
+        return _deciding_tests(evaluator, node.operand, row)
+    if not isinstance(node, BoolOp):
+        return [node]
+    value = _truth(evaluator.value(node), row)
+    sides = (node.left, node.right)
+    decider = node.op == "or"  # what settles it: false for `and`, true for `or`
+    if value is decider:  # one side settled it: only the sides that did
+        sides = tuple(n for n in sides if _truth(evaluator.value(n), row) is decider)
+    elif value is None:  # unknown: only the unknown sides could still change it
+        sides = tuple(n for n in sides if _truth(evaluator.value(n), row) is None)
+    return [test for side in sides for test in _deciding_tests(evaluator, side, row)]
+
+
+def _group_facts(evaluator: Evaluator, node: Call, row: int) -> GroupFacts | None:
+    """n (and the peer median) behind one group function call at `row`."""
+    if node.name not in GROUP_FUNCTIONS or not node.args:
+        return None
+    arg = node.args[0]
+    values = evaluator.value(arg).astype(np.float64)
+    if isinstance(arg, MetricRef) and arg.name in POSITIVE_MULTIPLES:
+        values = np.where(values > 0, values, np.nan)
+    if node.name in ("hist_pct", "hist_median"):
+        if not isinstance(arg, MetricRef):
+            return None
+        rows, past = evaluator.history_points(arg.name)
+        if arg.name in POSITIVE_MULTIPLES:
+            rows = rows[past > 0]
+        return GroupFacts(int(np.count_nonzero(rows == row)), over="past points")
+    counted = evaluator.in_stats() & ~np.isnan(values)
+    if node.name == "peer_gap":
+        own, other, ngroups = evaluator.peer_groups()
+        if other[row] < 0:
+            return GroupFacts(0, over="peers")
+        peers = counted & (own == other[row])
+        median = group_median(values, np.where(counted, own, -1), ngroups)[other[row]]
+        return GroupFacts(
+            int(peers.sum()), None if np.isnan(median) else float(median), over="peers"
+        )
+    codes, _ = evaluator.sector_codes()
+    if codes[row] < 0:
+        return GroupFacts(0, over="sector values")
+    return GroupFacts(int((counted & (codes == codes[row])).sum()), over="sector values")
+
+
+def _reads(node: Node) -> set[str]:
+    return {n.name for n in node.walk() if isinstance(n, MetricRef)}
 
 
 def _scalar(values: np.ndarray, row: int) -> Value:
@@ -132,6 +220,13 @@ def explain(
             for name in stale
             if ages is not None and (age := ages.age(ticker, name)) is not None
         )
+        deciding = _deciding_tests(evaluator, rule.when, row)
+        read = set().union(*(_reads(test) for test in deciding)) if deciding else set()
+        groups = tuple(
+            (node.to_source(), facts)
+            for node in seen
+            if isinstance(node, Call) and (facts := _group_facts(evaluator, node, row))
+        )
         reason = None
         if fired:
             rows = np.array([row])
@@ -152,6 +247,9 @@ def explain(
                 unknown_inputs=unknown_inputs,
                 vintages=vintages,
                 ages=stale_ages,
+                deciding=tuple(dict.fromkeys(test.to_source() for test in deciding)),
+                unneeded=tuple(name for name in missing if name not in read),
+                groups=groups,
             )
         )
     return out

@@ -258,7 +258,7 @@ def chart_lines(result: BacktestResult, *, width: int, height: int, color: bool)
 
 
 def save_curve_png(result: BacktestResult, path: Path) -> None:
-    """The same curves as a PNG file (needs matplotlib: `pip install 'screener[png]'`)."""
+    """The same curves as a PNG file (needs matplotlib, the `[png]` extra)."""
     check_png_path(path)
     try:
         import matplotlib
@@ -266,7 +266,9 @@ def save_curve_png(result: BacktestResult, path: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as pyplot
     except ImportError as exc:
-        raise DataError("--png needs matplotlib: pip install 'screener[png]'") from exc
+        raise DataError(
+            "--png needs matplotlib: from a checkout, .venv/bin/pip install -e '.[png]'"
+        ) from exc
     import pandas as pd
 
     figure, axes = pyplot.subplots(figsize=(10, 6), dpi=120)

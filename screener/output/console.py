@@ -19,7 +19,27 @@ from rich.segment import Segment
 
 from screener.output.sanitize import strip_unsafe
 
-PIPE_WIDTH = 160  # when piped without COLUMNS: wide enough for every column
+PIPE_WIDTH = 160  # piped with no terminal anywhere (cron, a file): every column fits
+
+
+def output_width() -> int | None:
+    """The width to lay out for: None (rich asks the terminal) when stdout is one.
+
+    Piped (`screener screen | less`), COLUMNS wins when set, else the width of the
+    terminal the command was typed in (stderr's or stdin's), else PIPE_WIDTH.
+    """
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.strip().isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in (sys.stderr, sys.stdin):
+        try:
+            if stream is not None and stream.isatty():
+                return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            continue
+    return PIPE_WIDTH
 
 
 class SafeConsole(Console):
@@ -51,10 +71,8 @@ class SafeConsole(Console):
 
 
 def stdout_console() -> Console:
-    """A console that styles only a terminal and is wide in a pipe."""
-    width = None
-    if not sys.stdout.isatty() and not os.environ.get("COLUMNS"):
-        width = PIPE_WIDTH
+    """A console that styles only a terminal; in a pipe as wide as `output_width` says."""
+    width = output_width()
     plain = "NO_COLOR" in os.environ
     return SafeConsole(
         highlight=False,

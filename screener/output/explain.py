@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from screener.catalog import METRICS, POSITIVE_MULTIPLES
@@ -28,9 +27,9 @@ from screener.output.format import (
     signed_text,
     source_label,
 )
+from screener.output.grid import grid
 from screener.output.sanitize import printable
-from screener.universe import sector_label, sub_segment_label
-from screener.utils import did_you_mean
+from screener.universe import sector_label, sub_segment_label, suggest_tickers, suggestion_text
 
 if TYPE_CHECKING:
     from screener.run import ScreenRun
@@ -86,6 +85,12 @@ def explanation_rows(result: ScreenRun, ticker: str) -> dict[str, Any]:
                 "reason": item.reason,
                 "stale": _stale_list(item),
                 "input_vintages": dict(item.vintages),
+                "deciding": list(item.deciding),
+                "unneeded_missing": list(item.unneeded),
+                "groups": {
+                    expr: {"n": facts.n, "median": facts.median, "over": facts.over}
+                    for expr, facts in item.groups
+                },
             }
             for item in explanations
         ],
@@ -133,6 +138,9 @@ def _input_line(item: Any, expr: str, value: Any) -> str:
     if expr in item.unknown_inputs:
         return f"{expr} = unknown (stale input)"
     line = f"{expr} = {_input_value(expr, value)}"
+    facts = dict(item.groups).get(expr)
+    if facts is not None:
+        line += " " + group_text(facts)
     if expr in labels:
         line += f" [{labels[expr]}"
         if expr in item.stale:
@@ -142,20 +150,48 @@ def _input_line(item: Any, expr: str, value: Any) -> str:
     return line
 
 
+def group_text(facts: Any) -> str:
+    """'vs peer median 49.2 (n=5 peers)': what a group function was computed over."""
+    over = facts.over[:-1] if facts.n == 1 and facts.over.endswith("s") else facts.over
+    count = f"(n={facts.n} {over})"
+    if facts.median is not None:
+        return f"vs peer median {number_text(facts.median)} {count}"
+    return count
+
+
+def _unneeded_text(item: Any) -> str:
+    """'decided without net_margin (missing)', or '' when nothing missing was skipped."""
+    if not item.unneeded:
+        return ""
+    return f"decided without {', '.join(item.unneeded)} (missing)"
+
+
 def verdict_text(item: Any) -> str:
-    """Why the rule came out as it did, stale inputs named wherever it read one."""
+    """Why the rule came out as it did: the deciding tests, stale inputs named wherever
+    it read one, and missing inputs only where they left the outcome open."""
     stale = stale_text(item) if item.stale else ""
+    unneeded = _unneeded_text(item)
     if item.fired:
         text = item.reason or item.rule.title
+        if unneeded:
+            text += f"\n({unneeded})"
         return f"{text}\n(read as unknown: {stale})" if stale else text
     if item.result is None:
         parts = [stale] if stale else []
-        missing = _missing_inputs(item)
+        missing = [m for m in _missing_inputs(item) if m.split(" ")[0] not in item.unneeded]
         if missing:
             parts.append("missing " + ", ".join(missing))
-        return "cannot tell: " + "; ".join(parts)
-    failed = [text for text, ok in item.conditions if ok is False]
-    text = "false: " + "; ".join(failed) if failed else "condition false"
+        return "cannot tell: " + "; ".join(parts or ["an input is unknown"])
+    decided = set(item.deciding)
+    failed = [f"`{text}`" for text, ok in item.conditions if ok is False and text in decided]
+    failed = failed or [f"`{text}`" for text, ok in item.conditions if ok is False]
+    if failed:
+        verb = "does not hold" if len(failed) == 1 else "do not hold"
+        text = f"false: {', '.join(failed)} {verb}"
+    else:
+        text = "false: the condition does not hold"
+    if unneeded:
+        text += f"; {unneeded}"
     if stale:
         unknown = [test for test, ok in item.conditions if ok is None]
         text += f"\nunknown for a {stale}"
@@ -191,13 +227,14 @@ def _require_data(result: ScreenRun, ticker: str) -> None:
             else f"run `screener refresh {ticker}`"
         )
         raise InputError(f"{ticker} is in the universe but {source} has no data for it ({hint})")
+    names = {t: (c.name_en, c.name_zh) for t, c in result.universe.items()}
     raise InputError(
-        f"{ticker} is not in the universe{did_you_mean(ticker, result.universe_names)}"
-        " (see `screener universe list`, or add it with a universe override file)"
+        f"{ticker} is not in the universe{suggestion_text(suggest_tickers(ticker, names), names)};"
+        " see `screener universe list`, or add it with a universe override file"
     )
 
 
-def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
+def render_explanation(result: ScreenRun, ticker: str, *, width: int = 100) -> RenderableType:
     """The explanation of every rule of the run's rule set for `ticker`."""
     _require_data(result, ticker)
     explanations = rule_explanations(result, ticker)
@@ -256,12 +293,7 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
             text.append(f"\n  {name}: {label} ({age:.0f} days before the quote of {row['as_of']})")
         parts.append(text)
 
-    table = Table(header_style="bold", show_lines=True, title="Rules", title_justify="left")
-    table.add_column("", no_wrap=True)
-    table.add_column("Rule", overflow="fold", max_width=34)
-    table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Inputs", overflow="fold")
-    table.add_column("Verdict", overflow="fold", max_width=48)
+    cells: list[list[Text]] = []
     total = 0.0
     for item in explanations:
         rule = item.rule
@@ -270,28 +302,38 @@ def render_explanation(result: ScreenRun, ticker: str) -> RenderableType:
             verdict = printable(
                 f"not applied to {row['sector']} (rule is for {', '.join(rule.sectors)})"
             )
-        elif item.fired:
-            mark, style = "FIRED", "green" if rule.score >= 0 else "red"
-            verdict = printable(verdict_text(item), newlines=True)
-            total += rule.score
-        elif item.result is None:
-            mark, style = "unknown", "yellow"
-            verdict = printable(verdict_text(item), newlines=True)
         else:
-            mark, style = "no", "dim"
+            if item.fired:
+                mark, style = "FIRED", "green" if rule.score >= 0 else "red"
+                total += rule.score
+            elif item.result is None:
+                mark, style = "unknown", "yellow"
+            else:
+                mark, style = "no", "dim"
             verdict = printable(verdict_text(item), newlines=True)
         inputs = "\n".join(printable(_input_line(item, expr, value)) for expr, value in item.inputs)
         if item.missing:
             inputs += "\nmissing: " + ", ".join(item.missing)
         if item.stale:
             inputs += "\nstale: " + ", ".join(item.stale)
-        table.add_row(
-            Text(mark, style=style),
-            Text(f"{rule.id}\n{rule.when_text}", style="bold" if item.fired else ""),
-            Text(signed_text(rule.score)),
-            Text(inputs),
-            Text(verdict),
+        cells.append(
+            [
+                Text(printable(rule.id), style="bold" if item.fired else ""),
+                Text(mark, style=style),
+                Text(signed_text(rule.score)),
+                Text(printable(rule.when_text)),
+                Text(inputs),
+                Text(verdict),
+            ]
         )
+    table = grid(
+        ["Rule", "Result", "Score", "When", "Inputs", "Verdict"],
+        cells,
+        width=width,
+        title="Rules",
+        numeric=[False, False, True, False, False, False],
+        show_lines=True,
+    )
     parts.append(table)
     parts.append(Text(f"Total score: {signed_text(total)}", style="bold"))
     return Group(*parts)

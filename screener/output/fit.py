@@ -3,7 +3,8 @@
 Both the screening table and the row grids (`universe list`, `rules list` ...) ask
 it. Every column starts at its floor (the narrowest it should be); when the floors
 do not fit, the table either drops whole columns, least important first (so no
-number is ever cut), or narrows the widest columns (their words then fold). Room
+number is ever cut), narrows the widest columns (their words then fold), or says the
+rows must be stacked (one record a block, `stacked`), so that no word is ever split. Room
 left over goes, a character at a time and in priority order, to the columns that
 would wrap, up to their target. Pure arithmetic over cell widths measured by the
 caller, so it is tested without drawing anything.
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Narrow = Literal["drop", "fold"]
+Narrow = Literal["drop", "fold", "stack"]
 
 MIN_FOLDED = 3  # a folded column keeps at least this many cells
 MIN_KEPT = 2  # dropping stops here: a table of one column says nothing
@@ -37,6 +38,7 @@ class Fitted:
 
     widths: dict[str, int]
     dropped: tuple[str, ...]
+    stacked: bool = False  # "stack": the floors do not fit, show one record a block
 
 
 def table_overhead(columns: int) -> int:
@@ -49,10 +51,13 @@ def fit(columns: Sequence[ColumnFit], width: int, *, narrow: Narrow) -> Fitted:
 
     `narrow` says what gives way when even the floors do not fit: "drop" removes the
     lowest-priority columns whole (at least two stay), "fold" narrows the widest
-    columns a cell at a time (down to three cells each).
+    columns a cell at a time (down to three cells each), "stack" gives up the columns
+    (`stacked`, no widths): the caller shows each row as a block of lines instead.
     """
     kept = list(columns)
     dropped: list[str] = []
+    if narrow == "stack" and _floors(kept) > width - table_overhead(len(kept)):
+        return Fitted({}, (), stacked=True)
     if narrow == "drop":
         while len(kept) > MIN_KEPT and _floors(kept) > width - table_overhead(len(kept)):
             victim = max(kept, key=lambda c: c.priority)
@@ -60,7 +65,7 @@ def fit(columns: Sequence[ColumnFit], width: int, *, narrow: Narrow) -> Fitted:
             dropped.append(victim.key)
         widths = {c.key: c.floor for c in kept}
         budget = width - table_overhead(len(kept))
-    else:
+    elif narrow == "fold":
         widths = {c.key: c.floor for c in kept}
         budget = max(MIN_FOLDED * len(kept), width - table_overhead(len(kept)))
         while widths and sum(widths.values()) > budget:
@@ -68,6 +73,9 @@ def fit(columns: Sequence[ColumnFit], width: int, *, narrow: Narrow) -> Fitted:
             if widths[widest] <= MIN_FOLDED:
                 break
             widths[widest] -= 1
+    else:  # "stack", and the floors fit
+        widths = {c.key: c.floor for c in kept}
+        budget = width - table_overhead(len(kept))
     _grow(kept, widths, budget - sum(widths.values()))
     return Fitted(widths, tuple(dropped))
 
@@ -88,3 +96,9 @@ def _grow(columns: Sequence[ColumnFit], widths: dict[str, int], room: int) -> No
                 continue
             widths[column.key] += 1
             room -= 1
+
+
+def stacked_value_width(keys: Sequence[str], width: int, indent: int = 2, gap: int = 2) -> int:
+    """Cells left for a value in a stacked record: `  key  value` (at least 10)."""
+    key_width = max((len(k) for k in keys), default=0)
+    return max(10, width - indent - key_width - gap)

@@ -190,3 +190,8 @@ def source_label(source: str, context: SourceContext, *, has_data: bool = True) 
     if context == "saved":
         return ""
     return source
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 rule', '2 rules', '0 files': a count and its noun (regular English plurals)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

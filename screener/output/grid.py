@@ -1,9 +1,11 @@
 """The row grid: any list of plain rows as a boxed table (universe, rules, watchlists).
 
 Cells are written by `format.cell_text` (metrics as the screening table writes
-them, lists one item a line) and widths come from the one fitter, narrowing rather
-than dropping columns: no column starts narrower than its longest word (up to 40
-cells), so identifiers are never split unless the terminal leaves no choice.
+them, lists one item a line) and widths come from the one fitter. No column starts
+narrower than its longest word (up to 40 cells), so a ticker, a date, a CJK name or
+a metric expression is never split: when those floors do not fit the terminal, the
+rows are stacked instead, one block per row (`key  value` lines under the row's
+first cell), which every width can show without cutting a word.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.cells import cell_len
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from screener.output.fit import ColumnFit, fit
+from screener.output.fit import ColumnFit, fit, stacked_value_width
 from screener.output.format import cell_text
 from screener.output.sanitize import printable
 
@@ -24,34 +28,78 @@ MAX_WORD_FLOOR = 40  # a longer word (a URL) may fold from the start
 
 def render_grid(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, width: int, title: str = ""
-) -> Table:
+) -> RenderableType:
     """`rows` as a table of `columns` that fits `width`; every cell is literal text."""
-    cells = [[cell_text(column, row.get(column)) for column in columns] for row in rows]
-    specs = [_fit_spec(i, column, cells) for i, column in enumerate(columns)]
-    widths = fit(specs, width, narrow="fold").widths
+    cells = [[Text(cell_text(column, row.get(column))) for column in columns] for row in rows]
+    numeric = [_numeric(rows, column) for column in columns]
+    return grid(list(columns), cells, width=width, title=title, numeric=numeric)
+
+
+def grid(
+    headers: Sequence[str],
+    cells: Sequence[Sequence[Text]],
+    *,
+    width: int,
+    title: str = "",
+    numeric: Sequence[bool] | None = None,
+    show_lines: bool = False,
+) -> RenderableType:
+    """Styled cells under `headers`, boxed when every column fits at its longest word,
+    else stacked one block a row. The shared layout of every listing but `screen`."""
+    numeric = list(numeric) if numeric is not None else [False] * len(headers)
+    keys = [f"{i}:{header}" for i, header in enumerate(headers)]  # headers may repeat
+    specs = [_fit_spec(i, key, headers[i], cells) for i, key in enumerate(keys)]
+    fitted = fit(specs, width, narrow="stack")
+    heading = Text(printable(title), style="bold") if title else None
+    if fitted.stacked:
+        return _stacked(headers, cells, width=width, heading=heading)
     table = Table(
-        title=Text(printable(title)) if title else None, title_justify="left", header_style="bold"
+        title=Text(printable(title)) if title else None,
+        title_justify="left",
+        header_style="bold",
+        show_lines=show_lines,
     )
-    for column in columns:
+    for key, header, right in zip(keys, headers, numeric, strict=True):
         table.add_column(
-            column,
+            header,
             overflow="fold",
-            width=widths[column],
-            min_width=widths[column],
-            max_width=widths[column],
-            justify="right" if _numeric(rows, column) else "left",
+            width=fitted.widths[key],
+            min_width=fitted.widths[key],
+            max_width=fitted.widths[key],
+            justify="right" if right else "left",
         )
     for line in cells:
-        table.add_row(*(Text(cell) for cell in line))  # literal: never rich markup
+        table.add_row(*line)
     return table
 
 
-def _fit_spec(index: int, column: str, cells: Sequence[Sequence[str]]) -> ColumnFit:
+def _stacked(
+    headers: Sequence[str], cells: Sequence[Sequence[Text]], *, width: int, heading: Text | None
+) -> RenderableType:
+    """Each row as its first cell, then `key  value` lines folded at words."""
+    rest = list(headers[1:])
+    value_width = stacked_value_width(rest, width)
+    parts: list[RenderableType] = [heading] if heading is not None else []
+    for line in cells:
+        head = line[0].copy() if line else Text()
+        head.stylize("bold")
+        parts.append(head)
+        if rest:
+            body = Table.grid(padding=(0, 2))
+            body.add_column(no_wrap=True, style="dim")
+            body.add_column(overflow="fold", max_width=value_width)
+            for header, cell in zip(rest, line[1:], strict=True):
+                body.add_row(Text(header), cell)
+            parts.append(Padding(body, (0, 0, 0, 2)))
+    return Group(*parts)
+
+
+def _fit_spec(index: int, key: str, header: str, cells: Sequence[Sequence[Text]]) -> ColumnFit:
     """A grid column: from its longest word up to its longest line, in column order."""
-    texts = [line[index] for line in cells]
-    natural = max([cell_len(column), *(cell_len(p) for text in texts for p in text.split("\n"))])
-    word = max([cell_len(column), *(cell_len(w) for text in texts for w in text.split())])
-    return ColumnFit(column, min(word, natural, MAX_WORD_FLOOR), natural, index)
+    texts = [line[index].plain for line in cells]
+    natural = max([cell_len(header), *(cell_len(p) for text in texts for p in text.split("\n"))])
+    word = max([cell_len(header), *(cell_len(w) for text in texts for w in text.split())])
+    return ColumnFit(key, min(word, natural, MAX_WORD_FLOOR), natural, index)
 
 
 def _numeric(rows: Sequence[Mapping[str, Any]], column: str) -> bool:

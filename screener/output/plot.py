@@ -148,7 +148,7 @@ def check_png_path(path: Path) -> None:
 
 
 def save_png(points: PlotPoints, path: Path, title: str) -> None:
-    """The same scatter as a PNG file (needs matplotlib: `pip install 'screener[png]'`)."""
+    """The same scatter as a PNG file (needs matplotlib, the `[png]` extra)."""
     check_png_path(path)
     try:
         import matplotlib
@@ -156,7 +156,9 @@ def save_png(points: PlotPoints, path: Path, title: str) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as pyplot
     except ImportError as exc:
-        raise DataError("--png needs matplotlib: pip install 'screener[png]'") from exc
+        raise DataError(
+            "--png needs matplotlib: from a checkout, .venv/bin/pip install -e '.[png]'"
+        ) from exc
     figure, axes = pyplot.subplots(figsize=(9, 6), dpi=120)
     try:
         for flagged, style in (

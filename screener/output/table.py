@@ -10,10 +10,11 @@ they read it as unknown) carries a dim `*`, explained in a line under the table.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from screener.run import ScreenRun
 
 STALE_DAYS = 90  # figures older than this get their date marked
+DEFAULT_LIMIT = 50  # rows per sector the table shows unless told (--limit N, 0: all)
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 OLD_FIGURE_MARK = "*"  # after a figure older than its kind's age limit, against its row
 
@@ -58,7 +60,8 @@ def sparkline(closes: Sequence[float], width: int = 12) -> str:
     return "".join(SPARK_BARS[int((v - low) * scale)] for v in sampled)
 
 
-Cell = Callable[[str, pd.Series, "TableContext"], "str | Text"]
+#: one cell from its ticker and its row (a plain mapping: column -> value) in context
+Cell = Callable[[str, Mapping[str, Any], "TableContext"], "str | Text"]
 
 
 @dataclass(frozen=True)
@@ -78,15 +81,13 @@ class Column:
 class TableContext:
     flag_labels: dict[str, str]
     sparks: dict[str, str]
-    old: pd.DataFrame | None = None  # bool, tickers x metrics: figures to mark
+    old: frozenset[tuple[str, str]] = frozenset()  # (ticker, metric) of figures to mark
     marked: frozenset[str] = frozenset()  # metrics with a mark among the rows shown
+    primary_of: dict[str, str] = field(default_factory=dict)  # secondary line -> primary
 
 
 def _is_old(ctx: TableContext, ticker: str, metric: str) -> bool:
-    old = ctx.old
-    if old is None or metric not in old.columns or ticker not in old.index:
-        return False
-    return bool(old.at[ticker, metric])
+    return (ticker, metric) in ctx.old
 
 
 def _with_mark(text: str, ticker: str, metric: str, ctx: TableContext) -> str | Text:
@@ -100,7 +101,7 @@ def _with_mark(text: str, ticker: str, metric: str, ctx: TableContext) -> str | 
 
 
 def _metric_cell(metric: str) -> Cell:
-    def cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+    def cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
         text = metric_text(metric, row.get(metric))
         if text == MISSING:
             return Text(MISSING + (" " if metric in ctx.marked else ""), style="dim")
@@ -109,19 +110,24 @@ def _metric_cell(metric: str) -> Cell:
     return cell
 
 
-def _price_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+def _price_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
     text = metric_text("price", row.get("price"))
     if text == MISSING:
         return Text(MISSING + (" " if "price" in ctx.marked else ""), style="dim")
     return _with_mark(f"{text} {row['currency']}", ticker, "price", ctx)
 
 
-def _name_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str:
+SECONDARY_MARK = "2nd line of"  # after the name of a secondary listing: "2nd line of GDS"
+
+
+def _name_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str:
     zh = row.get("name_zh")
-    return str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    name = str(row["name_en"]) + (f" {zh}" if isinstance(zh, str) and zh else "")
+    primary = ctx.primary_of.get(ticker)
+    return f"{name} ({SECONDARY_MARK} {primary})" if primary else name
 
 
-def _flags_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+def _flags_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
     fired = row.get("flags") or ()
     if not fired:
         return Text(MISSING, style="dim")
@@ -134,13 +140,13 @@ def _flags_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
     return text
 
 
-def _score_cell(ticker: str, row: pd.Series, ctx: TableContext) -> Text:
+def _score_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> Text:
     score = row.get("score") or 0.0
     style = "bold green" if score > 0 else "bold red" if score < 0 else "dim"
     return Text(score_text(score), style=style)
 
 
-def _as_of_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+def _as_of_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
     as_of = row.get("as_of")
     if not isinstance(as_of, str):
         return Text(MISSING, style="dim")
@@ -150,29 +156,29 @@ def _as_of_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
     return as_of
 
 
-def _segment_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str:
+def _segment_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str:
     return sub_segment_label(str(row.get("sub_segment") or ""), "en")
 
 
-def _spark_cell(ticker: str, row: pd.Series, ctx: TableContext) -> str | Text:
+def _spark_cell(ticker: str, row: Mapping[str, Any], ctx: TableContext) -> str | Text:
     return ctx.sparks.get(ticker) or Text(MISSING, style="dim")
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("ticker", "Ticker", 1, lambda t, r, c: t, numeric=False),
-    Column("name", "Name", 2, _name_cell, numeric=False, min_width=14, max_width=30),
+    Column("name", "Name", 2, _name_cell, numeric=False, min_width=8, max_width=30),
     Column("segment", "Segment", 16, _segment_cell, numeric=False, min_width=10, max_width=18),
     Column("price", "Price", 12, _price_cell),
     Column("spark", "1y", 15, _spark_cell, numeric=False),
     Column("market_cap_usd", "Mkt cap $", 9, _metric_cell("market_cap_usd")),
     Column("pe_ttm", "P/E", 7, _metric_cell("pe_ttm")),
-    Column("pe_fwd", "Fwd P/E", 4, _metric_cell("pe_fwd")),
+    Column("pe_fwd", "Fwd P/E", 5, _metric_cell("pe_fwd")),
     Column("peg", "PEG", 8, _metric_cell("peg")),
     Column("ev_ebitda", "EV/EBITDA", 10, _metric_cell("ev_ebitda")),
     Column("revenue_growth", "Rev gr", 6, _metric_cell("revenue_growth")),
     Column("net_margin", "Net m", 13, _metric_cell("net_margin")),
     Column("pe_hist_pct", "P/E pct", 11, _metric_cell("pe_hist_pct")),
-    Column("flags", "Flags", 5, _flags_cell, numeric=False, min_width=12, max_width=40),
+    Column("flags", "Flags", 4, _flags_cell, numeric=False, min_width=8, max_width=40),
     Column("score", "Score", 3, _score_cell),
     Column("as_of", "As of", 14, _as_of_cell, numeric=False),
 )
@@ -250,51 +256,61 @@ def render_table(
     *,
     width: int,
     columns: Sequence[str] | None = None,
+    limit: int | None = DEFAULT_LIMIT,
 ) -> RenderableType:
     """Header, sample banner, then one block per sector in the note's order.
 
-    The rows shown are the run's selection (`result.rows`); sector summaries speak of
-    the whole run.
+    The rows shown are the run's selection (`result.rows`), at most `limit` per sector
+    (None: all), each block saying how many it hides; sector summaries speak of the
+    whole run. Every cell is made once, for the rows shown only, and serves both the
+    column fitter and the table.
     """
-    frame = result.rows
-    sparks = {t: sparkline(c) for t, c in result.closes.items()}
+    selected = result.rows
+    grouped = result.selection.group
+    if grouped:
+        frame = _shown_rows(selected, limit)
+    else:  # one ranking: the limit counts every row
+        frame = selected if limit is None else selected.head(limit)
     wanted = [column_for(key) for key in (columns or COLUMN_KEYS)]
+    spark_shown = any(c.key == "spark" for c in wanted)
+    sparks = {t: sparkline(c) for t, c in result.closes.items()} if spark_shown else {}
     if not sparks:
         wanted = [c for c in wanted if c.key != "spark" or columns]
-    old = result.ages.stale(result.ruleset.age_limits) if result.ages is not None else None
-    metric_keys = [c.key for c in wanted if c.key in METRICS]
-    marked: frozenset[str] = frozenset()
-    if old is not None and not frame.empty:
-        shown = old.reindex(index=frame.index, columns=metric_keys, fill_value=False)
-        marked = frozenset(str(m) for m in shown.columns[shown.to_numpy(dtype=bool).any(axis=0)])
-    ctx = TableContext(
-        flag_labels={rule.id: flag_label(rule) for rule in result.ruleset.rules},
-        sparks=sparks,
-        old=old,
-        marked=marked,
-    )
-    cells = {
-        c.key: [_plain(c.cell(str(t), row, ctx)) for t, row in frame.iterrows()] for c in wanted
-    }
-    fitted = fit([_fit_spec(c, cells[c.key], width) for c in wanted], width, narrow="drop")
+    ctx = _context(result, frame, wanted, sparks)
+    tickers = [str(t) for t in frame.index]
+    records = _records(frame)
+    rows = list(zip(tickers, records, strict=True))
+    cells = {c.key: [c.cell(t, r, ctx) for t, r in rows] for c in wanted}
+    plain = {key: [_plain(cell) for cell in column] for key, column in cells.items()}
+    fitted = fit([_fit_spec(c, plain[c.key], width) for c in wanted], width, narrow="drop")
     kept = [c for c in wanted if c.key in fitted.widths]
     dropped = [column_for(key) for key in fitted.dropped]
     widths = fitted.widths
 
-    parts: list[RenderableType] = [header_text(result)]
+    parts: list[RenderableType] = [header_text(result, shown=len(frame))]
     if result.banner:
         parts.append(Panel(Text(result.banner), border_style="yellow", expand=False))
     if dropped:
         names = ", ".join(c.header for c in sorted(dropped, key=lambda c: c.priority))
         parts.append(Text(f"(too narrow: hidden columns {names})", style="dim"))
-    if result.selection.group:
+    if grouped:
+        sectors = frame["sector"].to_numpy(dtype=object)
         groups = [s for s in SECTORS if (frame["sector"] == s).any()]
         groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
+        selected_counts = selected["sector"].value_counts()
         for sector in groups:
-            rows = frame[frame["sector"] == sector]
-            parts.append(_sector_block(result, sector, rows, kept, ctx, widths))
+            at = [i for i, value in enumerate(sectors) if value == sector]
+            block = [[cells[c.key][i] for c in kept] for i in at]
+            parts.append(_sector_block(result, sector, frame.iloc[at], kept, widths, block))
+            hidden = int(selected_counts.get(sector, 0)) - len(at)
+            if hidden > 0:
+                parts.append(Text(hidden_rows_line(hidden, sector), style="dim"))
     elif not frame.empty:
-        parts.append(_ranking_block(result, kept, ctx, widths))
+        block = [[cells[c.key][i] for c in kept] for i in range(len(frame))]
+        parts.append(_ranking_block(result, len(frame), kept, widths, block))
+        hidden = len(selected) - len(frame)
+        if hidden > 0:
+            parts.append(Text(hidden_rows_line(hidden, "all sectors"), style="dim"))
     if ctx.marked & {c.key for c in kept}:
         parts.append(Text(old_figure_legend(result.ruleset.age_limits), style="dim"))
     if frame.empty:
@@ -309,6 +325,56 @@ def render_table(
     return Group(*parts)
 
 
+def _shown_rows(rows: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """The first `limit` rows of each sector (None: all), in the selection's order."""
+    if limit is None or rows.empty:
+        return rows
+    return rows.groupby("sector", sort=False, group_keys=False, dropna=False).head(limit)
+
+
+def hidden_rows_line(hidden: int, sector: str) -> str:
+    """The line under a sector's block that the row limit cut short."""
+    return f"… {hidden:,} more in {sector} — --limit 0 shows all"
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as plain dicts (column -> value), read a column at a time."""
+    names = [str(c) for c in frame.columns]
+    columns = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _context(
+    result: ScreenRun, frame: pd.DataFrame, wanted: Sequence[Column], sparks: dict[str, str]
+) -> TableContext:
+    """What cells need beyond their row: flag labels, sparklines, the figures to mark."""
+    metric_keys = [c.key for c in wanted if c.key in METRICS]
+    old: frozenset[tuple[str, str]] = frozenset()
+    marked: frozenset[str] = frozenset()
+    stale = result.ages.stale(result.ruleset.age_limits) if result.ages is not None else None
+    if stale is not None and not frame.empty:
+        shown = stale.reindex(index=frame.index, fill_value=False).fillna(False)
+        cells = shown.to_numpy(dtype=bool)
+        rows, cols = np.nonzero(cells)
+        old = frozenset(
+            (str(shown.index[r]), str(shown.columns[c])) for r, c in zip(rows, cols, strict=True)
+        )
+        in_columns = shown.reindex(columns=metric_keys, fill_value=False).to_numpy(dtype=bool)
+        hits = in_columns.any(axis=0)
+        marked = frozenset(m for m, hit in zip(metric_keys, hits, strict=True) if hit)
+    return TableContext(
+        flag_labels={rule.id: flag_label(rule) for rule in result.ruleset.rules},
+        sparks=sparks,
+        old=old,
+        marked=marked,
+        primary_of={
+            t: c.primary_listing
+            for t, c in result.universe.items()
+            if getattr(c, "primary_listing", None)
+        },
+    )
+
+
 def old_figure_legend(limits: Any) -> str:
     """The line under a table with marked figures: what the mark means, and where to look."""
     return (
@@ -318,15 +384,16 @@ def old_figure_legend(limits: Any) -> str:
     )
 
 
-def header_text(result: ScreenRun) -> Text:
-    """One line: how many rows, whose data (loudly when it is the sample), as of when."""
+def header_text(result: ScreenRun, shown: int | None = None) -> Text:
+    """One line: how many rows (`shown`, else the selection's), whose data (loudly when
+    it is the sample), as of when."""
     frame = result.rows
     source = source_label(result.source, "header", has_data=not result.frame.empty)
     as_of = as_of_text(result.as_of_range)
     text = Text()
     text.append("screener", style="bold")
     total = sum(result.universe_counts.values())
-    text.append(f"  {len(frame)} shown")
+    text.append(f"  {len(frame) if shown is None else shown} shown")
     if total and len(result.frame) < total:
         text.append(f" · {len(result.frame)} of {total} universe companies have data")
     text.append(" · source: ")
@@ -366,35 +433,28 @@ def _sector_block(
     sector: str,
     rows: pd.DataFrame,
     columns: Sequence[Column],
-    ctx: TableContext,
     widths: dict[str, int],
+    cells: Sequence[Sequence[str | Text]],
 ) -> RenderableType:
     everyone = result.frame[result.frame["sector"] == sector]
     title = Text(f"{_sector_title(sector)}", style="bold")
     summary = sector_summary(sector, everyone, rows, result.universe_counts.get(sector))
     title.append(f" — {summary}", style="")
-    table = _build_table(
-        columns,
-        widths,
-        [[col.cell(str(ticker), row, ctx) for col in columns] for ticker, row in rows.iterrows()],
-    )
-    return Group(title, table)
+    return Group(title, _build_table(columns, widths, cells))
 
 
 def _ranking_block(
-    result: ScreenRun, columns: Sequence[Column], ctx: TableContext, widths: dict[str, int]
+    result: ScreenRun,
+    shown: int,
+    columns: Sequence[Column],
+    widths: dict[str, int],
+    cells: Sequence[Sequence[str | Text]],
 ) -> RenderableType:
     """`--no-group`: every row in one ranking across sectors, under one title."""
-    rows = result.rows
     flagged = int(flagged_mask(result.frame).sum())
     title = Text("All sectors", style="bold")
     title.append(
-        f" — one ranking: {len(rows)} shown of {len(result.frame)} with data · {flagged} flagged",
+        f" — one ranking: {shown} shown of {len(result.frame)} with data · {flagged} flagged",
         style="",
     )
-    table = _build_table(
-        columns,
-        widths,
-        [[col.cell(str(ticker), row, ctx) for col in columns] for ticker, row in rows.iterrows()],
-    )
-    return Group(title, table)
+    return Group(title, _build_table(columns, widths, cells))

@@ -149,8 +149,15 @@ def filters_text(raw: str | None) -> str:
     return "; ".join(parts)
 
 
-def company_lines(company: Any) -> list[str]:
-    """One universe company and why it is there (`universe show`)."""
+def company_lines(company: Any, companies: Any = ()) -> list[str]:
+    """One universe company and why it is there (`universe show`); a dual listing says
+    which line it is, and names the other lines of `companies` (the universe)."""
+    others = [c.ticker for c in companies if getattr(c, "primary_listing", None) == company.ticker]
+    listing = f"{company.exchange}, {company.market}, {company.currency}"
+    if getattr(company, "primary_listing", None):
+        listing += f"; secondary line of {company.primary_listing} (the same company)"
+    elif others:
+        listing += f"; primary line, also listed as {', '.join(others)}"
     lines = [
         f"{company.ticker}  {company.name_en} {company.name_zh}".rstrip(),
         f"sector:      {company.sector} ({sector_label(company.sector, 'en')} "
@@ -158,7 +165,7 @@ def company_lines(company: Any) -> list[str]:
         f"sub-segment: {company.sub_segment} ({sub_segment_label(company.sub_segment, 'en')} "
         f"{sub_segment_label(company.sub_segment, 'zh')})",
         f"secondary:   {company.secondary_sector or MISSING}",
-        f"listing:     {company.exchange}, {company.market}, {company.currency}",
+        f"listing:     {listing}",
         f"statistics:  {company.stats_note}",
         f"why:         {company.rationale}",
         f"source:      {company.source}",

@@ -34,7 +34,14 @@ from screener.universe.taxonomy import (
     sub_segment_label,
     sub_segments_of,
 )
-from screener.universe.tickers import market_of, normalize_ticker, ticker_note
+from screener.universe.tickers import (
+    market_of,
+    normalize_ticker,
+    resolve_ticker,
+    suggest_tickers,
+    suggestion_text,
+    ticker_note,
+)
 
 __all__ = [
     "ADJACENT",
@@ -61,6 +68,9 @@ __all__ = [
     "sub_segments_of",
     "summarize",
     "ticker_note",
+    "resolve_ticker",
+    "suggest_tickers",
+    "suggestion_text",
 ]
 
 

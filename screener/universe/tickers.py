@@ -19,6 +19,7 @@ delisted or NEEQ-only code would map onto some other company).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from screener.errors import InputError
 from screener.utils import clip
@@ -95,6 +96,7 @@ _RE_A_SUFFIX = re.compile(r"^(\d{6})\.(SS|SH|SZ|BJ)\Z", re.IGNORECASE | _A)
 _RE_A_PREFIX = re.compile(r"^(SS|SH|SZ|BJ)(\d{6})\Z", re.IGNORECASE | _A)
 _RE_HK_SUFFIX = re.compile(r"^(\d{1,5})\.HK\Z", re.IGNORECASE | _A)
 _RE_HK_PREFIX = re.compile(r"^HK(\d{1,5})\Z", re.IGNORECASE | _A)
+_RE_HK_BARE = re.compile(r"^(0\d{4})\Z", _A)  # HKEX's own five-digit form: 09698, 00700
 _RE_TW = re.compile(r"^(\d{4,6}[A-Z]?)\.(TW|TWO)\Z", re.IGNORECASE | _A)
 _RE_US = re.compile(r"^[A-Z]{1,5}(?:-[A-Z]{1,2})?\Z", _A)
 _RE_OTHER = re.compile(r"^([A-Z0-9][A-Z0-9&-]{0,11})\.([A-Z]{1,2})\Z", re.IGNORECASE | _A)
@@ -172,9 +174,9 @@ def normalize_ticker(raw: str) -> str:
 
     Accepted: ``300308``, ``300308.SZ``, ``SZ300308``, ``sz300308``, ``sh688702``,
     ``688702.SH``, ``920808.BJ``, ``0700.HK``, ``700.HK``, ``00700.HK``, ``HK0700``,
-    ``2345.TW``, ``3081.TWO``, US symbols in upper case (``ANET``, ``BRK-B``) and other
-    Yahoo suffixes (``5803.T``, ``NXT.AX``); a retired Beijing code of
-    :data:`BEIJING_MOVES` gives its new code (``872808`` -> ``920808.BJ``). Raises
+    ``09698`` (HKEX's five digits), ``2345.TW``, ``3081.TWO``, US symbols in upper case
+    (``ANET``, ``BRK-B``) and other Yahoo suffixes (``5803.T``, ``NXT.AX``); a retired
+    Beijing code of :data:`BEIJING_MOVES` gives its new code (``872808`` -> ``920808.BJ``). Raises
     ``InputError`` naming the ticker otherwise.
     """
     if not isinstance(raw, str):
@@ -197,6 +199,8 @@ def normalize_ticker(raw: str) -> str:
         if int(m.group(1)) == 0:
             raise _reject(raw, "a Hong Kong code cannot be zero")
         return _hong_kong(m.group(1))
+    if (m := _RE_HK_BARE.match(text)) and int(m.group(1)):
+        return _hong_kong(m.group(1))
     if m := _RE_TW.match(text):
         return f"{m.group(1).upper()}.{m.group(2).upper()}"
     if _RE_US.match(text):
@@ -208,14 +212,82 @@ def normalize_ticker(raw: str) -> str:
     if text.isdecimal():
         raise _reject(
             raw,
-            "a bare number is ambiguous unless it is a six-digit A-share code; "
-            "add the exchange, e.g. 0700.HK, 2345.TW, 3081.TWO, 5803.T",
+            "a bare number is ambiguous unless it is a six-digit A-share code or HKEX's "
+            "five-digit form (09698); add the exchange, e.g. 0700.HK, 2345.TW, 3081.TWO, 5803.T",
         )
     raise _reject(
         raw,
         "expected an A-share code (300308, SZ300308, 688702.SS), a HK code (0700.HK), "
         "a Taiwan code (2345.TW, 3081.TWO) or a Yahoo symbol (ANET, 5803.T)",
     )
+
+
+def resolve_ticker(raw: str, known: Sequence[str]) -> str:
+    """:func:`normalize_ticker`, and a symbol of `known` (the universe) written in another
+    case: ``gds`` is GDS when the universe has GDS. Anything else fails as it would."""
+    try:
+        return normalize_ticker(raw)
+    except InputError:
+        text = raw.strip() if isinstance(raw, str) else ""
+        folded = {symbol.casefold(): symbol for symbol in known}
+        if text and text.casefold() in folded:
+            return folded[text.casefold()]
+        raise
+
+
+def suggest_tickers(
+    raw: str,
+    names: Mapping[str, Sequence[str]],
+    *,
+    known_name: str | None = None,
+    limit: int = 3,
+) -> list[str]:
+    """Universe tickers a mistyped ticker may have meant, best first.
+
+    `names` maps each universe ticker to its names (English, Chinese). Names come
+    first: what was typed read as a name (``innolight``, ``中际旭创``), and the name the
+    store knows for the ticker (`known_name`, 0700.HK -> Tencent); then, for symbols
+    with letters only, a close spelling (ANTE -> ANET). A numeric code one digit off is
+    another company (0700.HK is not 0763.HK), so codes are never matched by spelling.
+    """
+    import difflib
+
+    found: list[str] = []
+    queries = [q for q in (raw.strip(), known_name or "") if _name_like(q)]
+    for query in queries:
+        needle = query.casefold()
+        first = _first_word(needle)
+        for ticker, labels in names.items():
+            for label in (label.casefold() for label in labels if label):
+                if needle in label or label in needle or (
+                    len(first) >= 3 and _first_word(label) == first
+                ):
+                    found.append(ticker)
+                    break
+    letters = raw.strip().upper()
+    if letters.isalpha() and letters.isascii():
+        alpha = [t for t in names if t.isalpha()]
+        found += difflib.get_close_matches(letters, alpha, n=limit, cutoff=0.6)
+    return list(dict.fromkeys(found))[:limit]
+
+
+def _name_like(text: str) -> bool:
+    """Worth matching against names: three letters or more, or any CJK character."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 or any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def _first_word(text: str) -> str:
+    words = text.casefold().replace(",", " ").split()
+    return words[0] if words else ""
+
+
+def suggestion_text(suggestions: Sequence[str], names: Mapping[str, Sequence[str]]) -> str:
+    """' (did you mean GDS (GDS Holdings)?)' or '' when there is nothing to suggest."""
+    if not suggestions:
+        return ""
+    shown = [f"{t} ({names[t][0]})" if names.get(t) else t for t in suggestions]
+    return f" (did you mean {' or '.join(shown)}?)"
 
 
 # Yahoo suffix -> listing market (ISO-like country code) for the suffixes we know.

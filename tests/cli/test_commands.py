@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def test_rules_check_accepts_good_and_rejects_bad(run_cli, tmp_path: Path) -> No
         encoding="utf-8",
     )
     ok = run_cli("rules", "check", str(good))
-    assert ok.status == 0 and "1 rules" in ok.out
+    assert ok.status == 0 and ok.out == "ok: 1 rule in 1 file\n"
     bad = tmp_path / "bad.toml"
     bad.write_text(good.read_text().replace("peg < 1", "pegg < 1"), encoding="utf-8")
     result = run_cli("rules", "check", str(bad))
@@ -49,7 +50,7 @@ def test_rules_check_takes_the_plus_form_of_rules(run_cli, tmp_path: Path) -> No
     pack = shipped_rules_dir() / "peg.toml"
     plus = run_cli("rules", "check", f"+{pack}")
     assert plus.status == 0, plus.err
-    assert plus.out == f"ok: {len(shipped.rules)} rules in {len(shipped.paths)} file(s)\n"
+    assert plus.out == f"ok: {len(shipped.rules)} rules in {len(shipped.paths)} files\n"
     mine = tmp_path / "mine.toml"
     mine.write_text(
         '[[rule]]\nid = "mine"\ntitle = "Mine"\nwhen = "peg < 0.5"\nscore = 1\n', encoding="utf-8"
@@ -311,3 +312,80 @@ def test_small_mistakes_get_clear_messages(run_cli, tmp_path: Path) -> None:
     result = run_cli("rules", "check", str(typo))
     assert result.status == 2 and "did you mean 'adjacent'" in result.err
     assert run_cli("screen", "--source", "sample", "--sector", "adjacent").status == 0
+
+
+# -- issue 14: ticker forms at the CLI, dual listings marked ---------------------------
+
+
+def test_ticker_forms_and_name_suggestions_at_the_cli(run_cli) -> None:
+    assert run_cli("universe", "show", "gds").out.startswith("GDS  GDS Holdings")
+    shown = run_cli("universe", "show", "09698")
+    assert shown.status == 0 and shown.out.startswith("9698.HK")
+    assert "secondary line of GDS (the same company)" in shown.out
+    assert "also listed as 9698.HK" in run_cli("universe", "show", "GDS").out
+    wrong = run_cli("universe", "show", "innolight")
+    assert wrong.status == 2 and "did you mean 300308.SZ (Zhongji Innolight)?" in wrong.err
+    off = run_cli("explain", "0700.HK", "--source", "sample")
+    assert off.status == 2 and "0763" not in off.err and off.err.count("\n") == 1
+
+
+def test_the_secondary_line_is_marked_in_the_table(run_cli) -> None:
+    args = ("screen", "--source", "sample", "--sector", "data_center", "--columns", "ticker,name")
+    out = run_cli(*args).out
+    cells = [line.split("│")[1:3] for line in out.splitlines() if line.startswith("│")]
+    hk = next(i for i, (ticker, _) in enumerate(cells) if ticker.strip() == "9698.HK")
+    name = " ".join(cells[hk][1].split() + cells[hk + 1][1].split())
+    assert "(2nd line of GDS)" in name
+    assert "2nd" not in next(n for t, n in cells if t.strip() == "GDS")
+
+
+# -- issue 14: the small things --------------------------------------------------------
+
+
+def test_one_error_prefix_and_global_options_after_the_subcommand(run_cli, tmp_path) -> None:
+    bad = run_cli("screen", "--bogus")
+    assert bad.status == 2 and bad.err.startswith("screener: error: No such option")
+    assert "(see `screener screen --help`)" in bad.err
+    db = tmp_path / "later.db"
+    late = run_cli("watchlist", "list", "--db", str(db), "--format", "json")
+    assert late.status == 0 and json.loads(late.out) == []
+    assert run_cli("watchlist", "save", "w", "--source", "sample", f"--db={db}").status == 0
+    assert db.exists()  # the store given after the subcommand was the one written
+
+
+def test_a_repeated_single_option_is_an_error_with_a_hint(run_cli) -> None:
+    result = run_cli("screen", "--source", "sample", "--sort", "pe_fwd", "--sort", "score")
+    assert result.status == 2 and result.err.count("\n") == 1
+    assert "--sort was given 2 times" in result.err and "--sort score:desc,pe_fwd" in result.err
+    assert run_cli("screen", "--source", "sample", "--limit=2", "--limit", "3").status == 2
+    sectors = ("--sector", "switching", "--sector", "data_center")
+    many = run_cli("screen", "--source", "sample", *sectors)
+    assert many.status == 0  # a repeatable option stays repeatable
+
+
+def test_rules_list_json_names_the_sectors(run_cli) -> None:
+    from screener.universe.taxonomy import SECTORS
+
+    rows = json.loads(run_cli("rules", "list", "--format", "json").out)
+    assert all(row["sectors"] != ["all"] for row in rows)
+    assert any(row["sectors"] == list(SECTORS) for row in rows)
+
+
+def test_a_full_disk_on_stdout_is_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    env = {**os.environ, "SCREENER_DB": str(tmp_path / "s.db"), "SCREENER_OFFLINE": "1"}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "screener", "rules", "list", "--format", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "screener: error: cannot write the output: No space left on device\n"

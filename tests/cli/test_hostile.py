@@ -24,6 +24,7 @@ import pytest
 from screener.utils import UNSAFE_CHARACTERS
 from tests.fake_yahoo import FakeYahoo
 from tests.fake_yahoo.testing import fake_yahoo, no_network, wired, yf_cache_dir
+from tests.paths import HANG_SECONDS
 
 _FIXTURES = (fake_yahoo, no_network, wired, yf_cache_dir)
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\u202e"
@@ -192,7 +193,7 @@ def test_a_hostile_override_file_is_one_located_error(
     path.write_text(text, encoding="utf-8", newline="")
     started = time.monotonic()
     result = run_cli("universe", "list", "--universe", str(path))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < HANG_SECONDS
     clean_output(result)
     assert result.status == 2 and fragment in result.err, result.err
     assert len(result.err.strip().splitlines()) == 1
@@ -264,7 +265,7 @@ def test_an_override_that_is_no_regular_file_is_refused_at_once(
     ):
         started = time.monotonic()
         result = run_cli("universe", "list", "--universe", str(path))
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < HANG_SECONDS
         assert result.status == 2 and fragment in result.err, result.err
 
 
@@ -284,7 +285,7 @@ def test_a_long_remove_list_is_linear(run_cli, tmp_path: Path) -> None:
     path.write_text("remove = [\n" + "".join(f'  "{t}",\n' for t in tickers) + "]\n")
     started = time.monotonic()
     result = run_cli("universe", "list", "--universe", str(path))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < HANG_SECONDS
     assert result.status == 2 and "cannot remove AAA: not in the universe" in result.err
 
 
@@ -303,7 +304,7 @@ def test_a_wrong_export_suffix_fails_before_any_refresh(
     started = time.monotonic()
     result = run_cli("screen", "--export", "out.txt")
     assert result.status == 2 and "must end in .csv" in result.err
-    assert wired.total == 0 and time.monotonic() - started < 1.0
+    assert wired.total == 0 and time.monotonic() - started < HANG_SECONDS
 
 
 # -- a damaged or foreign store -------------------------------------------------------------------
@@ -410,5 +411,5 @@ def test_a_foreign_sqlite_file_is_left_as_it_is(run_cli, tmp_path: Path) -> None
     for args in (("watchlist", "list"), ("watchlist", "save", "w"), ("screen", "--offline")):
         result = run_cli("--db", str(path), *args)
         clean_output(result)
-        assert result.status == 1 and "not a screener store" in result.err, result.err
+        assert result.status == 2 and "not a screener store" in result.err, result.err
     assert path.read_bytes() == before

@@ -178,7 +178,7 @@ def test_option_mistakes_are_usage_errors(run_cli, tmp_path: Path) -> None:
         ["--columns", ""],
         ["--columns", "ticker,,name"],
         ["--columns", "ticker,price_x"],
-        ["--limit", "0"],
+        ["--limit", "-1"],
     ):
         result = run_cli("screen", "--source", "sample", *args)
         assert result.status == 2, (args, result.err)

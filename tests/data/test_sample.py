@@ -75,7 +75,9 @@ def test_sample_runs_work_on_a_read_only_store(tmp_path: Path, run_cli, monkeypa
 
     db = tmp_path / "ro.db"
     monkeypatch.setenv("SCREENER_DB", str(db))
-    assert run_cli("screen", "--source", "sample", "--format", "json").status == 0
+    rows = json.loads(run_cli("screen", "--source", "sample", "--format", "json").out)
+    assert len(rows) == 63 and not db.exists()  # a reading command writes nothing
+    assert run_cli("watchlist", "save", "w", "--source", "sample").status == 0  # a write
     first = db.stat().st_mtime_ns
 
     store = Store(db)

@@ -42,5 +42,31 @@ def test_numbers_are_right_aligned() -> None:
 def test_a_narrow_grid_fits_and_keeps_every_column() -> None:
     text = _text(36)
     assert all(cell_len(line) <= 36 for line in text.splitlines())
+    # too narrow for every column at its longest word: each row stacked, nothing dropped
+    assert not any(line.startswith("┏") for line in text.splitlines())
+    for column in COLUMNS[1:]:
+        assert sum(line.split() [:1] == [column] for line in text.splitlines()) == len(ROWS)
+    assert "peg-below-one" in text.split()  # the row's first cell heads its block whole
+
+
+def test_a_grid_that_fits_at_its_words_stays_boxed() -> None:
+    text = _text(60)
     top = next(line for line in text.splitlines() if line.startswith("┏"))
-    assert top.count("┳") == len(COLUMNS) - 1  # narrowed, never dropped
+    assert top.count("┳") == len(COLUMNS) - 1
+    assert "data_center" in text.split() and "peg-below-one" in text.split()
+
+
+def _words(text: str) -> set[str]:
+    return {word.strip("│┃") for line in text.splitlines() for word in line.split()}
+
+
+def test_no_word_is_split_at_any_width() -> None:
+    """Every word of every cell appears whole, boxed or stacked, from 30 to 200 cells."""
+    from screener.output.format import cell_text
+
+    words = {
+        w for row in ROWS for column in COLUMNS for w in cell_text(column, row.get(column)).split()
+    }
+    for width in (30, 36, 44, 52, 60, 80, 100, 200):
+        seen = _words(_text(width))
+        assert words <= seen, (width, words - seen)

@@ -156,3 +156,43 @@ def test_every_move_lands_on_a_current_beijing_code() -> None:
     for old, new in BEIJING_MOVES.items():
         assert old[0] in "48" and new.startswith("920") and new[-3:] == old[-3:], old
         assert normalize_ticker(new) == f"{new}.BJ"
+
+
+# -- issue 14: HKEX's five digits, a universe symbol in another case, suggestions --------
+
+from screener.universe.tickers import resolve_ticker, suggest_tickers  # noqa: E402
+
+
+@pytest.mark.parametrize(("raw", "symbol"), [("09698", "9698.HK"), ("00700", "0700.HK")])
+def test_the_five_digit_hkex_form(raw: str, symbol: str) -> None:
+    assert normalize_ticker(raw) == symbol
+
+
+@pytest.mark.parametrize("raw", ["00000", "19698", "9698"])
+def test_other_bare_numbers_stay_ambiguous(raw: str) -> None:
+    with pytest.raises(InputError, match="ambiguous"):
+        normalize_ticker(raw)
+
+
+def test_a_universe_symbol_in_another_case_resolves() -> None:
+    assert resolve_ticker("gds", ["GDS", "9698.HK"]) == "GDS"
+    assert resolve_ticker("Anet", ["ANET"]) == "ANET"
+    with pytest.raises(InputError, match="upper case"):
+        resolve_ticker("xyz", ["GDS"])  # not in the universe: refused as before
+
+
+NAMES = {
+    "0763.HK": ("ZTE Corporation", "中兴通讯"),
+    "300308.SZ": ("Zhongji Innolight", "中际旭创"),
+    "GDS": ("GDS Holdings", "万国数据"),
+    "ANET": ("Arista Networks", ""),
+}
+
+
+def test_suggestions_read_names_first_and_never_a_code_one_digit_off() -> None:
+    assert suggest_tickers("0700.HK", NAMES) == []  # ZTE is not Tencent
+    assert suggest_tickers("0763.HK", NAMES, known_name="ZTE Corp") == ["0763.HK"]
+    assert suggest_tickers("innolight", NAMES) == ["300308.SZ"]
+    assert suggest_tickers("中际旭创", NAMES) == ["300308.SZ"]
+    assert suggest_tickers("ANTE", NAMES) == ["ANET"]
+    assert suggest_tickers("0700.HK", NAMES, known_name="Tencent Holdings Ltd") == []
