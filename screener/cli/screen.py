@@ -186,7 +186,7 @@ def screen(
         console.print(
             table.render_table(run, width=console.width, columns=column_keys, limit=shown)
         )
-        console.print(render_legend(run))
+        console.print(render_legend(run, table.shown_rows(run, shown)))
     else:
         _print_machine(run, fmt, column_keys)
 

@@ -140,16 +140,18 @@ def coverage_json(items: Sequence[Coverage]) -> dict[str, dict[str, int]]:
     }
 
 
-def render_legend(run: ScreenRun) -> Any:
-    """The lines under the screening table: the flag legend, then the coverage line (dim),
-    and what `--where` left out as unknown."""
+def render_legend(run: ScreenRun, shown: pd.DataFrame | None = None) -> Any:
+    """The lines under the screening table: the legend of the labels in the rows `shown`
+    (default: the selection), the coverage line over the selection (dim), and what
+    `--where` left out as unknown."""
     from rich.console import Group
     from rich.text import Text
 
     parts: list[Any] = []
     if run.rows.empty:
         return Group()
-    flags = run.rows.get("flags", ())
+    rows = run.rows if shown is None else shown
+    flags = rows.get("flags", ())
     parts += [Text(line) for line in legend_lines(run.ruleset, (f or () for f in flags))]
     parts.append(Text(coverage_line(coverage(run)), style="dim"))
     note = where_note(run)

@@ -267,10 +267,7 @@ def render_table(
     """
     selected = result.rows
     grouped = result.selection.group
-    if grouped:
-        frame = _shown_rows(selected, limit)
-    else:  # one ranking: the limit counts every row
-        frame = selected if limit is None else selected.head(limit)
+    frame = shown_rows(result, limit)
     wanted = [column_for(key) for key in (columns or COLUMN_KEYS)]
     spark_shown = any(c.key == "spark" for c in wanted)
     sparks = {t: sparkline(c) for t, c in result.closes.items()} if spark_shown else {}
@@ -323,6 +320,13 @@ def render_table(
             )
         parts.append(Text(message, style="bold"))
     return Group(*parts)
+
+
+def shown_rows(result: ScreenRun, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
+    """The rows the table shows: at most `limit` per sector, or in all for one ranking."""
+    if result.selection.group:
+        return _shown_rows(result.rows, limit)
+    return result.rows if limit is None else result.rows.head(limit)
 
 
 def _shown_rows(rows: pd.DataFrame, limit: int | None) -> pd.DataFrame:

@@ -200,3 +200,12 @@ def test_where_says_under_the_table_what_it_left_out(run_cli) -> None:
     assert f"{unknown} rows left out because the condition is unknown" in " ".join(
         result.out.split()
     )
+
+
+def test_the_legend_follows_the_rows_the_table_shows(run_cli) -> None:
+    result = run_cli("screen", "--source", "sample", "--limit", "1", "--no-group")
+    assert result.status == 0, result.err
+    (top,) = _json(run_cli, "--limit", "1", "--no-group")
+    legend = result.out[result.out.index("Flags:\n") : result.out.index("Rules decided")]
+    listed = [line.split(": ")[0].split()[-1] for line in legend.splitlines()[1:] if line]
+    assert listed == top["flags"]
