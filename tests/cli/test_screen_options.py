@@ -209,3 +209,13 @@ def test_the_legend_follows_the_rows_the_table_shows(run_cli) -> None:
     legend = result.out[result.out.index("Flags:\n") : result.out.index("Rules decided")]
     listed = [line.split(": ")[0].split()[-1] for line in legend.splitlines()[1:] if line]
     assert listed == top["flags"]
+
+
+def test_plot_takes_where(run_cli) -> None:
+    sector = ("--sector", "optical_communication", "--source", "sample")
+    every = run_cli("plot", *sector)
+    some = run_cli("plot", *sector, "--where", "pe_fwd < 30")
+    assert every.status == 0 and some.status == 0, some.err
+    assert every.out != some.out
+    none = run_cli("plot", *sector, "--where", "pe_fwd < 0")
+    assert none.status == 2 and "matches --where" in none.err
