@@ -219,3 +219,17 @@ def test_plot_takes_where(run_cli) -> None:
     assert every.out != some.out
     none = run_cli("plot", *sector, "--where", "pe_fwd < 0")
     assert none.status == 2 and "matches --where" in none.err
+
+
+def test_jsonl_rows_take_columns_and_keep_the_metadata_line(run_cli) -> None:
+    result = run_cli(
+        "screen", "--source", "sample", "--format", "jsonl", "--columns", "ticker,score",
+        "--where", "pe_fwd < 25",
+    )
+    assert result.status == 0, result.err
+    first, *rows = (json.loads(line) for line in result.out.splitlines())
+    assert first["metadata"]["selection"]["where"] == "pe_fwd < 25"
+    assert first["metadata"]["where_unknown"] == sum(
+        1 for r in _json(run_cli) if r["pe_fwd"] is None
+    )
+    assert rows and all(list(r) == ["ticker", "score"] for r in rows)
