@@ -77,6 +77,10 @@ def hand_loop(tickers: list[str], session: object) -> tuple[float, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    rest = sys.argv[1:] if argv is None else argv
+    if rest[:2] == ["--provider", "akshare"]:  # the A-share path: benchmarks/refresh_akshare.py
+        sys.path.insert(0, str(Path(__file__).parent))
+        return int(__import__("refresh_akshare").main(rest[2:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickers", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")

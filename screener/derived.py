@@ -67,24 +67,51 @@ def add_derived(
     market_cap = _col(out, "market_cap").to_numpy()
     usd = _col(out, "market_cap_usd").to_numpy().copy()
     currencies, dates = _texts(out, "currency"), _texts(out, "as_of")
-    picked: dict[tuple[str | None, str | None], FxRate | None] = {}  # rows share dates
+    picked: dict[tuple[str | None, str | None], tuple[FxRate, str] | None] = {}  # rows share
     for i, ticker in enumerate(out.index):
         if not np.isnan(usd[i]) or np.isnan(market_cap[i]):
             continue
         key = (currencies[i], dates[i])
         if key not in picked:
-            picked[key] = pick_fx(rates, *key)
-        rate = picked[key]
-        if rate is None:
+            picked[key] = _rate_and_note(rates, *key)
+        found = picked[key]
+        if found is None:
             continue
+        rate, note = found
         usd[i] = market_cap[i] / rate.units_per_usd
         if rate.currency != "USD":
-            provenance[ticker]["market_cap_usd"] = market_cap_usd_note(rate)
+            provenance[ticker]["market_cap_usd"] = note
     out["market_cap_usd"] = pd.Series(usd, index=out.index, dtype="float64")
 
     as_of = pd.to_datetime(out.get("as_of"), errors="coerce")
     out["data_age_days"] = (pd.Timestamp(today) - as_of).dt.days.astype("float64")
     return out, provenance
+
+
+FX_STALE_DAYS = 7  # a rate further than this from the figures' date has its age said
+
+
+def _rate_and_note(
+    rates: Iterable[FxRate], currency: str | None, as_of: str | None
+) -> tuple[FxRate, str] | None:
+    """The rate for one currency and date, and how `market_cap_usd` says it was used
+    (with the rate's age when it is older than the figures by more than a week)."""
+    rate = pick_fx(rates, currency, as_of)
+    if rate is None:
+        return None
+    note = market_cap_usd_note(rate)
+    gap = _days_apart(rate.date, as_of)
+    if gap is not None and gap > FX_STALE_DAYS:  # e.g. a stored rate, no fresh one
+        note += f"; the rate is {gap} days older than the figures"
+    return rate, note
+
+
+def _days_apart(rate_day: str, as_of: str | None) -> int | None:
+    """Days the rate is older than the figures (None when either date is unreadable)."""
+    try:
+        return (pd.Timestamp(as_of) - pd.Timestamp(rate_day)).days if as_of else None
+    except (ValueError, TypeError):
+        return None
 
 
 def market_cap_usd_note(rate: FxRate) -> str:

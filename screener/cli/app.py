@@ -73,7 +73,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def repeated_option(args: list[str]) -> str | None:
     """The error for an option that takes one value and was given twice, else None.
 
-    Click keeps the last silently (`--sort a --sort b` would sort by b alone).
+    Click keeps the last silently (`--limit 2 --limit 3` would show 3).
     """
     command: click.Command = cli
     words = [a for a in args if a != "--"]
@@ -96,8 +96,7 @@ def repeated_option(args: list[str]) -> str | None:
             seen[name] = seen.get(name, 0) + 1
     for name, count in seen.items():
         if count > 1:
-            hint = " (several keys go in one: --sort score:desc,pe_fwd)" if name == "--sort" else ""
-            return f"{name} was given {count} times; give it once{hint}"
+            return f"{name} was given {count} times; give it once"
     return None
 
 

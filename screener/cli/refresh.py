@@ -47,17 +47,29 @@ def build_chain(store: Any, routes: Any = None, yahoo_offline: str | None = None
     )
 
 
-def run_refresh(store: Any, tickers: list[str], *, force: bool, chain: Any = None) -> Any:
+def run_refresh(
+    store: Any,
+    tickers: list[str],
+    *,
+    force: bool,
+    chain: Any = None,
+    price_years: int | None = None,
+) -> Any:
     """Refresh with a progress bar on stderr (only when it is a terminal).
 
     `chain` is the provider (a `ProviderChain`); None builds the default one.
+    `price_years` is the depth of daily bars (None: config.toml's, else the default).
     """
-    from screener.data.refresh import refresh
+    from screener.data.refresh import RefreshPolicy, refresh
+    from screener.data.refresh.depth import load_price_years
     from screener.output.console import progress_bar
 
+    policy = RefreshPolicy(price_years=price_years or load_price_years())
     provider = chain if chain is not None else build_chain(store)
     with progress_bar("refresh", len(tickers)) as on_event:
-        return refresh(store, tickers, force=force, progress=on_event, provider=provider)
+        return refresh(
+            store, tickers, force=force, progress=on_event, provider=provider, policy=policy
+        )
 
 
 def sources_line(chain: Any) -> str | None:
@@ -74,6 +86,13 @@ def sources_line(chain: Any) -> str | None:
 @sector_option("Refresh every company of this sector (repeatable).")
 @click.option("--all", "everything", is_flag=True, help="Refresh the whole universe.")
 @click.option("--force", is_flag=True, help="Fetch even what is still fresh.")
+@click.option(
+    "--price-years",
+    type=click.IntRange(1, 50),
+    default=None,
+    metavar="N",
+    help="Years of daily prices to keep (default 10, or config.toml's [refresh] price_years).",
+)
 @universe_option
 @provider_option
 @click.pass_obj
@@ -83,6 +102,7 @@ def refresh_command(
     sectors: tuple[str, ...],
     everything: bool,
     force: bool,
+    price_years: int | None,
     universe_file: Path | None,
     provider_specs: tuple[str, ...],
 ) -> None:
@@ -93,6 +113,9 @@ def refresh_command(
     falls back to the next provider when one cannot be reached or fails. Only stale
     data is fetched (prices older than the last close, fundamentals and multiple
     history older than 7 days, profiles older than 30 days); --force fetches all.
+    Daily prices reach back --price-years (10 by default): the first fetch of a
+    company asks for all of them, later ones only for the days since the last
+    stored bar (all again when a dividend or split changed the adjusted closes).
     Exits 1 when any ticker failed or could not be asked; the others are kept.
     """
     from screener.data.yahoo import yahoo_reachable
@@ -117,7 +140,9 @@ def refresh_command(
         if not askable:
             reason = f"Yahoo cannot be reached: {why}" if not reachable else "no provider"
             raise DataError(f"{reason}; nothing was changed")
-        summary = run_refresh(store, askable, force=force, chain=chain)
+        summary = run_refresh(
+            store, askable, force=force, chain=chain, price_years=price_years
+        )
     from screener.output.text import summary_lines
 
     for line in summary_lines(summary):

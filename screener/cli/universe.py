@@ -24,7 +24,7 @@ from screener.cli.common import (
 
 @cli.group()
 def universe() -> None:
-    """The companies of the four sectors: list, show, classify, check overrides."""
+    """The companies of the four sectors: list, show, classify, discover, sync, check."""
 
 
 @universe.command("list")
@@ -184,6 +184,70 @@ def universe_discover(
         f"{len(result.proposals)} proposals ({len(result.classified)} classified)"
         + ("; scan truncated" if result.truncated else "")
     )
+
+
+@universe.command("sync")
+@click.option(
+    "--write",
+    "write_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the proposals to this override file (.toml); without it nothing is written.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@universe_option
+def universe_sync(write_file: Path | None, fmt: str, universe_file: Path | None) -> None:
+    """Compare East Money's concept boards for the four sectors with the universe.
+
+    Lists board members the universe lacks (classified, with the boards and the
+    evidence), universe A-shares on none of the boards, and mapped boards that no
+    longer resolve. Nothing changes unless you pass --write FILE.
+    """
+    from datetime import date
+
+    import screener.data.akshare as akshare_pkg
+    from screener.data.akshare.boards import fetch_boards
+    from screener.data.akshare.probe import eastmoney_offline
+    from screener.errors import DataError, InputError
+    from screener.output.csvfile import atomic_file
+    from screener.output.rows import json_text
+    from screener.output.sync import board_lines, sections, summary_line
+    from screener.run import load_companies
+    from screener.universe.boards import board_sectors
+    from screener.universe.sync import compare, overrides_toml
+
+    if write_file is not None and write_file.suffix.lower() != ".toml":
+        raise InputError(f"{write_file}: --write makes a TOML override file (end it in .toml)")
+    companies = load_companies(universe_file)
+    why = eastmoney_offline()
+    if why:
+        raise DataError(f"East Money cannot be reached ({why}); universe sync needs it")
+    mapping = board_sectors()
+    answers, unresolved = fetch_boards(
+        akshare_pkg.AkshareProvider(), [b.name for b in mapping]
+    )
+    report = compare(answers, mapping, companies, unresolved)
+    if fmt == "json":
+        echo(json_text(report.to_json()), cut=False)
+    else:
+        for line in board_lines(report):
+            echo(line)
+        for section in sections(report):
+            print_rows(section.rows, "table", section.columns, section.title)
+    echo_err(summary_line(report))
+    if write_file is not None:
+        with atomic_file(write_file, encoding="utf-8") as handle:
+            handle.write(overrides_toml(report, date.today().isoformat()))
+        echo_err(
+            f"wrote {len(report.classified)} proposed additions to {write_file} "
+            f"(check it: screener universe check {write_file})"
+        )
 
 
 @universe.command("check")

@@ -29,6 +29,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -223,8 +224,24 @@ class ProviderChain:
             except NotFoundError:
                 continue
 
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
-        """The first provider of the chain that delivers; the errors of all when none does."""
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """The sources this chain would ask for `ticker` (the reachable ones), in order."""
+        return tuple(
+            SOURCE_OF[n] for n in self.routes.chain_for(ticker) if n not in self.unavailable
+        )
+
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
+        """The first provider of the chain that delivers; the errors of all when none does.
+
+        `price_start` goes to whichever provider answers; if that is not the source of the
+        stored bars, the refresh sees it (the bundle's source) and asks again in full.
+        """
         wanted = set(kinds)
         errors: list[tuple[str, FetchError]] = []
         for name in self.routes.chain_for(ticker):
@@ -234,7 +251,9 @@ class ProviderChain:
             source = SOURCE_OF[name]
             ask = wanted if (ticker, source) in self._known else set(ALL_KINDS)
             try:
-                bundle = self.provider(name).fetch_one(ticker, kinds=ask)
+                bundle = self.provider(name).fetch_one(
+                    ticker, kinds=ask, price_start=price_start
+                )
             except FetchError as error:
                 errors.append((name, error))
                 continue
@@ -252,7 +271,10 @@ class ProviderChain:
         if not asked:
             raise TransientError(message)
         if all(isinstance(e, NotFoundError) for e in asked):
-            raise NotFoundError(message)
+            not_found = NotFoundError(message)
+            asked_names = [n for n, _ in errors if n not in self.unavailable]
+            not_found.sources = tuple(SOURCE_OF[n] for n in asked_names)  # type: ignore[attr-defined]
+            raise not_found
         if any(e.transient for e in asked):
             raise TransientError(message)
         raise type(asked[-1])(message)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -24,6 +25,20 @@ YAHOO_SOURCE = "yahoo"
 EASTMONEY_SOURCE = "eastmoney"
 #: every source whose snapshots are live market data (not the bundled sample)
 LIVE_SOURCES: tuple[str, ...] = (YAHOO_SOURCE, EASTMONEY_SOURCE)
+
+#: years of daily bars a full price fetch asks for (config.toml `[refresh] price_years`,
+#: `refresh --price-years`): enough for `screener backtest` to replay 8 years of monthly
+#: rebalances with a 12-month horizon, and for long own-history ranks, at about 2,500
+#: bars (about 280 KB of store) per company
+DEFAULT_PRICE_YEARS = 10
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29th that did not exist)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 class DataKind(StrEnum):
@@ -275,12 +290,22 @@ class Provider(Protocol):
     could not get through `FetchBundle.empty_kinds` / `failed_kinds`. A refresh sets
     `gate` for its duration, so every request the provider makes passes it, and reads
     the request counts to log requests per ticker.
+
+    `price_start` is the first date of daily bars wanted: the refresh asks only for bars
+    from a few days before the last one it stores; None means the full default depth
+    (`DEFAULT_PRICE_YEARS`). A source that cannot start later may send more.
     """
 
     name: str
     gate: RequestGate | None
 
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
         """Fetch the requested kinds of data for one ticker, or raise a FetchError."""
         ...
 

@@ -31,7 +31,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
@@ -213,9 +213,15 @@ class SampleProvider:
             if row is not None:
                 yield self._bundle(row, fetched_at)
 
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
-        """The snapshot's bundle for `ticker` (whatever `kinds` asks: it is one file), or
-        NotFoundError for a ticker the sample does not hold."""
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
+        """The snapshot's bundle for `ticker` (whatever `kinds` and `price_start` ask: it is
+        one file, without daily bars), or NotFoundError for a ticker the sample does not hold."""
         row = self._snapshot.get(ticker)
         if row is None:
             raise NotFoundError(f"{ticker}: not in the bundled sample")

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data.provider import FetchBundle, FxRate, encode_vintages
+from screener.data.provider import FetchBundle, FxRate, PriceBar, encode_vintages
 from screener.data.validate import fx_rate_problem, validate_bundle
 from screener.errors import DataError, ExitStatus
 from screener.utils import finite_float
@@ -519,11 +519,21 @@ class Store:
             db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     # -- writes ---------------------------------------------------------------
-    def save_bundle(self, bundle: FetchBundle, company: Mapping[str, Any] | None = None) -> None:
+    def save_bundle(
+        self,
+        bundle: FetchBundle,
+        company: Mapping[str, Any] | None = None,
+        *,
+        replace_prices: bool = False,
+    ) -> None:
         """Save everything one fetch learnt about one company, all or nothing.
 
         Whatever the provider, the bundle passes the boundary validator first
         (`validate.validate_bundle`): a bad field is dropped, with why, never saved.
+        Daily bars are upserted by date (the store grows only by new days); with
+        `replace_prices` (a full-depth fetch: adjusted closes changed, or another
+        source) the company's stored bars are replaced by the bundle's, in the same
+        transaction.
         """
         bundle = validate_bundle(bundle)
         with self.transaction() as db:
@@ -562,6 +572,8 @@ class Store:
                 },
                 pk=("ticker", "source", "as_of"),
             )
+            if replace_prices and bundle.prices:
+                db.execute("delete from prices where ticker = ?", [bundle.ticker])
             # Plain executemany upserts: sqlite_utils' generic upsert_all cost ~30 ms per
             # company, which made the store the bottleneck of a 500-ticker refresh.
             db.conn.executemany(
@@ -740,12 +752,15 @@ class Store:
         logs: Iterable[tuple[str, str, str, int]],
         at: str | None = None,
         company: Mapping[str, Any] | None = None,
+        *,
+        replace_prices: bool = False,
     ) -> None:
         """Save one company's bundle and its fetch-log rows (kind, outcome, detail, requests)
         in ONE transaction: a refresh killed at any point leaves the log saying "ok" only for
-        data that is really there, so the next run's staleness check can trust it."""
+        data that is really there, so the next run's staleness check can trust it.
+        `replace_prices` as in `save_bundle`."""
         with self.transaction():
-            self.save_bundle(bundle, company)
+            self.save_bundle(bundle, company, replace_prices=replace_prices)
             self.log_fetches(
                 (
                     {
@@ -786,6 +801,44 @@ class Store:
             wanted,
         ).fetchall()
         return {(t, k): at for t, k, at in rows}
+
+    def price_ends(self, tickers: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """ticker -> (date of its last stored bar, that bar's source), for the tickers that
+        have bars: where a refresh starts asking (one index seek per ticker)."""
+        out: dict[str, tuple[str, str | None]] = {}
+        for ticker in tickers:
+            row = self.db.execute(
+                "select date, source from prices where ticker = ? order by date desc limit 1",
+                [ticker],
+            ).fetchone()
+            if row is not None:
+                out[ticker] = (str(row[0]), row[1])
+        return out
+
+    def stored_bars(self, ticker: str, since: str) -> tuple[PriceBar, ...]:
+        """One company's stored bars dated `since` (ISO) or later, oldest first."""
+        rows = self.db.execute(
+            "select date, open, high, low, close, volume, adj_close from prices"
+            " where ticker = ? and date >= ? and close is not null order by date",
+            [ticker, since],
+        ).fetchall()
+        return tuple(PriceBar(*row) for row in rows)
+
+    def latest_log_details(
+        self, tickers: Iterable[str], kind: str, outcome: str, prefix: str
+    ) -> dict[str, str]:
+        """ticker -> the detail of its newest fetch-log row of `kind` and `outcome` whose
+        detail starts with `prefix` (e.g. how deep the last full price fetch reached)."""
+        out: dict[str, str] = {}
+        for ticker in tickers:
+            row = self.db.execute(
+                "select detail from fetch_log where ticker = ? and kind = ? and outcome = ?"
+                " and substr(detail, 1, ?) = ? order by at desc, id desc limit 1",
+                [ticker, kind, outcome, len(prefix), prefix],
+            ).fetchone()
+            if row is not None:
+                out[ticker] = str(row[0])
+        return out
 
     def latest_snapshot(self, ticker: str, source: str) -> dict[str, Any] | None:
         """The newest snapshot row of one company from one source, or None."""

@@ -33,11 +33,39 @@ def _listed(tickers: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+SOURCE_LABELS = {"yahoo": "Yahoo", "eastmoney": "East Money"}
+
+
+def _source_label(sources: tuple[str, ...]) -> str:
+    return " or ".join(SOURCE_LABELS.get(s, s) for s in sources) or "any provider"
+
+
+def not_found_text(summary: Any) -> str:
+    """'N not found on Yahoo': named after the provider(s) that did not know the tickers."""
+    source = getattr(summary, "source", "yahoo")
+    by = getattr(summary, "not_found_by", {})
+    default = () if source == "chain" else (source,)
+    counts: dict[str, int] = {}
+    for ticker in summary.not_found:
+        where = "on " + _source_label(by.get(ticker, default))
+        counts[where] = counts.get(where, 0) + 1
+    for ticker in summary.not_found_recently:  # from the fetch log: who, if the run knows
+        sources = by.get(ticker, default)
+        where = "on " + _source_label(sources) if sources else "earlier today"
+        counts[where] = counts.get(where, 0) + 1
+    if not counts:
+        return f"0 not found on {_source_label(default)}" if default else "0 not found"
+    total = sum(counts.values())
+    if len(counts) == 1:
+        return f"{total} not found {next(iter(counts))}"
+    return f"{total} not found (" + ", ".join(f"{n} {w}" for w, n in counts.items()) + ")"
+
+
 def summary_lines(summary: Any) -> list[str]:
     """The refresh summary: one line of counts, then what went wrong, ticker by ticker."""
     lines = [
         f"refresh: {len(summary.fetched)} fetched, {len(summary.skipped_fresh)} skipped as fresh,"
-        f" {len(summary.not_found) + len(summary.not_found_recently)} not found on Yahoo,"
+        f" {not_found_text(summary)},"
         f" {len(summary.failed)} failed ({summary.requests} requests, {summary.elapsed:.1f}s"
         + (f", {summary.throttled} rate-limited answers" if summary.throttled else "")
         + ")"

@@ -23,6 +23,8 @@ Endpoints served (akshare 1.19.5 function that calls each, see docs/akshare.md):
   `{"rc", "rt", "svr", "lt", "full", "dlmkts", "data": {f57: ..., ...}}`.
 - push2his `/api/qt/stock/kline/get` (stock_feature/stock_hist_em.py: stock_zh_a_hist):
   `data.klines` as comma-joined strings.
+- push2his `/api/qt/stock/kline/get` with an FX `secid` (`120.USDCNYC`, the USD/CNY
+  central parity; forex/forex_em.py: forex_hist_em): the same kline answer, 14 fields.
 - push2 `/api/qt/clist/get` with `fs=m:90 t:3 ...` (stock/stock_board_concept_em.py:
   _fetch_stock_board_concept_name_em) and `fs=b:BKxxxx ...` (stock_board_concept_cons_em),
   `data: {"total", "diff": [...]}`, at most `page_cap` rows a page (100, as East Money).
@@ -46,7 +48,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -57,7 +59,9 @@ from requests.adapters import HTTPAdapter
 from .builder import Market, default_market
 
 FaultKind = Literal["drop", "reset", "malformed", "truncated", "empty", "429", "500", "stall"]
-ENDPOINTS = ("valuation", "results", "forecast", "quote", "kline", "boards", "members")
+ENDPOINTS = (
+    "valuation", "results", "forecast", "quote", "kline", "fx", "boards", "members"
+)
 
 _sleep = time.sleep  # the server's own; tests may patch time.sleep without slowing it
 _intercept_lock = threading.Lock()
@@ -101,6 +105,7 @@ class RequestRecord:
     page: int | None
     outcome: str  # an HTTP status ("200") or a fault kind ("drop", "reset", "stall")
     at: float
+    params: dict[str, str] = field(default_factory=dict)  # the query string, last value wins
 
 
 class TokenBucket:
@@ -278,7 +283,10 @@ class FakeEastMoney:
         if path.endswith("/api/qt/stock/get"):
             return "quote", params.get("secid")
         if path.endswith("/api/qt/stock/kline/get"):
-            return "kline", params.get("secid")
+            secid = params.get("secid", "")
+            if secid.split(".")[0] in ("119", "120", "133"):  # FX pairs (forex_hist_em)
+                return "fx", secid
+            return "kline", secid
         if path.endswith("/api/qt/clist/get"):
             fs = params.get("fs", "")
             m = re.search(r"b:(BK\d+)", fs)
@@ -299,12 +307,20 @@ class FakeEastMoney:
         return None
 
     def record(
-        self, endpoint: str, host: str, subject: str | None, page: int | None, outcome: str
+        self,
+        endpoint: str,
+        host: str,
+        subject: str | None,
+        page: int | None,
+        outcome: str,
+        params: dict[str, str] | None = None,
     ) -> None:
         with self._lock:
             self.counts[endpoint] += 1
             self.records.append(
-                RequestRecord(endpoint, host, subject, page, outcome, time.monotonic())
+                RequestRecord(
+                    endpoint, host, subject, page, outcome, time.monotonic(), dict(params or {})
+                )
             )
 
     def rate_limited(self, host: str) -> bool:
@@ -336,6 +352,8 @@ class FakeEastMoney:
             return self._quote(subject, params)
         if endpoint == "kline":
             return self._kline(subject, params)
+        if endpoint == "fx":
+            return self._fx(subject)
         if endpoint == "boards":
             rows = [m.board_fields(b, i) for i, b in enumerate(m.boards)]
             return self._clist(rows, params)
@@ -387,6 +405,22 @@ class FakeEastMoney:
             "name": c.name,
             "decimal": 2,
             "dktotal": len(self.market.series(c.code).days),  # type: ignore[union-attr]
+            "preKPrice": float(klines[0].split(",")[1]),
+            "klines": klines,
+        }
+        return _json(_push2(data, rt=17))
+
+    def _fx(self, secid: str | None) -> _Reply:
+        market, _, symbol = (secid or "").partition(".")
+        klines = self.market.fx_klines(symbol)
+        if not klines:
+            return _json(_push2(None, rt=17))
+        data = {
+            "code": symbol,
+            "market": int(market),
+            "name": "美元兑人民币中间价",
+            "decimal": 4,
+            "dktotal": len(klines),
             "preKPrice": float(klines[0].split(",")[1]),
             "klines": klines,
         }
@@ -560,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake.record(endpoint, host, subject, page, "500")
             self._send(_Reply(500, f"fake East Money error: {exc!r}".encode(), "text/plain"))
             raise
-        fake.record(endpoint, host, subject, page, str(reply.status))
+        fake.record(endpoint, host, subject, page, str(reply.status), params)
         self._send(reply)
 
     def _send(self, reply: _Reply) -> None:

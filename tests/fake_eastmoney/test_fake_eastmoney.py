@@ -281,6 +281,20 @@ def test_zh_a_hist_weekly(ak: ModuleType, fake_eastmoney: FakeEastMoney) -> None
     assert len(df) == 7
 
 
+# -- the USD/CNY central parity ------------------------------------------------------------
+def test_forex_hist_em_reads_the_central_parity(
+    ak: ModuleType, fake_eastmoney: FakeEastMoney
+) -> None:
+    df = ak.forex_hist_em(symbol="USDCNYC")
+    days = fake_eastmoney.market.fx_days
+    assert len(df) == len(days)
+    assert df["日期"].iloc[-1] == days[-1][0] == END_DATE
+    assert df["最新价"].iloc[-1] == days[-1][1] == fake_eastmoney.market.fx_parity
+    assert set(df["代码"]) == {"USDCNYC"}
+    assert fake_eastmoney.counts == {"fx": 1}
+    assert fake_eastmoney.records[0].host == "push2his.eastmoney.com"
+
+
 # -- concept boards ------------------------------------------------------------------------
 def test_board_concept_name_em_lists_boards(ak: ModuleType, fake_eastmoney: FakeEastMoney) -> None:
     df = ak.stock_board_concept_name_em()

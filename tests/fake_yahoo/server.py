@@ -63,6 +63,7 @@ class RequestRecord:
     symbol: str | None
     status: int
     at: float
+    params: dict[str, str] = field(default_factory=dict)  # the query string, last value wins
 
 
 @dataclass
@@ -212,7 +213,7 @@ class FakeYahoo:
         if self.latency:
             time.sleep(self.latency)
         reply = self._answer(endpoint, symbol, host, path, params, request)
-        record = RequestRecord(endpoint, symbol, reply.status, time.monotonic())
+        record = RequestRecord(endpoint, symbol, reply.status, time.monotonic(), params)
         with self._lock:
             self.counts[endpoint] += 1
             self.records.append(record)
@@ -420,6 +421,9 @@ class FakeYahoo:
                 "indicators": indicators,
             }
             return self._json({"chart": {"result": [small], "error": None}})
+        cut = _chart_between(body, params) if "period1" in params else None
+        if cut is not None:  # a start (and an end) inside the series: only the bars between
+            return self._json(cut)
         encoded = self._encoded.get(key)
         if encoded is None:
             encoded = json.dumps(body, separators=(",", ":")).encode()
@@ -502,6 +506,29 @@ class FakeYahoo:
                 }
             }
         )
+
+
+def _chart_between(body: Any, params: dict[str, str]) -> Any | None:
+    """The chart answer cut to the bars from `period1` to `period2` (epoch seconds), as
+    Yahoo answers them; None when every bar is inside (the whole answer, cached)."""
+    lo = _int(params.get("period1"), None) or 0
+    hi = _int(params.get("period2"), None) or 2**62
+    res = body["chart"]["result"][0]
+    stamps = res.get("timestamp") or []
+    if not stamps or (lo <= stamps[0] and stamps[-1] <= hi):
+        return None
+    keep = [i for i, ts in enumerate(stamps) if lo <= ts <= hi]
+
+    def cut(values: list[Any]) -> list[Any]:
+        return [values[i] for i in keep]
+
+    indicators: dict[str, Any] = {
+        "quote": [{k: cut(v) for k, v in res["indicators"]["quote"][0].items()}]
+    }
+    if res["indicators"].get("adjclose"):
+        indicators["adjclose"] = [{"adjclose": cut(res["indicators"]["adjclose"][0]["adjclose"])}]
+    cut_res = {**res, "timestamp": cut(res["timestamp"]), "indicators": indicators}
+    return {"chart": {"result": [cut_res], "error": None}}
 
 
 def _int(value: Any, default: int | None) -> int | None:

@@ -108,7 +108,14 @@ def test_adjacent_group_and_secondary_listings_are_kept_out_of_sector_stats(
 
 
 # secondary line -> primary line (A-share first for A/H pairs; GDS's NASDAQ ADS since 2016)
-DUAL_LISTINGS = {"9698.HK": "GDS", "0763.HK": "000063.SZ", "6869.HK": "601869.SS"}
+DUAL_LISTINGS = {
+    "9698.HK": "GDS",
+    "0763.HK": "000063.SZ",
+    "6869.HK": "601869.SS",
+    # H shares listed since the note: CIG Shanghai (October 2025), Woer (February 2026)
+    "6166.HK": "603083.SS",
+    "9981.HK": "002130.SZ",
+}
 
 
 def test_dual_listings_point_at_their_primary_line(universe: list[Company]) -> None:

@@ -117,6 +117,35 @@ class Results:
     raw: dict[str, Any]  # catalogue metric -> raw value (fractions), validated later
     name: str | None
     industry: str | None
+    revenue: float | None = None  # operating revenue year to date, yuan (for the TTM)
+
+
+def revenue_of(frame: Any, code: str) -> float | None:
+    """The company's year-to-date revenue in a stock_yjbb_em frame (None: not reported)."""
+    if frame is None or len(frame) == 0:
+        return None
+    rows = frame[frame["股票代码"].astype(str) == code]
+    return finite_float(rows.iloc[0].get("营业总收入-营业总收入")) if len(rows) else None
+
+
+def revenue_ttm(ytd: float, period: date, last_fy: float | None, prior_ytd: float | None) -> (
+    tuple[float | None, str]
+):
+    """(trailing twelve months revenue, how it was built) from year-to-date figures.
+
+    East Money's revenue is year to date: TTM = this YTD + the last fiscal year - the same
+    YTD a year earlier; an annual report is its own TTM. None (and why) when a part is
+    missing: a TTM of two different windows would be wrong, not approximate.
+    """
+    if period.month == 12:
+        return ytd, f"FY {period.year}"
+    if last_fy is None or prior_ytd is None:
+        missing = "FY" if last_fy is None else f"YTD to {period.replace(year=period.year - 1)}"
+        return None, f"{missing} {period.year - 1} not reported: no TTM from YTD {period}"
+    return (
+        ytd + last_fy - prior_ytd,
+        f"YTD to {period} + FY {period.year - 1} - YTD to {period.replace(year=period.year - 1)}",
+    )
 
 
 def quarters_in(period: date) -> int:
@@ -153,7 +182,7 @@ def results_row(frame: Any, code: str, period: date) -> Results | None:
         "roe": roe * 4 / quarters_in(period) if roe is not None else None,
     }
     return Results(
-        period, raw, clean_text(row.get("股票简称")), clean_text(row.get("所处行业"))
+        period, raw, clean_text(row.get("股票简称")), clean_text(row.get("所处行业")), revenue
     )
 
 
@@ -255,3 +284,17 @@ def profile_from_info(frame: Any) -> dict[str, Any]:
         if number is not None:
             out[key] = number
     return out
+
+
+# -- forex_hist_em: the USD/CNY central parity --------------------------------------------
+
+
+def fx_newest(frame: Any) -> tuple[Any, Any]:
+    """(date, close) of the newest row of a forex_hist_em frame (None, None: no rows)."""
+    if frame is None or len(frame) == 0 or "日期" not in frame or "最新价" not in frame:
+        return None, None
+    rows = frame.dropna(subset=["日期"]).sort_values("日期")
+    if len(rows) == 0:
+        return None, None
+    last = rows.iloc[-1]
+    return last["日期"], last["最新价"]

@@ -18,7 +18,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from types import ModuleType
 from typing import Any
 
@@ -28,21 +28,26 @@ from screener.data.akshare.frames import (
     Results,
     bars_from_hist,
     forecast_for,
+    fx_newest,
     last_annual_year,
     latest_valuation,
     profile_from_info,
     report_periods,
     results_row,
+    revenue_of,
+    revenue_ttm,
     valuation_history,
 )
 from screener.data.akshare.shared import SharedAnswers
 from screener.data.akshare.transport import CallContext, HostPacer, Meter, run_with_deadline
-from screener.data.akshare.validate import clean_metrics
+from screener.data.akshare.validate import check_fx, clean_metrics
 from screener.data.provider import (
     ALL_KINDS,
+    DEFAULT_PRICE_YEARS,
     EASTMONEY_SOURCE,
     EXTRA_EMPTY,
     EXTRA_FAILED,
+    BadResponseError,
     DataKind,
     FetchBundle,
     FetchError,
@@ -54,6 +59,7 @@ from screener.data.provider import (
     TransientError,
     Vintage,
     fetch_known,
+    years_before,
 )
 from screener.data.yahoo.prices import with_price_metrics
 
@@ -63,7 +69,11 @@ CURRENCY = "CNY"
 #: ones rescaled for dividends and bonus shares, so returns, MA200 and the 52-week high
 #: do not jump at ex-dates; the price and every multiple are unadjusted (stock_value_em)
 PRICE_ADJUSTMENT = "qfq"
-PRICE_DAYS = 400  # calendar days of bars kept before the last one (a year and a margin)
+#: East Money's USD/CNY central parity (人民币中间价, the CFETS daily fixing) through
+#: forex_hist_em: the push2his kline host, reachable from mainland China
+FX_SYMBOL = "USDCNYC"
+FX_SOURCE = "eastmoney via akshare (USD/CNY central parity)"
+FX_NOTE = "PBoC/CFETS central parity, daily close"
 
 
 def load_akshare() -> ModuleType:
@@ -124,6 +134,8 @@ class AkshareProvider:
         self._lock = threading.Lock()
         self._failures_in_a_row = 0
         self.breaker: str | None = None  # why the provider stopped asking, once it has
+        self._fx: list[FxRate] = []
+        self.fx_problem: str | None = None  # why this run has no fresh USD/CNY rate
 
     # -- the protocol's accounting ------------------------------------------------------------
     @property
@@ -164,14 +176,43 @@ class AkshareProvider:
         return is_a_share(ticker)
 
     def fx_rates(self) -> list[FxRate]:
-        """None: every figure is in CNY; the USD rate comes from the FX source."""
-        return []
+        """The USD/CNY central parity learnt this run (once, after the first company), so
+        `market_cap_usd` has a rate when Yahoo cannot be reached; [] when it failed
+        (`fx_problem` says why; the stored rates then serve, their date shown)."""
+        with self._lock:
+            return list(self._fx)
+
+    def _learn_fx(self) -> None:
+        """Ask for the central parity once per run; a failure never fails a company."""
+        try:
+            rates = self._shared.get(("fx",), self._fetch_fx)
+        except FetchError as error:
+            with self._lock:
+                self.fx_problem = str(error)
+            return
+        with self._lock:
+            self._fx = list(rates)
+            self.fx_problem = None
+
+    def _fetch_fx(self) -> list[FxRate]:
+        what = f"USD/CNY central parity ({FX_SYMBOL})"
+        frame = self._call("forex_hist_em", what, symbol=FX_SYMBOL)
+        day, close = fx_newest(frame)
+        units, why = check_fx(CURRENCY, day, close, self._today())
+        if units is None:
+            raise BadResponseError(f"{what}: {why}")
+        return [FxRate(CURRENCY, str(day)[:10], units, FX_SOURCE, FX_NOTE)]
 
     def fetch(self, tickers: Iterable[str]) -> Iterator[FetchBundle]:
         """One bundle per ticker East Money knows, fetched one after another."""
         return fetch_known(self.fetch_one, tickers)
 
     # -- calls ---------------------------------------------------------------------------------
+    def call(self, function: str, what: str, **kwargs: Any) -> Any:
+        """One akshare call under this provider's gate, deadline, pacer and breaker
+        (the board lookups of `universe sync` use it); protocol errors only."""
+        return self._call(function, what, **kwargs)
+
     def _call(self, function: str, what: str, *, no_rows_ok: bool = False, **kwargs: Any) -> Any:
         """One akshare call under the gate, the deadline and the breaker; protocol errors only.
 
@@ -220,16 +261,31 @@ class AkshareProvider:
                     f"network, last: {error}; stopped asking for this run"
                 )
 
+    def _results_frame(self, period: date) -> Any:
+        """The whole market's results for one report period: one call per run (shared)."""
+        stamp = period.strftime("%Y%m%d")
+        return self._shared.get(
+            ("results", period),
+            lambda: self._call(
+                "stock_yjbb_em", f"quarterly results {stamp}", no_rows_ok=True, date=stamp
+            ),
+        )
+
+    def _revenue_ttm(self, code: str, results: Results) -> tuple[float | None, str]:
+        """TTM revenue from the YTD figures (two more shared periods when not annual)."""
+        if results.revenue is None:
+            return None, f"no revenue in the {results.period} results"
+        period = results.period
+        if period.month == 12:
+            return revenue_ttm(results.revenue, period, None, None)
+        last_fy = revenue_of(self._results_frame(date(period.year - 1, 12, 31)), code)
+        prior = revenue_of(self._results_frame(period.replace(year=period.year - 1)), code)
+        return revenue_ttm(results.revenue, period, last_fy, prior)
+
     def _results(self, code: str) -> Results | None:
         """The company's newest report, walking back from the latest quarter end."""
         for period in report_periods(self._today(), self.periods):
-            stamp = period.strftime("%Y%m%d")
-            frame = self._shared.get(
-                ("results", period),
-                lambda stamp=stamp: self._call(
-                    "stock_yjbb_em", f"quarterly results {stamp}", no_rows_ok=True, date=stamp
-                ),
-            )
+            frame = self._results_frame(period)
             found = results_row(frame, code, period)
             if found is not None:
                 return found
@@ -242,7 +298,13 @@ class AkshareProvider:
         )
 
     # -- one company ---------------------------------------------------------------------------
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
         """Fetch the requested kinds for one A-share, or raise a FetchError.
 
         The first call decides whether the ticker exists (NotFoundError if East Money
@@ -298,7 +360,9 @@ class AkshareProvider:
         bars: tuple[PriceBar, ...] = ()
         if DataKind.PRICES in wanted:
             try:
-                bars = self._bars(code)
+                bars = self._bars(
+                    code, price_start or years_before(self._today(), DEFAULT_PRICE_YEARS)
+                )
             except FetchError as error:
                 if not got_something:
                     raise
@@ -326,6 +390,8 @@ class AkshareProvider:
                     raise
                 failed[DataKind.PROFILE] = str(error)
 
+        if DataKind.FUNDAMENTALS in wanted:
+            self._learn_fx()  # market_cap_usd needs a rate: one call per run, shared
         metrics, refused = clean_metrics(raw)
         if bars:
             before = set(metrics)
@@ -378,20 +444,19 @@ class AkshareProvider:
         timeout = self.request_timeout
         return float(timeout[1] if isinstance(timeout, tuple) else timeout)
 
-    def _bars(self, code: str) -> tuple[PriceBar, ...]:
+    def _bars(self, code: str, start: date) -> tuple[PriceBar, ...]:
+        """Daily bars from `start` (East Money's `beg`) to the latest."""
         frame = self._call(
             "stock_zh_a_hist",
             f"daily bars {code}",
             symbol=code,
             period="daily",
+            start_date=start.strftime("%Y%m%d"),
             adjust=PRICE_ADJUSTMENT,
             timeout=self._read_timeout(),
         )
-        bars = bars_from_hist(frame)
-        if not bars:
-            return ()
-        since = (date.fromisoformat(bars[-1].date) - timedelta(days=PRICE_DAYS)).isoformat()
-        return tuple(b for b in bars if b.date >= since)
+        since = start.isoformat()
+        return tuple(b for b in bars_from_hist(frame) if b.date >= since)
 
     def _statement_figures(
         self,
@@ -419,10 +484,23 @@ class AkshareProvider:
                     vintages[metric] = Vintage(
                         period, "statement", f"{quarters} {results.period.year} year to date"
                     )
+            try:
+                ttm, basis = self._revenue_ttm(code, results)
+            except FetchError as error:
+                ttm, basis = None, str(error)
+                reasons.append(f"revenue TTM: {error}")
+            if ttm is not None:
+                raw["revenue_ttm"] = ttm
+                vintages["revenue_ttm"] = Vintage(period, "statement", f"TTM: {basis}")
+            else:
+                notes["revenue_ttm"] = basis
             notes["report_period"] = period
             notes["roe_basis"] = "weighted ROE year to date, annualised (x 4 / quarters)"
             notes["not_published"] = {
-                "debt_to_equity": "stock_yjbb_em carries no balance-sheet debt"
+                "debt_to_equity": (
+                    "stock_yjbb_em carries no balance-sheet debt, and stock_zcfz_em (the "
+                    "market's balance sheets) total liabilities, not borrowings"
+                )
             }
         elif not reasons:
             notes["report_period"] = None

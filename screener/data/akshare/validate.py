@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from numbers import Real
 from typing import Any
 
@@ -16,6 +17,7 @@ from typing import Any
 RANGES: dict[str, tuple[float, float]] = {
     "price": (1e-4, 1e7),
     "market_cap": (1e3, 1e15),
+    "revenue_ttm": (0.0, 1e14),  # yuan
     "pe_ttm": (-1e5, 1e5),
     "pe_fwd": (-1e5, 1e5),
     "pb": (-1e5, 1e5),
@@ -78,3 +80,23 @@ def clean_text(value: Any, limit: int = 200) -> str | None:
         return None
     text = "".join(ch for ch in text if ch.isprintable())
     return text[:limit] or None
+
+
+#: currency -> (lowest, highest) units one US dollar buys that pass as a real rate
+#: (the yuan has stayed between 6 and 8.3 since 2005; a tenfold slip must not pass)
+FX_RANGES: dict[str, tuple[float, float]] = {"CNY": (4.0, 12.0)}
+
+
+def check_fx(currency: str, day: Any, value: Any, today: date) -> tuple[float | None, str]:
+    """(units per USD, "") or (None, why): a finite rate in range, dated, not in the future."""
+    low, high = FX_RANGES.get(currency, (1e-6, 1e6))
+    number, why = check_number(value, low, high)
+    if number is None:
+        return None, f"{currency} per USD {why}"
+    try:
+        when = date.fromisoformat(str(day)[:10])
+    except ValueError:
+        return None, f"{currency} per USD: no date ({str(day)[:20]!r})"
+    if when > today:
+        return None, f"{currency} per USD dated {when}, after today"
+    return number, ""

@@ -3,7 +3,8 @@
 One module per job: `staleness` (what each ticker needs, by the fetch log and the
 exchange's last close), `gate` (the adaptive concurrency limit and retries every
 request passes), `carry` (figures a partial fetch did not ask for, carried from the
-last snapshot) and `loop` (the run itself, its summary and progress events).
+last snapshot), `depth` (years of daily bars, asked from just before the last stored
+one) and `loop` (the run itself, its summary and progress events).
 
 Callers import from here: `from screener.data.refresh import refresh, RefreshPolicy`.
 """

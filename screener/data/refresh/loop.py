@@ -1,8 +1,10 @@
 """The refresh run: fetch what is stale concurrently, save each company whole, summarise.
 
 A thread pool runs one task per ticker, and every HTTP request those tasks make
-passes through one `AdaptiveGate`, attached to the provider for the run. A ticker
-whose requests exhaust the retries fails alone, with its reason; nothing aborts
+passes through one `AdaptiveGate`, attached to the provider for the run. Daily
+bars are asked from just before the last stored one and checked against it
+(`depth`): a changed adjustment fetches the company again in full and replaces its
+bars. A ticker whose requests exhaust the retries fails alone, with its reason; nothing aborts
 the run. Saving happens on the calling thread (the store's SQLite connection
 belongs to it), one transaction per company that also writes the fetch-log rows
 and the FX rates its figures need, so a run killed half-way leaves every company
@@ -31,6 +33,13 @@ from screener.data.provider import (
     is_transient,
 )
 from screener.data.refresh.carry import merge_with_previous
+from screener.data.refresh.depth import (
+    PricePlan,
+    disagreement,
+    metric_window,
+    plan_prices,
+    with_stored_bars,
+)
 from screener.data.refresh.gate import AdaptiveGate
 from screener.data.refresh.staleness import (
     EMPTY,
@@ -67,12 +76,16 @@ class RefreshSummary:
     failed: dict[str, str] = field(default_factory=dict)  # ticker -> reason
     not_found_recently: list[str] = field(default_factory=list)  # skipped: believed for a day
     not_found: dict[str, str] = field(default_factory=dict)  # the source does not know them (now)
+    not_found_by: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ticker -> sources
+    source: str = "yahoo"  # the provider's name: who "not found" means when no error says
     partial: dict[str, str] = field(default_factory=dict)  # saved, but one kind failed
     requests: int = 0  # HTTP requests made (retries included)
     throttled: int = 0  # 429 answers seen
     retries: int = 0  # HTTP retries made
     elapsed: float = 0.0  # seconds
     kinds: dict[str, list[str]] = field(default_factory=dict)  # ticker -> kinds fetched
+    #: ticker -> why its daily bars were fetched again in full and replaced
+    prices_replaced: dict[str, str] = field(default_factory=dict)
     stopped: str | None = None  # why the run stopped asking the source early, if it did
 
     @property
@@ -87,16 +100,30 @@ class _Result:
     bundle: FetchBundle | None
     error: BaseException | None
     requests: int
+    prices: PricePlan | None = None  # how the daily bars were asked for (None: not asked)
+    replaced: str | None = None  # why a partial answer was followed by a full fetch
 
 
-def _fetch_task(provider: Provider, ticker: str, kinds: set[DataKind]) -> _Result:
+def _fetch_task(
+    provider: Provider, ticker: str, kinds: set[DataKind], prices: PricePlan | None
+) -> _Result:
     before = provider.thread_requests()
+    replaced = None
+    start = prices.start if prices is not None else None
     try:
-        bundle: FetchBundle | None = provider.fetch_one(ticker, kinds=kinds)
+        bundle: FetchBundle | None = provider.fetch_one(ticker, kinds=kinds, price_start=start)
         error = None
+        if prices is not None and bundle is not None:
+            replaced = disagreement(prices, bundle)
+            if replaced:
+                # The stored bars are on another adjustment (or source): all of them again.
+                prices = prices.in_full()
+                bundle = provider.fetch_one(ticker, kinds=kinds, price_start=prices.start)
     except Exception as exc:  # one failing ticker never aborts the rest
         bundle, error = None, exc
-    return _Result(ticker, kinds, bundle, error, provider.thread_requests() - before)
+    return _Result(
+        ticker, kinds, bundle, error, provider.thread_requests() - before, prices, replaced
+    )
 
 
 def _outcome_of(error: BaseException) -> tuple[Outcome, bool]:
@@ -128,8 +155,14 @@ def refresh(
     tickers = list(dict.fromkeys(t.strip().upper() for t in tickers if t.strip()))
     summary = RefreshSummary()
     todo, fresh, not_found = plan(store, tickers, now, policy, force)
+    price_plans = plan_prices(
+        store, [t for t, k in todo.items() if DataKind.PRICES in k], now.date(), policy.price_years
+    )
     summary.skipped_fresh = fresh
     summary.not_found_recently = not_found
+    asked = getattr(provider, "sources_asked", None)  # a chain: who would say "not found"
+    if asked is not None:
+        summary.not_found_by.update({t: asked(t) for t in not_found})
     total = len(tickers)
     done = len(fresh) + len(not_found)
 
@@ -138,6 +171,7 @@ def refresh(
         from screener.data.yahoo import YahooProvider
 
         provider = YahooProvider()
+    summary.source = str(getattr(provider, "name", "") or summary.source)
     previous_gate = provider.gate
     provider.gate = gate
     requests_before = provider.requests_made
@@ -158,7 +192,8 @@ def refresh(
                 max_workers=policy.max_concurrency, thread_name_prefix="refresh"
             ) as pool:
                 futures: set[Future[_Result]] = {
-                    pool.submit(_fetch_task, provider, t, k) for t, k in pending.items()
+                    pool.submit(_fetch_task, provider, t, k, price_plans.get(t))
+                    for t, k in pending.items()
                 }
                 try:
                     while futures:
@@ -219,6 +254,10 @@ def _record(
     ticker = result.ticker
     if result.bundle is not None:
         bundle = result.bundle
+        prices = result.prices if bundle.prices and DataKind.PRICES in result.kinds else None
+        if prices is not None and not prices.full:
+            # The figures a year of bars gives, over the stored bars and the new ones.
+            bundle = with_stored_bars(bundle, store.stored_bars(ticker, metric_window(bundle)))
         previous = store.latest_snapshot(ticker, bundle.source)
         bundle = merge_with_previous(bundle, previous, result.kinds)
         empty = bundle.empty_kinds
@@ -226,13 +265,15 @@ def _record(
         logs: list[tuple[str, str, str, int]] = [
             (kind, FAILED, failed_kinds[kind], 0)
             if kind in failed_kinds
-            else (kind, EMPTY if kind in empty else OK, "", 0)
+            else (kind, EMPTY if kind in empty else OK, _detail(kind, prices), 0)
             for kind in sorted(result.kinds)
         ]
         if failed_kinds:
             summary.partial[ticker] = "; ".join(failed_kinds.values())
         logs.append((TICKER_ROW, OK, ",".join(sorted(result.kinds)), result.requests))
-        store.save_refresh(bundle, logs)
+        store.save_refresh(bundle, logs, replace_prices=prices is not None and prices.full)
+        if result.replaced and prices is not None:
+            summary.prices_replaced[ticker] = result.replaced
         summary.fetched.append(ticker)
         summary.kinds[ticker] = sorted(result.kinds)
         summary.failed.pop(ticker, None)
@@ -259,9 +300,17 @@ def _record(
     store.log_fetches(rows)
     if outcome == NOT_FOUND:  # the source's answer, not a failure of the run
         summary.not_found[ticker] = reason
+        sources = getattr(error, "sources", None)  # a chain names the providers it asked
+        if sources is not None:
+            summary.not_found_by[ticker] = tuple(sources)
     else:
         summary.failed[ticker] = reason
     return outcome
+
+
+def _detail(kind: DataKind, prices: PricePlan | None) -> str:
+    """The fetch-log detail of a kind that came through: how deep the prices reach."""
+    return prices.detail if kind == DataKind.PRICES and prices is not None else ""
 
 
 def _save_failed(

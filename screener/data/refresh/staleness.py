@@ -4,6 +4,8 @@
 * fundamentals and the valuation history: older than a TTL (7 days);
 * the profile: older than 30 days;
 * a "not found" (or empty) answer is believed for one day, then asked again.
+
+How far back a price fetch reaches is `depth` (`RefreshPolicy.price_years`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from screener.data.provider import ALL_KINDS, DataKind
+from screener.data.provider import ALL_KINDS, DEFAULT_PRICE_YEARS, DataKind
 from screener.data.refresh.gate import RetryPolicy
 from screener.data.store import Store
 
@@ -62,6 +64,7 @@ class RefreshPolicy:
     max_concurrency: int = 32
     initial_concurrency: int = 8
     ticker_retries: int = 1  # extra passes over tickers that failed transiently
+    price_years: int = DEFAULT_PRICE_YEARS  # depth of daily bars a full fetch asks for
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 

@@ -1,8 +1,8 @@
 """YahooProvider: the provider protocol on top of yfinance, tying the Yahoo modules together.
 
 Per company it asks yfinance for the quote and valuation snapshot plus fundamentals
-and analyst fields (`Ticker.info`), the EPS trend (`Ticker.eps_trend`), a year of
-daily prices (`Ticker.history`) and the multiple history since 2016
+and analyst fields (`Ticker.info`), the EPS trend (`Ticker.eps_trend`), years of
+daily prices from a start date (`Ticker.history`) and the multiple history since 2016
 (`Ticker.get_valuation_measures(freq="quarterly", periods=None)`), maps Yahoo's
 fields onto the catalogue (`fields`, `prices`), proves the currency of each
 mixed-currency figure (`currency`) and puts the history on the same basis
@@ -16,13 +16,14 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from screener.data.currency_proof import Proven, apply_proofs
 from screener.data.provider import (
     ALL_KINDS,
+    DEFAULT_PRICE_YEARS,
     EXTRA_EMPTY,
     EXTRA_FAILED,
     YAHOO_SOURCE,
@@ -35,6 +36,7 @@ from screener.data.provider import (
     PriceBar,
     RequestGate,
     fetch_known,
+    years_before,
 )
 from screener.data.yahoo.currency import currency_reasons, prove_currencies, statement_rate
 from screener.data.yahoo.equity_screen import EquityScan, screen_equities
@@ -63,7 +65,8 @@ class YahooProvider:
     Yahoo); None lets yfinance make its own curl_cffi session. `gate` sees every
     HTTP request (a refresh attaches its adaptive limiter). `cache_dir` relocates
     yfinance's timezone and cookie caches (tests point it at a temporary folder).
-    `price_period` is how much daily price history a fetch asks for.
+    `price_years` is how many years of daily bars a fetch asks for when the caller
+    gives no `price_start` (the refresh always does: from just before its last bar).
     """
 
     name = YAHOO_SOURCE
@@ -74,7 +77,7 @@ class YahooProvider:
         *,
         gate: RequestGate | None = None,
         cache_dir: Path | str | None = None,
-        price_period: str = "1y",
+        price_years: int = DEFAULT_PRICE_YEARS,
     ) -> None:
         import yfinance as yf
         from yfinance.data import YfData
@@ -98,7 +101,7 @@ class YahooProvider:
         self.session = session
         self._meter = MeteredSession(session)
         self._meter.gate = gate
-        self.price_period = price_period
+        self.price_years = price_years
         self._fx = FxCache(lambda currency: fetch_fx_rate(self._ticker, currency))
         YfData(session=session)
 
@@ -149,7 +152,13 @@ class YahooProvider:
         return self._fx.rate(currency)
 
     # -- one company ----------------------------------------------------------------------------
-    def fetch_one(self, ticker: str, kinds: Iterable[DataKind] = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self,
+        ticker: str,
+        kinds: Iterable[DataKind] = ALL_KINDS,
+        *,
+        price_start: date | None = None,
+    ) -> FetchBundle:
         """Fetch the requested kinds of data for one ticker, or raise a FetchError.
 
         An empty frame is a failure, never data: no quote means NotFoundError, no
@@ -192,7 +201,8 @@ class YahooProvider:
         bars: tuple[PriceBar, ...] = ()
         chart_meta: Mapping[str, Any] | None = None
         if DataKind.PRICES in wanted:
-            bars, chart_meta = self._prices(t)
+            start = price_start or years_before(date.today(), self.price_years)
+            bars, chart_meta = self._prices(t, start)
             metrics = with_price_metrics(metrics, bars)
 
         history: tuple[HistoryPoint, ...] = ()
@@ -264,12 +274,15 @@ class YahooProvider:
                 self._yf.cache.get_tz_cache().store(ticker.upper(), tz)
         return info
 
-    def _prices(self, t: Any) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
-        """A year of daily bars (close and adjusted close) and the chart's meta."""
+    def _prices(
+        self, t: Any, start: date
+    ) -> tuple[tuple[PriceBar, ...], Mapping[str, Any] | None]:
+        """Daily bars from `start` to today (close and adjusted close) and the chart's meta."""
         try:
-            # auto_adjust=False: one call gives the traded close and the adjusted one
+            # auto_adjust=False: one call gives the traded close and the adjusted one;
+            # `start` is the chart's period1 (period2: now)
             frame = t.history(
-                period=self.price_period, interval="1d", actions=False, auto_adjust=False
+                start=start.isoformat(), interval="1d", actions=False, auto_adjust=False
             )
         except Exception as exc:
             raise classify_error(exc, "prices") from exc

@@ -104,6 +104,16 @@ def test_screen_refreshes_a_shares_live_and_the_banner_says_so(
     assert "A-shares are live from East Money" in text
 
 
+def test_the_summary_names_east_money_as_the_source_that_did_not_know_a_ticker(
+    run_cli: Any, east_money_only: FakeEastMoney
+) -> None:
+    east_money_only.market = default_market()  # 301999 is not listed there
+    result = run_cli("refresh", "301999.SZ", "300308.SZ")
+    assert "1 fetched" in result.out, result.out + result.err
+    assert "1 not found on East Money," in result.out
+    assert "on Yahoo" not in result.out
+
+
 def test_provider_option_picks_the_chain(run_cli: Any, east_money_only: FakeEastMoney) -> None:
     only_yahoo = run_cli("refresh", "300308.SZ", "--provider", "CN=yahoo")
     assert only_yahoo.status == 1 and "cannot be reached" in only_yahoo.err

@@ -273,7 +273,9 @@ class StubProvider:
         self.gate: Any = None
         self.asked: list[tuple[str, frozenset[DataKind]]] = []
 
-    def fetch_one(self, ticker: str, kinds: Any = ALL_KINDS) -> FetchBundle:
+    def fetch_one(
+        self, ticker: str, kinds: Any = ALL_KINDS, *, price_start: Any = None
+    ) -> FetchBundle:
         self.asked.append((ticker, frozenset(kinds)))
         if self.error is not None:
             raise self.error
@@ -330,3 +332,21 @@ def test_importing_the_provider_package_does_not_import_akshare() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "LOADED []" in out.stdout, out.stdout + out.stderr
+
+
+def test_the_refresh_summary_names_the_provider_that_did_not_know_the_ticker() -> None:
+    from screener.data.refresh.loop import RefreshSummary
+    from screener.output.text import summary_lines
+
+    def first(**fields: object) -> str:
+        return summary_lines(RefreshSummary(**fields))[0]  # type: ignore[arg-type]
+
+    assert "1 not found on East Money," in first(source="eastmoney", not_found={"1.SZ": "x"})
+    assert "0 not found on Yahoo," in first()
+    assert "0 not found," in first(source="chain")
+    mixed = first(
+        source="chain",
+        not_found={"A.SZ": "x", "B": "y"},
+        not_found_by={"A.SZ": ("eastmoney", "yahoo"), "B": ("yahoo",)},
+    )
+    assert "2 not found (1 on East Money or Yahoo, 1 on Yahoo)," in mixed

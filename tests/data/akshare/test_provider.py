@@ -6,6 +6,8 @@ checks what was stored against what the fake served, or how a failure was report
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,18 @@ def test_stored_figures_equal_the_served_ones(
                 served["PARENT_NETPROFIT"] / served["TOTAL_OPERATE_INCOME"]
             )
             assert snap["roe"] == pytest.approx(served["WEIGHTAVG_ROE"] / 100 * 4 / 3)
+            # revenue TTM from year-to-date figures: Q1-Q3 2025 + FY2024 - Q1-Q3 2024,
+            # which is the fake's own four quarters to September 2025
+            fy = _results_row(fake_eastmoney, code, "2024-12-31")["TOTAL_OPERATE_INCOME"]
+            prior = _results_row(fake_eastmoney, code, "2024-09-30")["TOTAL_OPERATE_INCOME"]
+            assert snap["revenue_ttm"] == pytest.approx(
+                served["TOTAL_OPERATE_INCOME"] + fy - prior
+            )
+            series = fake_eastmoney.market.series(code)
+            assert series is not None
+            quarter = series.quarter(date(2025, 9, 30))
+            assert quarter is not None
+            assert snap["revenue_ttm"] == pytest.approx(series.ttm(quarter)[0], rel=1e-9)
             assert '"provenance": "eastmoney via akshare"' in snap["extra"]
         # forward P/E: price over the consensus EPS of FY2025 (the year after the last
         # annual report, 2024), the second EPS column whatever akshare's labels say
@@ -99,9 +113,10 @@ def test_stored_figures_equal_the_served_ones(
 def test_bundle_vintages_and_shared_market_wide_calls(fake_eastmoney: FakeEastMoney) -> None:
     provider = quick_provider()
     bundles = [provider.fetch_one(t) for t in TICKERS]
-    # stock_yjbb_em: 2025-12-31 has no rows yet (1 request), 2025-09-30 one page (2);
-    # the consensus: one page (2). Shared by all four companies, asked once.
-    assert fake_eastmoney.counts["results"] == 3
+    # stock_yjbb_em: 2025-12-31 has no rows yet (1 request), 2025-09-30 one page (2),
+    # and for the revenue TTM 2024-12-31 and 2024-09-30 (2 each); the consensus: one
+    # page (2). Shared by all four companies, asked once.
+    assert fake_eastmoney.counts["results"] == 7
     assert fake_eastmoney.counts["forecast"] == 2
     assert fake_eastmoney.counts["valuation"] == 4
     assert provider.requests_made == fake_eastmoney.total
@@ -110,6 +125,9 @@ def test_bundle_vintages_and_shared_market_wide_calls(fake_eastmoney: FakeEastMo
     assert first.vintages["pe_ttm"].date == END_DATE.isoformat()
     assert first.vintages["revenue_growth"].basis == "statement"
     assert first.vintages["revenue_growth"].date == "2025-09-30"
+    assert first.vintages["revenue_ttm"].date == "2025-09-30"
+    assert "FY 2024" in first.vintages["revenue_ttm"].label
+    assert first.currency == first.financial_currency == "CNY"
     assert first.vintages["pe_fwd"].basis == "estimate"
     assert "FY2025" in first.vintages["pe_fwd"].label
     assert set(first.vintages) == set(first.metrics)
@@ -247,3 +265,66 @@ def test_a_request_without_timeout_gets_one_at_the_transport(
     assert "quarterly results" in why and "ReadTimeout" in why
     assert bundle.metrics["pe_ttm"] > 0  # the valuation came through
     assert "revenue_growth" not in bundle.metrics
+
+
+def test_the_usd_cny_central_parity_comes_once_per_run(fake_eastmoney: FakeEastMoney) -> None:
+    provider = quick_provider()
+    assert provider.fx_rates() == []  # nothing asked before a company is fetched
+    for ticker in TICKERS:
+        provider.fetch_one(ticker)
+    assert fake_eastmoney.counts["fx"] == 1  # shared by every company of the run
+    [rate] = provider.fx_rates()
+    served_day, served = fake_eastmoney.market.fx_days[-1]
+    assert (rate.currency, rate.date, rate.units_per_usd) == ("CNY", served_day.isoformat(), served)
+    assert "central parity" in rate.source and provider.fx_problem is None
+    assert any(r.endpoint == "fx" and r.subject == "120.USDCNYC" for r in fake_eastmoney.records)
+
+
+@pytest.mark.parametrize(
+    "parity, fault, why",
+    [(71.234, None, "out of range"), (7.1234, Fault("malformed", endpoint="fx"), "malformed")],
+)
+def test_a_bad_rate_is_refused_and_the_company_still_fetched(
+    serve_eastmoney: Any, parity: float, fault: Fault | None, why: str
+) -> None:
+    from tests.fake_eastmoney import default_market
+
+    fake = serve_eastmoney(replace(default_market(), fx_parity=parity))
+    if fault is not None:
+        fake.add_fault(fault)
+    provider = quick_provider()
+    bundle = provider.fetch_one("300308.SZ")
+    assert bundle.metrics["market_cap"] > 0
+    assert provider.fx_rates() == []
+    assert provider.fx_problem is not None and why in provider.fx_problem
+    assert "central parity" in provider.fx_problem
+
+
+def test_with_yahoo_unreachable_market_cap_usd_uses_east_moneys_rate(
+    tmp_path: Path, fake_eastmoney: FakeEastMoney
+) -> None:
+    from screener.frame import build_frame
+
+    provider = quick_provider()
+    with _store(tmp_path) as store:
+        summary = refresh(store, ["300308.SZ"], provider=provider, policy=QUICK)
+        assert summary.ok, summary.failed
+        [rate] = [r for r in store.fx_rates() if r.currency == "CNY"]
+        frame, provenance = build_frame(
+            store.latest_snapshots(EASTMONEY_SOURCE), {}, store.fx_rates(), TODAY
+        )
+    parity = fake_eastmoney.market.fx_parity
+    assert rate.units_per_usd == parity
+    assert frame.at["300308.SZ", "market_cap_usd"] == pytest.approx(
+        frame.at["300308.SZ", "market_cap"] / parity
+    )
+    note = provenance["300308.SZ"]["derived"]["market_cap_usd"]
+    assert "central parity" in note and "days older" not in note
+    # a stored rate a month old (East Money's FX call failed since) serves, its age said
+    with _store(tmp_path) as store:
+        snapshots = store.latest_snapshots(EASTMONEY_SOURCE)
+    _, provenance = build_frame(snapshots, {}, [replace(rate, date="2026-01-13")], TODAY)
+    assert "the rate is 31 days older than the figures" in (
+        provenance["300308.SZ"]["derived"]["market_cap_usd"]
+    )
+
