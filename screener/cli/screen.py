@@ -25,6 +25,12 @@ from screener.cli.common import (
 )
 from screener.cli.refresh import run_refresh
 
+
+def _sort_keys(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> str:
+    """Every --sort given, in order, as one comma-separated spec (later ones break ties)."""
+    return ",".join(values) if values else "score:desc"
+
+
 where_option = click.option(
     "--where",
     "where",
@@ -59,11 +65,11 @@ where_option = click.option(
 @click.option(
     "--sort",
     "sort_key",
-    default="score:desc",
-    show_default=True,
+    multiple=True,
+    callback=_sort_keys,
     metavar="KEY[:asc|:desc][,KEY...]",
     help="Sort rows within each sector by these keys, the first weighing most "
-    "(e.g. score:desc,pe_fwd). Missing values last.",
+    "(e.g. score:desc,pe_fwd; repeatable). Default: score:desc. Missing values last.",
 )
 @click.option(
     "--columns",

@@ -60,7 +60,7 @@ def test_a_bad_key_in_a_list_is_one_line(run_cli, spec: str) -> None:
 
 
 def test_the_cli_sorts_by_several_keys_across_sectors(run_cli) -> None:
-    rows = _json(run_cli, "--sort", "score:desc,pe_fwd", "--no-group")
+    rows = _json(run_cli, "--sort", "score:desc", "--sort", "pe_fwd", "--no-group")
     keys = [(-r["score"], _key(r["pe_fwd"])) for r in rows]
     assert keys == sorted(keys)
     assert len({r["sector"] for r in rows[:10]}) > 1  # sectors mixed in one ranking
