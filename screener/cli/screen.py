@@ -192,7 +192,7 @@ def screen(
         console.print(
             table.render_table(run, width=console.width, columns=column_keys, limit=shown)
         )
-        console.print(render_legend(run, table.shown_rows(run, shown)))
+        console.print(render_legend(run, table.shown_rows(run, shown), width=console.width))
     else:
         _print_machine(run, fmt, column_keys)
 
