@@ -369,7 +369,9 @@ def run_screen(
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
-    metrics = None if needs.all_history else needed_history(inputs.ruleset)
+    where = selection.condition if selection is not None else None  # `--where` reads too
+    extra = (where.node,) if where is not None else ()
+    metrics = None if needs.all_history else needed_history(inputs.ruleset) | history_metrics(extra)
     history = own_past(load_history(store, chosen, metrics), frame["as_of"].to_dict())
     points = HistoryPoints(history)  # grouped once, for the P/E pct column and the rules
     frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
