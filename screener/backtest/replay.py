@@ -26,7 +26,7 @@ that count (a 12-month horizon from monthly days overlaps: no t-statistics here)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,7 +52,8 @@ from screener.backtest.verdicts import replay_days
 from screener.catalog import TEXT_METRICS
 from screener.data.provider import FxRate
 from screener.engine import RuleSet
-from screener.engine.nodes import Call, MetricRef, Node
+from screener.engine.history import history_metrics
+from screener.engine.nodes import MetricRef, Node
 from screener.engine.where import parse_where
 from screener.errors import DataError, InputError
 from screener.universe import Company
@@ -108,21 +109,9 @@ class BacktestResult:
     known_metrics: tuple[str, ...]
 
 
-def history_calls(nodes: Iterable[Node]) -> set[str]:
-    """The metrics these expressions compare with their own history (hist_pct, hist_median)."""
-    out = set()
-    for when in nodes:
-        for node in when.walk():
-            if isinstance(node, Call) and node.name in ("hist_pct", "hist_median"):
-                arg = node.args[0]
-                if isinstance(arg, MetricRef):
-                    out.add(arg.name)
-    return out
-
-
 def history_inputs(ruleset: RuleSet) -> frozenset[str]:
     """The metrics some rule compares with their own history (hist_pct, hist_median)."""
-    out = history_calls(rule.when for rule in ruleset.rules)
+    out = set(history_metrics(rule.when for rule in ruleset.rules))
     if any("pe_hist_pct" in names for names in rule_inputs(ruleset).values()):
         out.add("pe_ttm")
     return frozenset(out)
@@ -179,7 +168,7 @@ def point_in_time(
     the `extra` expressions, a `--where`) needs."""
     reads = {name for names in rule_inputs(ruleset).values() for name in names}
     reads |= {n.name for node in extra for n in node.walk() if isinstance(n, MetricRef)}
-    history = history_inputs(ruleset) | history_calls(extra)
+    history = history_inputs(ruleset) | history_metrics(extra)
     if "pe_hist_pct" in reads:
         history |= {"pe_ttm"}
     return PointInTime(
