@@ -100,6 +100,7 @@ def screen_run(
     prepare: Callable[[Store, RunInputs], Any] | None = None,
     provider_specs: tuple[str, ...] = (),
     needs: RunNeeds | None = None,
+    check: Callable[[RunInputs], None] | None = None,
 ) -> ScreenRun:
     """Load the run's rules and universe, open the store, run the screen, close the store.
 
@@ -109,11 +110,15 @@ def screen_run(
     (a `RefreshNote`, or that reason alone). `provider_specs` are `--provider` values: they
     decide, with the config file, which source's snapshot each company is read from.
     `needs` says what the caller will show (`run.RunNeeds`; default everything).
+    `check(inputs)` runs before the store is opened (e.g. TICKER arguments against the
+    universe), so a mistake costs no store access and a reading command stays read-only.
     """
     from screener.data.chain import load_routes
     from screener.run import RefreshNote, load_inputs, run_screen
 
     inputs = load_inputs(rule_paths, universe_file)
+    if check is not None:
+        check(inputs)
     routes = load_routes().overridden(provider_specs)
     with open_store(state, read_only=prepare is None) as store:
         note = None

@@ -162,7 +162,6 @@ def screen(
     needs = RunNeeds(all_history=False, closes=spark, closes_per_sector=shown)
 
     def prepare(store: Any, inputs: Any) -> Any:
-        _check_tickers(symbols, inputs.universe)
         return _refresh_before_screen(store, inputs, provider_specs)
 
     run = screen_run(
@@ -171,7 +170,8 @@ def screen(
         rule_paths,
         universe_file,
         selection=selection,
-        prepare=prepare if source == "auto" and not offline else _checker(symbols),
+        prepare=prepare if source == "auto" and not offline else None,
+        check=lambda inputs: _check_tickers(symbols, inputs.universe),
         provider_specs=provider_specs,
         needs=needs,
     )
@@ -253,15 +253,6 @@ def _check_tickers(symbols: tuple[str, ...], universe: Any) -> None:
             f"not in the universe: {', '.join(unknown)} (see `screener universe list`;"
             " add a company with a universe override, README 'Where data lives')"
         )
-
-
-def _checker(symbols: tuple[str, ...]) -> Any:
-    """`prepare` for a run without refresh: only the TICKER check."""
-
-    def check(store: Any, inputs: Any) -> None:
-        _check_tickers(symbols, inputs.universe)
-
-    return check
 
 
 def _refresh_before_screen(store: Any, inputs: Any, provider_specs: tuple[str, ...] = ()) -> Any:

@@ -273,7 +273,7 @@ class ProviderChain:
         if all(isinstance(e, NotFoundError) for e in asked):
             not_found = NotFoundError(message)
             asked_names = [n for n, _ in errors if n not in self.unavailable]
-            not_found.sources = tuple(SOURCE_OF[n] for n in asked_names)  # type: ignore[attr-defined]
+            not_found.sources = tuple(SOURCE_OF[n] for n in asked_names)
             raise not_found
         if any(e.transient for e in asked):
             raise TransientError(message)

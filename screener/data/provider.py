@@ -214,7 +214,13 @@ class FetchError(DataError):
 
 
 class NotFoundError(FetchError):
-    """The source does not know the symbol (404, or an empty answer where a quote should be)."""
+    """The source does not know the symbol (404, or an empty answer where a quote should be).
+
+    `sources` names the sources that were asked (a chain asks several); empty: the one
+    provider that raised it.
+    """
+
+    sources: tuple[str, ...] = ()
 
 
 class BadResponseError(FetchError):
@@ -324,6 +330,10 @@ class Provider(Protocol):
 
     def thread_requests(self) -> int:
         """Requests made by the calling thread so far (a refresh worker's running count)."""
+        ...
+
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """The sources a fetch of `ticker` asks, in order: who said "not found"."""
         ...
 
 

@@ -231,6 +231,10 @@ class SampleProvider:
         """Always 0: the sample is read from package files, never over the network."""
         return 0
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
+
     def _bundle(self, row: dict[str, str], fetched_at: str) -> FetchBundle:
         ticker = row["ticker"]
         as_of = row["as_of"]

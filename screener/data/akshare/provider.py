@@ -165,6 +165,10 @@ class AkshareProvider:
         """Requests made for the calling thread so far (a refresh worker's running count)."""
         return self._meter.of(threading.get_ident())
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
+
     @property
     def shared_answers(self) -> int:
         """Market-wide answers held for this run (results periods, the consensus)."""

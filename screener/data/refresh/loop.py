@@ -160,9 +160,8 @@ def refresh(
     )
     summary.skipped_fresh = fresh
     summary.not_found_recently = not_found
-    asked = getattr(provider, "sources_asked", None)  # a chain: who would say "not found"
-    if asked is not None:
-        summary.not_found_by.update({t: asked(t) for t in not_found})
+    if provider is not None:  # who would have said "not found" (a chain: several)
+        summary.not_found_by.update({t: provider.sources_asked(t) for t in not_found})
     total = len(tickers)
     done = len(fresh) + len(not_found)
 
@@ -171,7 +170,7 @@ def refresh(
         from screener.data.yahoo import YahooProvider
 
         provider = YahooProvider()
-    summary.source = str(getattr(provider, "name", "") or summary.source)
+    summary.source = str(provider.name or summary.source)
     previous_gate = provider.gate
     provider.gate = gate
     requests_before = provider.requests_made
@@ -300,9 +299,8 @@ def _record(
     store.log_fetches(rows)
     if outcome == NOT_FOUND:  # the source's answer, not a failure of the run
         summary.not_found[ticker] = reason
-        sources = getattr(error, "sources", None)  # a chain names the providers it asked
-        if sources is not None:
-            summary.not_found_by[ticker] = tuple(sources)
+        if isinstance(error, NotFoundError) and error.sources:  # a chain names whom it asked
+            summary.not_found_by[ticker] = error.sources
     else:
         summary.failed[ticker] = reason
     return outcome

@@ -124,6 +124,10 @@ class YahooProvider:
         """Requests made by the calling thread so far (a refresh worker's running count)."""
         return self._meter.thread_count()
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        """One source: this one."""
+        return (self.name,)
+
     def _ticker(self, symbol: str) -> Any:
         return self._yf.Ticker(symbol, session=self.session)
 

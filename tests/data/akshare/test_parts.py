@@ -292,6 +292,9 @@ class StubProvider:
     def thread_requests(self) -> int:
         return 0
 
+    def sources_asked(self, ticker: str) -> tuple[str, ...]:
+        return (self.name,)
+
 
 def test_the_chain_falls_back_per_ticker_and_says_so() -> None:
     ak = StubProvider("eastmoney", TransientError("dropped"))
