@@ -218,13 +218,18 @@ def universe_sync(write_file: Path | None, fmt: str, universe_file: Path | None)
     from screener.output.csvfile import atomic_file
     from screener.output.rows import json_text
     from screener.output.sync import board_lines, sections, summary_line
-    from screener.run import load_companies
+    from screener.universe import find_config_overrides, load_universe
     from screener.universe.boards import board_sectors
+    from screener.universe.overrides import read_overrides
     from screener.universe.sync import compare, overrides_toml
 
     if write_file is not None and write_file.suffix.lower() != ".toml":
         raise InputError(f"{write_file}: --write makes a TOML override file (end it in .toml)")
-    companies = load_companies(universe_file)
+    overrides = universe_file or find_config_overrides()
+    companies = load_universe(overrides)
+    removed = [c.ticker for c in read_overrides(overrides) if c.action == "remove"] if (
+        overrides
+    ) else []
     why = eastmoney_offline()
     if why:
         raise DataError(f"East Money cannot be reached ({why}); universe sync needs it")
@@ -232,7 +237,7 @@ def universe_sync(write_file: Path | None, fmt: str, universe_file: Path | None)
     answers, unresolved = fetch_boards(
         akshare_pkg.AkshareProvider(), [b.name for b in mapping]
     )
-    report = compare(answers, mapping, companies, unresolved)
+    report = compare(answers, mapping, companies, unresolved, removed)
     if fmt == "json":
         echo(json_text(report.to_json()), cut=False)
     else:

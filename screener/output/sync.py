@@ -62,4 +62,9 @@ def summary_line(report: SyncReport) -> str:
         f"{len(report.absent)} universe A-shares on no board, "
         f"{len(report.unresolved)} boards no longer resolve"
         + (f", {len(report.skipped)} member codes skipped" if report.skipped else "")
+        + (
+            f", {len(report.removed)} removed by your overrides (not proposed)"
+            if report.removed
+            else ""
+        )
     )

@@ -80,6 +80,7 @@ class SyncReport:
     absent: tuple[Company, ...]
     known: int  # members already in the universe
     skipped: tuple[tuple[str, str], ...] = field(default=())  # (code, why)
+    removed: tuple[str, ...] = ()  # members the user's overrides remove: not proposed again
 
     @property
     def classified(self) -> tuple[Proposal, ...]:
@@ -96,6 +97,7 @@ class SyncReport:
             "absent": [absent_row(c) for c in self.absent],
             "already_listed": self.known,
             "skipped": [{"code": c, "why": w} for c, w in self.skipped],
+            "removed_by_overrides": list(self.removed),
         }
 
 
@@ -146,7 +148,7 @@ def classify_member(name: str, boards: Sequence[BoardSector]) -> Classification:
             None,
             0.0,
             votes,
-            f"weak evidence: broad boards only ({best_sector} {best:g} < {MIN_SCORE:g})",
+            f"weak evidence: the boards give {best_sector} {best:g} < {MIN_SCORE:g}",
         )
     if dominance < MIN_DOMINANCE:
         return Classification(
@@ -180,8 +182,13 @@ def compare(
     mapping: Sequence[BoardSector],
     universe: Iterable[Company],
     unresolved: Iterable[str] = (),
+    removed: Iterable[str] = (),
 ) -> SyncReport:
-    """The differences between the boards' members and the universe (see the module doc)."""
+    """The differences between the boards' members and the universe (see the module doc).
+
+    `removed`: tickers the user's override file removes; members among them are listed
+    apart, not proposed again (the user took them out on purpose).
+    """
     by_name = {b.name: b for b in mapping}
     answers = tuple(a for a in answers if a.name in by_name)
     companies = list(universe)
@@ -197,10 +204,11 @@ def compare(
             entry = seen.setdefault(ticker, (name, []))
             if by_name[answer.name] not in entry[1]:
                 entry[1].append(by_name[answer.name])
+    taken_out = set(removed)
     additions = tuple(
         Proposal(ticker, name, tuple(b.name for b in boards), classify_member(name, boards))
         for ticker, (name, boards) in sorted(seen.items())
-        if ticker not in listed
+        if ticker not in listed and ticker not in taken_out
     )
     absent = tuple(
         c for c in companies if market_of(c.ticker) == "CN" and c.ticker not in seen
@@ -212,6 +220,7 @@ def compare(
         absent=absent,
         known=sum(1 for t in seen if t in listed),
         skipped=tuple(sorted(skipped.items())),
+        removed=tuple(sorted(t for t in seen if t in taken_out and t not in listed)),
     )
 
 

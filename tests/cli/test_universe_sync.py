@@ -207,3 +207,33 @@ def test_broad_boards_alone_do_not_classify_and_stay_out_of_the_file(
     merged = {c.ticker for c in load_universe(target)} - {c.ticker for c in load_universe(None)}
     assert merged == {"301991.SZ"}
     assert "#   301990.SZ 示例云数: on 数据中心, 东数西算" in target.read_text("utf-8")
+
+
+def test_members_the_overrides_remove_are_not_proposed_again(
+    run_cli: Any, east_money: Any, tmp_path: Path
+) -> None:
+    fake = east_money()
+    additions, absent = expected(fake.market)
+    added, still_new = sorted(additions)[:2]
+    # a builtin A-share that sits on a board, taken out by the user on purpose
+    taken_out = next(
+        c.ticker for c in load_universe(None) if c.market == "CN" and c.ticker not in absent
+    )
+    overrides = tmp_path / "mine.toml"
+    overrides.write_text(
+        f'remove = ["{taken_out}"]\n\n[[add]]\nticker = "{added}"\nname_en = "Mine"\n'
+        'sector = "data_center"\nsub_segment = "idc_operator"\n',
+        encoding="utf-8",
+    )
+    result = run_cli("universe", "sync", "--format", "json", "--universe", str(overrides))
+    assert result.status == 0, result.err
+    report = json.loads(result.out)
+    proposed = {a["ticker"] for a in report["additions"]}
+    assert added not in proposed and still_new in proposed  # the user's add is listed
+    assert taken_out not in proposed
+    assert report["removed_by_overrides"] == [taken_out]
+    mapped = {b.name for b in board_sectors()}
+    members = {normalize_ticker(m) for b in fake.market.boards if b.name in mapped
+               for m in b.members}
+    # listed: the builtin members but the one taken out, plus the user's own add
+    assert report["already_listed"] == len(members - additions - {taken_out}) + 1

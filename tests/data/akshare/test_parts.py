@@ -353,3 +353,23 @@ def test_the_refresh_summary_names_the_provider_that_did_not_know_the_ticker() -
         not_found_by={"A.SZ": ("eastmoney", "yahoo"), "B": ("yahoo",)},
     )
     assert "2 not found (1 on East Money or Yahoo, 1 on Yahoo)," in mixed
+
+
+def test_board_frames_are_checked_at_the_boundary() -> None:
+    import pandas as pd
+
+    from screener.data.akshare.boards import boards_from_frame, members_from_frame
+    from screener.data.provider import BadResponseError
+
+    good = pd.DataFrame({"板块名称": ["CPO概念", "数据中心"], "板块代码": ["BK1128", "BK0634"]})
+    assert boards_from_frame(good) == {"CPO概念": "BK1128", "数据中心": "BK0634"}
+    with pytest.raises(BadResponseError, match="malformed row"):
+        boards_from_frame(pd.DataFrame({"板块名称": ["x"], "板块代码": ["1128"]}))
+    with pytest.raises(BadResponseError, match="lacks 板块代码"):
+        boards_from_frame(pd.DataFrame({"板块名称": ["x"]}))
+    with pytest.raises(BadResponseError, match="no boards"):
+        boards_from_frame(pd.DataFrame())
+    members = pd.DataFrame({"代码": ["300308", "300308"], "名称": ["中际\x1b[2J旭创", "dup"]})
+    assert members_from_frame(members, "CPO概念") == (("300308", "中际[2J旭创"),)
+    with pytest.raises(BadResponseError, match="malformed member code"):
+        members_from_frame(pd.DataFrame({"代码": ["30030"], "名称": ["x"]}), "CPO概念")
