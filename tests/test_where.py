@@ -237,3 +237,14 @@ def test_watchlist_save_takes_where(run_cli) -> None:
     rows = json.loads(shown.out)
     assert rows and all(row["pe_fwd"] is not None and row["pe_fwd"] < 20 for row in rows)
 
+
+
+def test_the_screen_loads_the_own_history_where_reads(run_cli, sample_run) -> None:
+    """No shipped rule reads P/B's own history; a screen's --where still gets it."""
+    text = "hist_pct(pb) < 50%"
+    result = run_cli("screen", "--source", "sample", "--format", "json", "--where", text)
+    assert result.status == 0, result.err
+    stale = sample_run.ages.stale(sample_run.ruleset.age_limits)
+    expected = Selection(where=text).apply(sample_run.frame, sample_run.history, stale)
+    assert len(expected) > 0
+    assert {row["ticker"] for row in json.loads(result.out)} == set(expected.index)

@@ -26,7 +26,7 @@ that count (a 12-month horizon from monthly days overlaps: no t-statistics here)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,7 +52,8 @@ from screener.backtest.verdicts import replay_days
 from screener.catalog import TEXT_METRICS
 from screener.data.provider import FxRate
 from screener.engine import RuleSet
-from screener.engine.nodes import Call, MetricRef
+from screener.engine.history import history_metrics
+from screener.engine.nodes import MetricRef, Node
 from screener.engine.where import parse_where
 from screener.errors import DataError, InputError
 from screener.universe import Company
@@ -110,13 +111,7 @@ class BacktestResult:
 
 def history_inputs(ruleset: RuleSet) -> frozenset[str]:
     """The metrics some rule compares with their own history (hist_pct, hist_median)."""
-    out = set()
-    for rule in ruleset.rules:
-        for node in rule.when.walk():
-            if isinstance(node, Call) and node.name in ("hist_pct", "hist_median"):
-                arg = node.args[0]
-                if isinstance(arg, MetricRef):
-                    out.add(arg.name)
+    out = set(history_metrics(rule.when for rule in ruleset.rules))
     if any("pe_hist_pct" in names for names in rule_inputs(ruleset).values()):
         out.add("pe_ttm")
     return frozenset(out)
@@ -166,16 +161,23 @@ def rebalance_days(inputs: ReplayInputs, config: BacktestConfig) -> np.ndarray:
     return make_rebalance_days(start, last, config.every)
 
 
-def point_in_time(inputs: ReplayInputs, ruleset: RuleSet) -> PointInTime:
-    """The day-by-day frame builder for `inputs`, reading only the history `ruleset` needs."""
+def point_in_time(
+    inputs: ReplayInputs, ruleset: RuleSet, extra: Sequence[Node] = ()
+) -> PointInTime:
+    """The day-by-day frame builder for `inputs`, reading only the history `ruleset` (and
+    the `extra` expressions, a `--where`) needs."""
     reads = {name for names in rule_inputs(ruleset).values() for name in names}
+    reads |= {n.name for node in extra for n in node.walk() if isinstance(n, MetricRef)}
+    history = history_inputs(ruleset) | history_metrics(extra)
+    if "pe_hist_pct" in reads:
+        history |= {"pe_ttm"}
     return PointInTime(
         inputs.universe,
         inputs.prices,
         inputs.multiples,
         inputs.fx,
         inputs.source,
-        history_metrics=history_inputs(ruleset),
+        history_metrics=frozenset(history),
         hist_pct_column="pe_hist_pct" in reads,
     )
 
@@ -186,8 +188,8 @@ def run_backtest(inputs: ReplayInputs, ruleset: RuleSet, config: BacktestConfig)
         raise InputError(f"--multiple: {config.multiple} is not a valuation multiple")
     days = rebalance_days(inputs, config)
     check_history(inputs, config, days)
-    pit = point_in_time(inputs, ruleset)
     condition = parse_where(config.where) if config.where is not None else None
+    pit = point_in_time(inputs, ruleset, (condition.node,) if condition is not None else ())
     verdicts = replay_days(pit, ruleset, days, condition)
     universe = inputs.universe
     tickers = pit.tickers

@@ -193,7 +193,7 @@ def screen(
         console.print(
             table.render_table(run, width=console.width, columns=column_keys, limit=shown)
         )
-        console.print(render_legend(run))
+        console.print(render_legend(run, table.rows_shown(run, shown), width=console.width))
     else:
         _print_machine(run, fmt, column_keys)
 
@@ -361,6 +361,7 @@ def explain(
 @rules_option
 @universe_option
 @max_age_option
+@where_option
 @click.option(
     "--png",
     "png_path",
@@ -375,6 +376,7 @@ def plot(
     rule_paths: tuple[Path, ...],
     universe_file: Path | None,
     max_age: int | None,
+    where: str | None,
     png_path: Path | None,
 ) -> None:
     """Draw forward P/E against revenue growth for one sector; flagged names labelled."""
@@ -386,8 +388,12 @@ def plot(
 
     if png_path is not None:
         check_png_path(png_path)
-    selection = Selection((sector,), max_age=max_age)
+    selection = Selection((sector,), max_age=max_age, where=where)
     run = screen_run(state, source, rule_paths, universe_file, selection=selection)
+    if where is not None and run.rows.empty:
+        from screener.errors import InputError
+
+        raise InputError(f"no company of sector '{sector}' matches --where {where!r}")
     # The selection's rows (its sector, its age filter), in the frame's order.
     if max_age is not None and run.rows.empty:
         from screener.errors import InputError

@@ -63,21 +63,69 @@ def with_flag_details(rows: list[dict[str, Any]], ruleset: RuleSet) -> list[dict
     return rows
 
 
-def legend_lines(ruleset: RuleSet, fired: Iterable[Iterable[str]]) -> list[str]:
-    """One line per label shown in the Flags column, in rule-set order."""
+def legend_entries(ruleset: RuleSet, fired: Iterable[Iterable[str]]) -> list[tuple[str, ...]]:
+    """(label, score, signal|penalty, 'rule-id: title') per label shown, in rule-set order."""
     seen = {rule_id for ids in fired for rule_id in ids}
-    rules = [rule for rule in ruleset.rules if rule.id in seen]
-    if not rules:
-        return []
-    width = max(len(flag_label(rule)) for rule in rules)
-    lines = ["Flags:"]
-    for rule in rules:
-        kind = "penalty" if rule.score < 0 else "signal"
-        lines.append(
-            f"  {flag_label(rule):<{width}}  {score_text(rule.score):>5}  {kind:<7}  "
-            f"{rule.id}: {rule.title}"
+    return [
+        (
+            flag_label(rule),
+            score_text(rule.score),
+            "penalty" if rule.score < 0 else "signal",
+            f"{rule.id}: {rule.title}",
         )
-    return lines
+        for rule in ruleset.rules
+        if rule.id in seen
+    ]
+
+
+def legend_lines(ruleset: RuleSet, fired: Iterable[Iterable[str]]) -> list[str]:
+    """The legend as plain lines (one per label shown), under a 'Flags:' heading."""
+    entries = legend_entries(ruleset, fired)
+    if not entries:
+        return []
+    width = max(len(label) for label, *_ in entries)
+    return ["Flags:"] + [
+        f"  {label:<{width}}  {score:>5}  {kind:<7}  {rule}" for label, score, kind, rule in entries
+    ]
+
+
+def legend_grid(entries: Sequence[tuple[str, ...]], width: int) -> Any:
+    """The legend as a borderless grid that fits `width`: the rule column folds at words.
+
+    Widths come from the one column fitter (`fit`), told the grid's own overhead.
+    """
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    from screener.output.fit import ColumnFit, fit, table_overhead
+
+    keys = ("label", "score", "kind", "rule")
+    specs = []
+    for i, key in enumerate(keys):
+        cells = [entry[i] for entry in entries]
+        natural = max(cell_len(c) for c in cells)
+        floor = natural if key != "rule" else max(cell_len(w) for c in cells for w in c.split())
+        specs.append(ColumnFit(key, min(floor, natural), natural, i + 1))
+    pad = 2
+    overhead = pad * (len(keys) - 1)  # a pad after every column but the last
+    widths = fit(specs, width + table_overhead(len(keys)) - overhead, narrow="fold").widths
+    grid = Table.grid(padding=(0, pad, 0, 0))
+    for key in keys:
+        grid.add_column(
+            width=widths[key],
+            justify="right" if key == "score" else "left",
+            no_wrap=key != "rule",
+            overflow="fold",
+        )
+    for label, score, kind, rule in entries:
+        grid.add_row(
+            Text(label, style="red" if label.startswith("-") else ""),
+            Text(score),
+            Text(kind, style="dim"),
+            Text(rule),
+        )
+    return grid
 
 
 @dataclass(frozen=True)
@@ -140,17 +188,21 @@ def coverage_json(items: Sequence[Coverage]) -> dict[str, dict[str, int]]:
     }
 
 
-def render_legend(run: ScreenRun) -> Any:
-    """The lines under the screening table: the flag legend, then the coverage line (dim),
-    and what `--where` left out as unknown."""
+def render_legend(run: ScreenRun, shown: pd.DataFrame | None = None, width: int = 100) -> Any:
+    """The lines under the screening table: the legend of the labels in the rows `shown`
+    (default: the selection), fitted to `width`, the coverage line over the selection
+    (dim), and what `--where` left out as unknown."""
     from rich.console import Group
     from rich.text import Text
 
     parts: list[Any] = []
     if run.rows.empty:
         return Group()
-    flags = run.rows.get("flags", ())
-    parts += [Text(line) for line in legend_lines(run.ruleset, (f or () for f in flags))]
+    rows = run.rows if shown is None else shown
+    flags = rows.get("flags", ())
+    entries = legend_entries(run.ruleset, (f or () for f in flags))
+    if entries:
+        parts += [Text("Flags:"), legend_grid(entries, width)]
     parts.append(Text(coverage_line(coverage(run)), style="dim"))
     note = where_note(run)
     if note:

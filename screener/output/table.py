@@ -323,6 +323,11 @@ def render_table(
     return Group(*parts)
 
 
+def rows_shown(result: ScreenRun, limit: int | None = DEFAULT_LIMIT) -> pd.DataFrame:
+    """The rows the table shows: at most `limit` per sector, or in all for one ranking."""
+    return shown_rows(result.rows, limit, result.selection.group)
+
+
 def hidden_rows_line(hidden: int, sector: str) -> str:
     """The line under a sector's block that the row limit cut short."""
     return f"… {hidden:,} more in {sector} — --limit 0 shows all"
@@ -373,8 +378,6 @@ def old_figure_legend(limits: Any) -> str:
         f" kind ({limits.text()}): the rules read it as unknown; `screener explain TICKER`"
         " shows its date"
     )
-
-
 
 
 def header_text(result: ScreenRun, shown: int | None = None) -> Text:

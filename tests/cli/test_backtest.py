@@ -138,3 +138,12 @@ def test_where_measures_the_names_it_is_true_for_day_by_day(run_cli, db: str) ->
 def test_a_bad_where_fails_before_the_replay(run_cli, db: str) -> None:
     result = run_cli("--db", db, "backtest", "--where", "ret_3m >> 0")
     assert result.status == 2 and "--where:1:" in result.err and "^" in result.err
+
+
+def test_where_gets_the_own_history_it_reads(run_cli, db: str) -> None:
+    """No shipped rule reads P/B's own history: the replay loads it for the condition."""
+    days = ("--dates", "--horizon", "3m", "--every", "quarter", "--format", "csv")
+    result = run_cli("--db", db, "backtest", *days, "--where", "hist_pct(pb) < 50%")
+    assert result.status == 0, result.err
+    rows = [r for r in csv.DictReader(io.StringIO(result.out)) if r["rule"] == "all rules"]
+    assert sum(int(r["names"]) for r in rows) > 0

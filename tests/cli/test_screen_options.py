@@ -200,3 +200,36 @@ def test_where_says_under_the_table_what_it_left_out(run_cli) -> None:
     assert f"{unknown} rows left out because the condition is unknown" in " ".join(
         result.out.split()
     )
+
+
+def test_the_legend_follows_the_rows_the_table_shows(run_cli) -> None:
+    result = run_cli("screen", "--source", "sample", "--limit", "1", "--no-group")
+    assert result.status == 0, result.err
+    (top,) = _json(run_cli, "--limit", "1", "--no-group")
+    legend = result.out[result.out.index("Flags:\n") : result.out.index("Rules decided")]
+    listed = [line.split(": ")[0].split()[-1] for line in legend.splitlines()[1:] if line]
+    assert listed == top["flags"]
+
+
+def test_plot_takes_where(run_cli) -> None:
+    sector = ("--sector", "optical_communication", "--source", "sample")
+    every = run_cli("plot", *sector)
+    some = run_cli("plot", *sector, "--where", "pe_fwd < 30")
+    assert every.status == 0 and some.status == 0, some.err
+    assert every.out != some.out
+    none = run_cli("plot", *sector, "--where", "pe_fwd < 0")
+    assert none.status == 2 and "matches --where" in none.err
+
+
+def test_jsonl_rows_take_columns_and_keep_the_metadata_line(run_cli) -> None:
+    result = run_cli(
+        "screen", "--source", "sample", "--format", "jsonl", "--columns", "ticker,score",
+        "--where", "pe_fwd < 25",
+    )
+    assert result.status == 0, result.err
+    first, *rows = (json.loads(line) for line in result.out.splitlines())
+    assert first["metadata"]["selection"]["where"] == "pe_fwd < 25"
+    assert first["metadata"]["where_unknown"] == sum(
+        1 for r in _json(run_cli) if r["pe_fwd"] is None
+    )
+    assert rows and all(list(r) == ["ticker", "score"] for r in rows)

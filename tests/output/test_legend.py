@@ -91,3 +91,21 @@ def test_flag_objects_carry_id_label_score_and_penalty(tmp_path: Path) -> None:
         {"id": "gone", "label": "gone", "score": None, "penalty": None},
     ]
     assert flag_label(run.ruleset.get("dc-only")) == "dc-only"
+
+
+def test_the_legend_grid_fits_narrow_terminals_without_splitting_words(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from screener.output.legend import legend_entries, legend_grid
+
+    run = _run(tmp_path)
+    entries = legend_entries(run.ruleset, [("cheap", "dc-only", "blind")])
+    for width in (40, 60, 100):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(legend_grid(entries, width))
+        lines = console.export_text().splitlines()
+        assert lines and all(len(line) <= width for line in lines)
+        words = {w for line in lines for w in line.split()}
+        for label, score, kind, rule in entries:
+            assert {label, score, kind} <= words
+            assert set(rule.split()) <= words  # every word of the rule whole
