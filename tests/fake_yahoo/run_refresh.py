@@ -37,7 +37,11 @@ def main(argv: list[str]) -> int:
         policy=RefreshPolicy(max_concurrency=4, initial_concurrency=4),
     )
     store.close()
-    print(f"done fetched={len(summary.fetched)} failed={len(summary.failed)}", flush=True)
+    print(
+        f"done fetched={len(summary.fetched)} failed={len(summary.failed)}"
+        f" fresh={len(summary.skipped_fresh)}",
+        flush=True,
+    )
     return 0 if not summary.failed else 1
 
 
