@@ -161,8 +161,8 @@ def _plain_price(value: Any) -> bool:
 
 
 def _bar_is_clean(bar: Any) -> bool:
-    """The check of one bar (floats as the providers give them), point by point: the
-    reference `_bar_suspects` answers column-wise; False sends the bar to the full check."""
+    """The quick check of one bar (floats as the providers give them): what
+    `_bar_suspects` answers column-wise, kept for a series of things not all bars."""
     return (
         type(bar) is PriceBar
         and _plain_price(bar.close)
