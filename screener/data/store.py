@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +23,7 @@ import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
 from screener.data.provider import FetchBundle, FxRate, PriceBar, encode_vintages
-from screener.data.validate import fx_rate_problem, validate_bundle
+from screener.data.validate import finite_floats, fx_rate_problem, validate_bundle
 from screener.errors import DataError, ExitStatus
 from screener.utils import finite_float
 
@@ -296,6 +298,72 @@ _NUMBER_RUNS = (
 )
 
 
+_SNAPSHOT_COLUMNS: tuple[str, ...] = tuple(_snapshot_columns())
+_SNAPSHOT_KEY = ("ticker", "source", "as_of")
+#: one snapshot row, whole: every column written (a metric not given is NULL)
+_UPSERT_SNAPSHOT = (
+    f"insert into snapshots ({', '.join(f'[{c}]' for c in _SNAPSHOT_COLUMNS)})"
+    f" values ({', '.join('?' for _ in _SNAPSHOT_COLUMNS)})"
+    f" on conflict ({', '.join(_SNAPSHOT_KEY)}) do update set "
+    + ", ".join(f"[{c}] = excluded.[{c}]" for c in _SNAPSHOT_COLUMNS if c not in _SNAPSHOT_KEY)
+)
+_UPSERT_PRICES = (
+    "insert into prices (ticker, date, open, high, low, close, volume, source, adj_close)"
+    " values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
+    " open = excluded.open, high = excluded.high, low = excluded.low,"
+    " close = excluded.close, volume = excluded.volume, source = excluded.source,"
+    " adj_close = excluded.adj_close"
+)
+_UPSERT_HISTORY = (
+    "insert into valuation_history (ticker, source, metric, date, value)"
+    " values (?, ?, ?, ?, ?) on conflict (ticker, source, metric, date)"
+    " do update set value = excluded.value"
+)
+
+
+def _columns(items: tuple[Any, ...], names: tuple[str, ...]) -> list[list[Any]]:
+    """The attributes `names` of every item, one list per name (C-speed, no Python loop)."""
+    return [list(map(attrgetter(name), items)) for name in names]
+
+
+def _price_rows(bundle: FetchBundle) -> list[tuple[Any, ...]]:
+    """The bundle's bars as rows of `prices` (a bar without a finite close is none)."""
+    bars = bundle.prices
+    n = len(bars)
+    dates, *numbers = _columns(bars, ("date", "open", "high", "low", "close", "volume"))
+    opens, highs, lows, closes, volumes = (finite_floats(column) for column in numbers)
+    adjusted = finite_floats(list(map(attrgetter("adj_close"), bars)))
+    rows = zip(
+        repeat(bundle.ticker, n),
+        dates,
+        opens,
+        highs,
+        lows,
+        closes,
+        volumes,
+        repeat(bundle.source, n),
+        adjusted,
+        strict=True,
+    )
+    if None not in closes:
+        return list(rows)
+    return [row for row in rows if row[5] is not None]
+
+
+def _history_rows(bundle: FetchBundle) -> list[tuple[Any, ...]]:
+    """The bundle's history points as rows of `valuation_history` (finite values only)."""
+    points = bundle.history
+    n = len(points)
+    metrics, dates, values = _columns(points, ("metric", "date", "value"))
+    values = finite_floats(values)
+    rows = zip(
+        repeat(bundle.ticker, n), repeat(bundle.source, n), metrics, dates, values, strict=True
+    )
+    if None not in values:
+        return list(rows)
+    return [row for row in rows if row[4] is not None]
+
+
 class Store:
     """Companies, snapshots, prices, multiple history, FX and a fetch log in one SQLite file.
 
@@ -552,63 +620,31 @@ class Store:
             # Every metric column is written, missing ones as NULL: saving the same
             # (ticker, source, as_of) again replaces the row whole, never keeps old figures.
             metrics = {name: finite_float(bundle.metrics.get(name)) for name in NUMERIC_METRICS}
-            db["snapshots"].upsert(
-                {
-                    "ticker": bundle.ticker,
-                    "source": bundle.source,
-                    "as_of": bundle.as_of,
-                    "fetched_at": bundle.fetched_at,
-                    "currency": bundle.currency,
-                    "financial_currency": bundle.financial_currency,
-                    "source_url": bundle.source_url,
-                    "notes": bundle.notes,
-                    "extra": json.dumps(dict(bundle.extra), ensure_ascii=False, default=str)
-                    if bundle.extra
-                    else None,
-                    "vintages": encode_vintages(
-                        bundle.vintages, (name for name, v in metrics.items() if v is not None)
-                    ),
-                    **metrics,
-                },
-                pk=("ticker", "source", "as_of"),
-            )
+            snapshot = {
+                "ticker": bundle.ticker,
+                "source": bundle.source,
+                "as_of": bundle.as_of,
+                "fetched_at": bundle.fetched_at,
+                "currency": bundle.currency,
+                "financial_currency": bundle.financial_currency,
+                "source_url": bundle.source_url,
+                "notes": bundle.notes,
+                "extra": json.dumps(dict(bundle.extra), ensure_ascii=False, default=str)
+                if bundle.extra
+                else None,
+                "vintages": encode_vintages(
+                    bundle.vintages, (name for name, v in metrics.items() if v is not None)
+                ),
+                **metrics,
+            }
+            db.conn.execute(_UPSERT_SNAPSHOT, [snapshot[name] for name in _SNAPSHOT_COLUMNS])
             if replace_prices and bundle.prices:
                 db.execute("delete from prices where ticker = ?", [bundle.ticker])
-            # Plain executemany upserts: sqlite_utils' generic upsert_all cost ~30 ms per
-            # company, which made the store the bottleneck of a 500-ticker refresh.
-            db.conn.executemany(
-                "insert into prices"
-                " (ticker, date, open, high, low, close, volume, source, adj_close)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (ticker, date) do update set"
-                " open = excluded.open, high = excluded.high, low = excluded.low,"
-                " close = excluded.close, volume = excluded.volume, source = excluded.source,"
-                " adj_close = excluded.adj_close",
-                [
-                    (
-                        bundle.ticker,
-                        b.date,
-                        finite_float(b.open),
-                        finite_float(b.high),
-                        finite_float(b.low),
-                        close,
-                        finite_float(b.volume),
-                        bundle.source,
-                        finite_float(b.adj_close),
-                    )
-                    for b in bundle.prices
-                    if (close := finite_float(b.close)) is not None
-                ],
-            )
-            db.conn.executemany(
-                "insert into valuation_history (ticker, source, metric, date, value)"
-                " values (?, ?, ?, ?, ?) on conflict (ticker, source, metric, date)"
-                " do update set value = excluded.value",
-                [
-                    (bundle.ticker, bundle.source, p.metric, p.date, v)
-                    for p in bundle.history
-                    if (v := finite_float(p.value)) is not None
-                ],
-            )
+            # Plain executemany upserts of tuples built column by column: sqlite_utils'
+            # generic upsert_all, or one Python call per value, made the store the
+            # bottleneck of a refresh (thousands of bars and history points a company).
+            db.conn.executemany(_UPSERT_PRICES, _price_rows(bundle))
+            db.conn.executemany(_UPSERT_HISTORY, _history_rows(bundle))
 
     def save_companies(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Upsert company descriptions (names, sector) without touching their data."""

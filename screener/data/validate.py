@@ -18,16 +18,20 @@ validator of accepted text (`utils.text_problem`: bounded, no control characters
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
+
+import numpy as np
 
 from screener.catalog import NUMERIC_METRICS
 from screener.data.provider import FetchBundle, FxRate, HistoryPoint, PriceBar, Vintage
-from screener.utils import clip, is_currency_code, text_problem
+from screener.utils import clip, finite_float, is_currency_code, text_problem
 
 EXTRA_DROPPED = "dropped"
 """`FetchBundle.extra` key: field -> why it was dropped at the boundary."""
@@ -157,7 +161,8 @@ def _plain_price(value: Any) -> bool:
 
 
 def _bar_is_clean(bar: Any) -> bool:
-    """The fast check of one bar (floats as yfinance gives them); False sends it to the slow one."""
+    """The quick check of one bar (floats as the providers give them): what
+    `_bar_suspects` answers column-wise, kept for a series of things not all bars."""
     return (
         type(bar) is PriceBar
         and _plain_price(bar.close)
@@ -185,52 +190,178 @@ def _plain_date(value: Any) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _bar_date_ok(text: str) -> bool:
+    """`_plain_date` of a text, cached: every company of a market trades on the same days."""
+    return _plain_date(text)
+
+
+_NONE_TYPE = type(None)
+
+
+def _outside(
+    values: list[Any], low: float, *, low_inclusive: bool, none_ok: bool = False
+) -> np.ndarray:
+    """Where a column is not a plain float in (low, MAX_MAGNITUDE] (or [low, ...]), as a mask.
+
+    One numpy comparison over the column instead of one Python call per value; anything
+    that is not exactly a float (an int, text, a numpy scalar) is marked, for the full
+    check to judge. NaN fails every comparison, so it is marked too.
+    """
+    kinds = set(map(type, values))
+    if kinds <= {float}:
+        column = np.array(values, dtype=float)
+    else:
+        fine = low + 1.0  # a value every range here accepts, standing in for an allowed None
+        column = np.array(
+            [
+                v if type(v) is float else fine if (v is None and none_ok) else math.nan
+                for v in values
+            ],
+            dtype=float,
+        )
+    inside = (column >= low) if low_inclusive else (column > low)
+    return ~(inside & (column <= MAX_MAGNITUDE))
+
+
+def _text_outside(values: list[Any], good: Any) -> np.ndarray:
+    """Where a column of text fails `good`, asked once per distinct text (a mask).
+
+    Daily series repeat each date once per multiple, and metrics a few names over and
+    over: a set of the distinct ones is checked, not every value. Not exactly `str`
+    (a subclass, a number, something unhashable) is marked for the full check.
+    """
+    if set(map(type, values)) <= {str}:
+        bad = {text for text in set(values) if not good(text)}
+        if not bad:
+            return np.zeros(len(values), dtype=bool)
+        return np.fromiter((v in bad for v in values), dtype=bool, count=len(values))
+    return np.fromiter(
+        (type(v) is not str or not good(v) for v in values), dtype=bool, count=len(values)
+    )
+
+
+def _bar_suspects(bars: tuple[Any, ...]) -> list[int]:
+    """Indexes of the bars that may not be clean (`_bar_is_clean`), found column-wise.
+
+    Exactly the bars `_bar_is_clean` refuses: every other bar passes the full check
+    unchanged, so only these need it.
+    """
+    if not bars:
+        return []
+    if set(map(type, bars)) != {PriceBar}:
+        return [i for i, bar in enumerate(bars) if not _bar_is_clean(bar)]
+    marked = _outside([b.close for b in bars], 0.0, low_inclusive=False)
+    for name in ("open", "high", "low"):
+        column = list(map(attrgetter(name), bars))
+        marked |= _outside(column, 0.0, low_inclusive=False, none_ok=True)
+    volumes = list(map(attrgetter("volume"), bars))
+    marked |= _outside(volumes, 0.0, low_inclusive=True, none_ok=True)
+    marked |= _text_outside(list(map(attrgetter("date"), bars)), _bar_date_ok)
+    return np.flatnonzero(marked).tolist()
+
+
+def _bar_problem(bar: Any) -> tuple[PriceBar | None, str | None]:
+    """(the bar to keep, with a bad open/high/low/volume cleared, or None; why not kept)."""
+    if not isinstance(bar, PriceBar):
+        return None, f"not a price bar: {_shown(bar)}"
+    problem = _date_problem(bar.date) or number_problem(bar.close, "price")
+    if problem:
+        return None, problem
+    fixes: dict[str, Any] = {}
+    for name in ("open", "high", "low"):
+        value = getattr(bar, name)
+        if value is not None and number_problem(value, "price"):
+            fixes[name] = None
+    if bar.volume is not None and number_problem(bar.volume, "revenue_ttm"):
+        fixes["volume"] = None
+    return (dataclasses.replace(bar, **fixes) if fixes else bar), None
+
+
 def _clean_bars(bars: tuple[PriceBar, ...], dropped: dict[str, str]) -> tuple[PriceBar, ...]:
-    """Bars with a date and a positive finite close; a bad open/high/low/volume is None."""
-    if all(_bar_is_clean(bar) for bar in bars):  # a year of bars in well under a millisecond
+    """Bars with a date and a positive finite close; a bad open/high/low/volume is None.
+
+    Checked column-wise (`_bar_suspects`); only the bars it marks get the full check.
+    As before the column-wise check, bars with a bad open/high/low/volume only are
+    returned as they came unless some bar is dropped.
+    """
+    suspects = _bar_suspects(bars)
+    if not suspects:  # ten years of bars in about a millisecond
         return bars
-    kept: list[PriceBar] = []
+    fixed: dict[int, PriceBar | None] = {}
     bad: list[str] = []
-    for bar in bars:
-        if not isinstance(bar, PriceBar):
-            bad.append(f"not a price bar: {_shown(bar)}")
-            continue
-        problem = _date_problem(bar.date) or number_problem(bar.close, "price")
+    for i in suspects:
+        fixed[i], problem = _bar_problem(bars[i])
         if problem:
             bad.append(problem)
-            continue
-        fixes: dict[str, Any] = {}
-        for name in ("open", "high", "low"):
-            value = getattr(bar, name)
-            if value is not None and number_problem(value, "price"):
-                fixes[name] = None
-        if bar.volume is not None and number_problem(bar.volume, "revenue_ttm"):
-            fixes["volume"] = None
-        kept.append(dataclasses.replace(bar, **fixes) if fixes else bar)
-    if bad:
-        dropped["prices"] = f"{len(bad)} bar(s) dropped (first: {bad[0]})"
-    return tuple(kept) if bad else bars
+    if not bad:
+        return bars
+    dropped["prices"] = f"{len(bad)} bar(s) dropped (first: {bad[0]})"
+    kept = (fixed.get(i, bar) for i, bar in enumerate(bars))
+    return tuple(bar for bar in kept if bar is not None)
+
+
+def _point_problem(point: Any) -> str | None:
+    """Why one history point is not kept, or None."""
+    if not isinstance(point, HistoryPoint):
+        return f"not a history point: {_shown(point)}"
+    if not isinstance(point.metric, str) or point.metric not in NUMERIC_METRICS:
+        return f"not a catalogue metric: {_shown(point.metric)}"
+    return _date_problem(point.date, month_ok=True) or number_problem(point.value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _history_date_ok(text: str) -> bool:
+    """Cached, as `_plain_date`: a history's dates are the market's trading days."""
+    return _date_problem(text, month_ok=True) is None
+
+
+def _metric_ok(text: str) -> bool:
+    return text in NUMERIC_METRICS
+
+
+def _history_suspects(points: tuple[Any, ...]) -> list[int]:
+    """Indexes of the points that may fail `_point_problem`, found column-wise: values by
+    one numpy comparison, dates and metrics once per distinct text."""
+    if not points:
+        return []
+    if set(map(type, points)) != {HistoryPoint}:
+        return list(range(len(points)))  # something else in the series: check it all
+    marked = _outside(list(map(attrgetter("value"), points)), -MAX_MAGNITUDE, low_inclusive=True)
+    marked |= _text_outside(list(map(attrgetter("metric"), points)), _metric_ok)
+    marked |= _text_outside(list(map(attrgetter("date"), points)), _history_date_ok)
+    return np.flatnonzero(marked).tolist()
 
 
 def _clean_history(
     points: tuple[HistoryPoint, ...], dropped: dict[str, str]
 ) -> tuple[HistoryPoint, ...]:
-    kept: list[HistoryPoint] = []
+    """Points of a catalogue metric, with an ISO date and a finite value of sane size.
+
+    Checked column-wise (`_history_suspects`); only the points it marks get the full
+    check, point by point, so the reasons are the same words in the same order.
+    """
+    bad_at: set[int] = set()
     bad: list[str] = []
-    for point in points:
-        if not isinstance(point, HistoryPoint):
-            problem: str | None = f"not a history point: {_shown(point)}"
-        elif not isinstance(point.metric, str) or point.metric not in NUMERIC_METRICS:
-            problem = f"not a catalogue metric: {_shown(point.metric)}"
-        else:
-            problem = _date_problem(point.date, month_ok=True) or number_problem(point.value)
+    for i in _history_suspects(points):
+        problem = _point_problem(points[i])
         if problem:
+            bad_at.add(i)
             bad.append(problem)
-        else:
-            kept.append(point)
-    if bad:
-        dropped["history"] = f"{len(bad)} point(s) dropped (first: {bad[0]})"
-    return tuple(kept) if bad else points
+    if not bad:
+        return points
+    dropped["history"] = f"{len(bad)} point(s) dropped (first: {bad[0]})"
+    return tuple(point for i, point in enumerate(points) if i not in bad_at)
+
+
+def finite_floats(values: list[Any]) -> list[float | None]:
+    """`[utils.finite_float(v) for v in values]`, column-wise when the column is plain
+    floats and None (what the store writes, thousands of values a company)."""
+    if set(map(type, values)) <= {float, _NONE_TYPE}:
+        present = [v for v in values if v is not None]
+        if np.isfinite(np.array(present, dtype=float)).all():
+            return list(values)
+    return [finite_float(v) for v in values]
 
 
 def _clean_vintages(

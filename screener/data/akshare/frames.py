@@ -14,7 +14,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter, itemgetter
 from typing import Any
+
+import numpy as np
 
 from screener.data.akshare.validate import check_number, clean_text
 from screener.data.provider import HistoryPoint, PriceBar
@@ -55,10 +58,63 @@ def latest_valuation(frame: Any) -> tuple[dict[str, Any], str | None]:
     return raw, _iso(last.get("数据日期"))
 
 
+def _numeric(column: Any) -> bool:
+    """A float or integer column (not bool, not object): numpy can judge it whole."""
+    return getattr(getattr(column, "dtype", None), "kind", "") in ("f", "i", "u")
+
+
+def _dates(column: Any) -> list[str | None]:
+    return [_iso(v) for v in column]
+
+
+def _history_of(
+    days: list[str | None], column: Any, metric: str
+) -> tuple[list[HistoryPoint], int]:
+    """One multiple's points (by date, ties in row order) and how many values were refused."""
+    if not _numeric(column):  # text, objects: value by value, as East Money sent them
+        kept: list[tuple[str, float]] = []
+        refused = 0
+        for day, value in zip(days, column, strict=True):
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            number, _ = check_number(value, -1e5, 1e5)
+            if number is None or day is None:
+                refused += 1
+                continue
+            kept.append((day, number))
+    else:
+        values = np.asarray(column, dtype=float)
+        present = ~np.isnan(values)  # not published: absent, not refused
+        good = present & (values >= -1e5) & (values <= 1e5)  # inf fails the range
+        good &= np.fromiter((day is not None for day in days), dtype=bool, count=len(days))
+        refused = int(present.sum() - good.sum())
+        at = np.flatnonzero(good).tolist()
+        kept = list(zip([days[i] for i in at], values[good].tolist(), strict=True))
+    kept.sort(key=itemgetter(0))  # stable: same-day duplicates stay in row order
+    return [HistoryPoint(metric, day, number) for day, number in kept], refused  # type: ignore[arg-type]
+
+
 def valuation_history(frame: Any) -> tuple[tuple[HistoryPoint, ...], int]:
-    """Every daily PE(TTM), P/B and P/S since the series starts; (points, values refused)."""
+    """Every daily PE(TTM), P/B and P/S since the series starts; (points, values refused).
+
+    Column by column (numpy over a numeric column), sorted by metric then date.
+    """
     if frame is None or len(frame) == 0:
         return (), 0
+    if not frame.columns.is_unique:
+        return _valuation_history_by_row(frame)
+    days = _dates(frame["数据日期"])
+    points: list[HistoryPoint] = []
+    refused = 0
+    for column, metric in sorted(HISTORY_COLUMNS.items(), key=itemgetter(1)):
+        kept, lost = _history_of(days, frame[column], metric)
+        points += kept
+        refused += lost
+    return tuple(points), refused
+
+
+def _valuation_history_by_row(frame: Any) -> tuple[tuple[HistoryPoint, ...], int]:
+    """The per-value reading, for a frame numpy cannot take column by column."""
     points: list[HistoryPoint] = []
     refused = 0
     dates = [_iso(v) for v in frame["数据日期"]]
@@ -80,10 +136,62 @@ def valuation_history(frame: Any) -> tuple[tuple[HistoryPoint, ...], int]:
 SHARES_PER_LOT = 100
 
 
+def _finite_column(frame: Any, name: str) -> list[float | None]:
+    """`finite_float` of every value of a column (None throughout when it is missing)."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    column = frame[name]
+    if not _numeric(column):
+        return [finite_float(v) for v in column]
+    values = np.asarray(column, dtype=float)
+    out: list[float | None] = values.tolist()
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        out[i] = None
+    return out
+
+
 def bars_from_hist(frame: Any) -> tuple[PriceBar, ...]:
-    """PriceBars from stock_zh_a_hist; volume from lots to shares; bad rows skipped."""
+    """PriceBars from stock_zh_a_hist; volume from lots to shares; bad rows skipped.
+
+    Column by column: numpy over each numeric column, one PriceBar per kept row.
+    """
     if frame is None or len(frame) == 0 or "收盘" not in frame.columns:
         return ()
+    if not frame.columns.is_unique:
+        return _bars_by_row(frame)
+    days = _dates(frame["日期"]) if "日期" in frame.columns else [None] * len(frame)
+    closes = frame["收盘"]
+    if _numeric(closes):
+        values = np.asarray(closes, dtype=float)
+        usable = (values >= 1e-4) & (values <= 1e7)  # NaN and inf fail the range
+        close_of: list[float | None] = [
+            v if ok else None for v, ok in zip(values.tolist(), usable.tolist(), strict=True)
+        ]
+    else:
+        close_of = [check_number(v, 1e-4, 1e7)[0] for v in closes]
+    opens, highs, lows, lots = (
+        _finite_column(frame, name) for name in ("开盘", "最高", "最低", "成交量")
+    )
+    bars = [
+        PriceBar(
+            date=day,
+            open=opened,
+            high=high,
+            low=low,
+            close=close,
+            volume=lot * SHARES_PER_LOT if lot is not None and lot >= 0 else None,
+        )
+        for day, opened, high, low, close, lot in zip(
+            days, opens, highs, lows, close_of, lots, strict=True
+        )
+        if day is not None and close is not None
+    ]
+    bars.sort(key=attrgetter("date"))
+    return tuple(bars)
+
+
+def _bars_by_row(frame: Any) -> tuple[PriceBar, ...]:
+    """The per-row reading, for a frame numpy cannot take column by column."""
     bars: list[PriceBar] = []
     for row in frame.itertuples(index=False):
         values = dict(zip(frame.columns, row, strict=True))
