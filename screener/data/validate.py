@@ -279,11 +279,10 @@ def _bar_problem(bar: Any) -> tuple[PriceBar | None, str | None]:
 
 
 def _clean_bars(bars: tuple[PriceBar, ...], dropped: dict[str, str]) -> tuple[PriceBar, ...]:
-    """Bars with a date and a positive finite close; a bad open/high/low/volume is None.
+    """Bars with a date and a positive finite close; a bad open/high/low/volume is None
+    (cleared, the bar kept), even when no bar is dropped.
 
     Checked column-wise (`_bar_suspects`); only the bars it marks get the full check.
-    As before the column-wise check, bars with a bad open/high/low/volume only are
-    returned as they came unless some bar is dropped.
     """
     suspects = _bar_suspects(bars)
     if not suspects:  # ten years of bars in about a millisecond
@@ -294,9 +293,10 @@ def _clean_bars(bars: tuple[PriceBar, ...], dropped: dict[str, str]) -> tuple[Pr
         fixed[i], problem = _bar_problem(bars[i])
         if problem:
             bad.append(problem)
-    if not bad:
-        return bars
-    dropped["prices"] = f"{len(bad)} bar(s) dropped (first: {bad[0]})"
+    if not bad and all(fixed[i] is bars[i] for i in suspects):
+        return bars  # marked, but sound
+    if bad:
+        dropped["prices"] = f"{len(bad)} bar(s) dropped (first: {bad[0]})"
     kept = (fixed.get(i, bar) for i, bar in enumerate(bars))
     return tuple(bar for bar in kept if bar is not None)
 

@@ -31,11 +31,13 @@ from screener.utils import finite_float
 
 
 def reference_bars(bars: tuple[Any, ...], dropped: dict[str, str]) -> tuple[Any, ...]:
-    """`_clean_bars` as it was, one bar at a time."""
+    """`_clean_bars` one bar at a time (a bad open/high/low/volume cleared even when no
+    bar is dropped)."""
     if all(_bar_is_clean(bar) for bar in bars):
         return bars
     kept: list[PriceBar] = []
     bad: list[str] = []
+    changed = False
     for bar in bars:
         if not isinstance(bar, PriceBar):
             bad.append(f"not a price bar: {_shown(bar)}")
@@ -52,9 +54,10 @@ def reference_bars(bars: tuple[Any, ...], dropped: dict[str, str]) -> tuple[Any,
         if bar.volume is not None and number_problem(bar.volume, "revenue_ttm"):
             fixes["volume"] = None
         kept.append(dataclasses.replace(bar, **fixes) if fixes else bar)
+        changed = changed or bool(fixes)
     if bad:
         dropped["prices"] = f"{len(bad)} bar(s) dropped (first: {bad[0]})"
-    return tuple(kept) if bad else bars
+    return tuple(kept) if bad or changed else bars
 
 
 def reference_history(points: tuple[Any, ...], dropped: dict[str, str]) -> tuple[Any, ...]:
@@ -222,3 +225,18 @@ def test_finite_floats_is_finite_float_of_each(values: list[Any]) -> None:
     want = [finite_float(v) for v in values]
     assert len(got) == len(want)
     assert all(type(a) is type(b) and (a == b or a is b) for a, b in zip(got, want, strict=True))
+
+
+def test_a_bad_open_is_cleared_even_when_every_bar_is_kept() -> None:
+    good = PriceBar("2025-06-27", 10.0, 11.0, 9.5, 10.5, 1000.0)
+    bad = PriceBar("2025-06-30", -5.0, 1e300, 9.0, 10.0, -1.0)
+    dropped: dict[str, str] = {}
+    clean = _clean_bars((good, bad), dropped)
+    assert dropped == {} and clean[0] is good
+    assert (clean[1].open, clean[1].high, clean[1].low, clean[1].close, clean[1].volume) == (
+        None,
+        None,
+        9.0,
+        10.0,
+        None,
+    )
