@@ -21,7 +21,7 @@ import screener.engine.history as history_module
 from screener.data.provider import FetchBundle, FxRate, HistoryPoint, PriceBar, Vintage
 from screener.data.store import Store
 from screener.engine.age import FigureAges
-from screener.frame import NUMERIC_COLUMNS, build_frame, history_frame
+from screener.frame import NUMERIC_COLUMNS, build_frame, history_frame, history_frame_by_metric
 from screener.output import table
 from screener.output.csvfile import csv_cell, csv_text
 from screener.output.rows import ROW_FIELDS, json_rows, to_rows
@@ -203,6 +203,16 @@ def test_the_history_cut_is_the_point_by_point_one() -> None:
     assert cut["value"].tolist() == [1.0, 3.0, 4.0, 6.0]
     as_dicts = [dict(zip(("ticker", "metric", "date", "value"), r, strict=True)) for r in rows]
     pd.testing.assert_frame_equal(history_frame(as_dicts, as_of), cut)
+
+
+def test_the_per_metric_history_read_is_the_row_wise_one(store_path: Path) -> None:
+    store = Store(store_path)
+    for metrics in (["pe_ttm"], ["pe_ttm", "ev_ebitda", "pb"], []):
+        want = history_frame(store.history_rows("yahoo", metrics))
+        got = history_frame_by_metric(store.history_by_metric("yahoo", metrics))
+        pd.testing.assert_frame_equal(got, want)
+    assert len(want := history_frame(store.history_rows("yahoo", ["pe_ttm", "pb"]))) > 100
+    assert want["ticker"].nunique() > 1  # the order across tickers and metrics is checked
 
 
 def test_a_screen_loads_only_the_history_its_rules_read(store_path: Path) -> None:
