@@ -327,7 +327,7 @@ def test_one_ranking_reads_closes_for_its_first_rows(store_path: Path) -> None:
     assert set(ranked.closes) == set(ranked.rows.index[:3])
 
 
-def test_json_text_is_jsons_own_indented_text(store_path: Path) -> None:
+def test_json_text_is_one_array_with_an_item_per_line(store_path: Path) -> None:
     import json
 
     from screener.output.rows import json_text
@@ -335,5 +335,13 @@ def test_json_text_is_jsons_own_indented_text(store_path: Path) -> None:
 
     rows = json_rows(_run(store_path))
     odd = [[], {}, [[]], [{}], {"a": [1, {"b": "x\ny\u2028\u202e"}]}, "s", None, 1.5, [[1, []]]]
-    for data in (rows, odd, [], {"a": rows[:2]}, "text"):
+    for data in (rows, odd):
+        text = json_text(data)
+        assert json.loads(text) == json.loads(json.dumps(data))  # the same array to a parser
+        lines = text.split("\n")
+        assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(data) + 2
+        items = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
+        assert items == json.loads(json.dumps(data))
+        assert "\u2028" not in text and "\u202e" not in text  # unsafe characters escaped
+    for data in ([], {"a": rows[:2]}, "text"):  # anything but a list of items: indented
         assert json_text(data) == json_safe(json.dumps(data, ensure_ascii=False, indent=2))
