@@ -345,3 +345,25 @@ def test_json_text_is_one_array_with_an_item_per_line(store_path: Path) -> None:
         assert "\u2028" not in text and "\u202e" not in text  # unsafe characters escaped
     for data in ([], {"a": rows[:2]}, "text"):  # anything but a list of items: indented
         assert json_text(data) == json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def test_an_offline_store_screen_imports_no_provider(store_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        "for fmt in ('table', 'json', 'csv'):\n"
+        f"    args = ['--db', {str(store_path)!r}, 'screen', '--source', 'store', '--offline']\n"
+        "    assert main([*args, '--format', fmt]) == 0\n"
+        "bad = ('screener.data.yahoo', 'screener.data.akshare.provider', 'yfinance', 'akshare',"
+        " 'requests', 'curl_cffi')\n"
+        "print('PROVIDERS', sorted(m for m in sys.modules if m.startswith(bad)))\n"
+    )
+    env = {"SCREENER_OFFLINE": "1", "XDG_CONFIG_HOME": str(tmp_path), "COLUMNS": "160"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert "PROVIDERS []" in out.stdout
+    assert len(out.stdout.splitlines()) > 40  # the screens printed their rows
