@@ -129,9 +129,9 @@ def history_frame_by_metric(parts: Mapping[str, Sequence[Sequence[Any]]]) -> pd.
     if not frames:
         return history_frame([])
     frame = pd.concat(frames, ignore_index=True)[list(HISTORY_COLUMNS)]
-    codes, _ = pd.factorize(frame["ticker"], sort=True, use_na_sentinel=False)
-    order = np.argsort(codes, kind="stable")  # blocks by metric, each by ticker and date
-    frame = frame.take(order).reset_index(drop=True)
+    if len(frames) > 1:  # blocks by metric, each by ticker and date: interleave by ticker
+        codes, _ = pd.factorize(frame["ticker"], sort=True, use_na_sentinel=False)
+        frame = frame.take(np.argsort(codes, kind="stable")).reset_index(drop=True)
     frame["value"] = frame["value"].astype("float64")
     return frame
 
