@@ -335,6 +335,7 @@ def test_json_text_is_one_array_with_an_item_per_line(store_path: Path) -> None:
 
     rows = json_rows(_run(store_path))
     odd = [[], {}, [[]], [{}], {"a": [1, {"b": "x\ny\u2028\u202e"}]}, "s", None, 1.5, [[1, []]]]
+    odd += [{"del": "a\x7fb"}, "\x9b"]  # unsafe in an all-ASCII line too
     for data in (rows, odd):
         text = json_text(data)
         assert json.loads(text) == json.loads(json.dumps(data))  # the same array to a parser
@@ -342,7 +343,7 @@ def test_json_text_is_one_array_with_an_item_per_line(store_path: Path) -> None:
         assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(data) + 2
         items = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
         assert items == json.loads(json.dumps(data))
-        assert "\u2028" not in text and "\u202e" not in text  # unsafe characters escaped
+        assert not {"\u2028", "\u202e", "\x7f", "\x9b"} & set(text)  # unsafe: escaped
     for data in ([], {"a": rows[:2]}, "text"):  # anything but a list of items: indented
         assert json_text(data) == json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
