@@ -118,6 +118,24 @@ def history_frame(
     return frame if as_of is None else own_past(frame, as_of)
 
 
+def history_frame_by_metric(parts: Mapping[str, Sequence[Sequence[Any]]]) -> pd.DataFrame:
+    """Per-metric (ticker, date, value) rows, each ordered by ticker and date -> the frame
+    `history_frame` makes of the same points ordered by ticker, metric and date."""
+    frames = [
+        pd.DataFrame(rows, columns=["ticker", "date", "value"]).assign(metric=metric)
+        for metric, rows in sorted(parts.items())
+        if rows
+    ]
+    if not frames:
+        return history_frame([])
+    frame = pd.concat(frames, ignore_index=True)[list(HISTORY_COLUMNS)]
+    if len(frames) > 1:  # blocks by metric, each by ticker and date: interleave by ticker
+        codes, _ = pd.factorize(frame["ticker"], sort=True, use_na_sentinel=False)
+        frame = frame.take(np.argsort(codes, kind="stable")).reset_index(drop=True)
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
 def own_past(frame: pd.DataFrame, as_of: Mapping[str, Any]) -> pd.DataFrame:
     """The points of a history frame whose period ended by their company's `as_of`.
 

@@ -30,7 +30,7 @@ from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, l
 from screener.engine.age import FigureAges
 from screener.engine.history import HistoryPoints, history_metrics
 from screener.errors import InputError
-from screener.frame import build_frame, history_frame, own_past
+from screener.frame import build_frame, history_frame, history_frame_by_metric, own_past
 from screener.resources import shipped_rules_dir
 from screener.select import Selected, Selection, shown_rows
 from screener.universe import Company, find_config_overrides, load_universe
@@ -301,7 +301,11 @@ def load_history(
     as the long frame `history_frame` makes (before the as-of cut)."""
     parts: list[pd.DataFrame] = []
     for src in dict.fromkeys(chosen.values()):
-        part = history_frame(store.history_rows(src, metrics))
+        part = (
+            history_frame(store.history_rows(src))
+            if metrics is None
+            else history_frame_by_metric(store.history_by_metric(src, metrics))
+        )
         mine = [t for t, s in chosen.items() if s == src]
         parts.append(part[part["ticker"].isin(mine).to_numpy()])
     if len(parts) == 1:

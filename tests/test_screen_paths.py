@@ -21,7 +21,7 @@ import screener.engine.history as history_module
 from screener.data.provider import FetchBundle, FxRate, HistoryPoint, PriceBar, Vintage
 from screener.data.store import Store
 from screener.engine.age import FigureAges
-from screener.frame import NUMERIC_COLUMNS, build_frame, history_frame
+from screener.frame import NUMERIC_COLUMNS, build_frame, history_frame, history_frame_by_metric
 from screener.output import table
 from screener.output.csvfile import csv_cell, csv_text
 from screener.output.rows import ROW_FIELDS, json_rows, to_rows
@@ -205,6 +205,16 @@ def test_the_history_cut_is_the_point_by_point_one() -> None:
     pd.testing.assert_frame_equal(history_frame(as_dicts, as_of), cut)
 
 
+def test_the_per_metric_history_read_is_the_row_wise_one(store_path: Path) -> None:
+    store = Store(store_path)
+    for metrics in (["pe_ttm"], ["pe_ttm", "ev_ebitda", "pb"], []):
+        want = history_frame(store.history_rows("yahoo", metrics))
+        got = history_frame_by_metric(store.history_by_metric("yahoo", metrics))
+        pd.testing.assert_frame_equal(got, want)
+    assert len(want := history_frame(store.history_rows("yahoo", ["pe_ttm", "pb"]))) > 100
+    assert want["ticker"].nunique() > 1  # the order across tickers and metrics is checked
+
+
 def test_a_screen_loads_only_the_history_its_rules_read(store_path: Path) -> None:
     lean = _run(store_path, RunNeeds(all_history=False))
     full = _run(store_path)
@@ -317,7 +327,7 @@ def test_one_ranking_reads_closes_for_its_first_rows(store_path: Path) -> None:
     assert set(ranked.closes) == set(ranked.rows.index[:3])
 
 
-def test_json_text_is_jsons_own_indented_text(store_path: Path) -> None:
+def test_json_text_is_one_array_with_an_item_per_line(store_path: Path) -> None:
     import json
 
     from screener.output.rows import json_text
@@ -325,5 +335,36 @@ def test_json_text_is_jsons_own_indented_text(store_path: Path) -> None:
 
     rows = json_rows(_run(store_path))
     odd = [[], {}, [[]], [{}], {"a": [1, {"b": "x\ny\u2028\u202e"}]}, "s", None, 1.5, [[1, []]]]
-    for data in (rows, odd, [], {"a": rows[:2]}, "text"):
+    odd += [{"del": "a\x7fb"}, "\x9b"]  # unsafe in an all-ASCII line too
+    for data in (rows, odd):
+        text = json_text(data)
+        assert json.loads(text) == json.loads(json.dumps(data))  # the same array to a parser
+        lines = text.split("\n")
+        assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(data) + 2
+        items = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
+        assert items == json.loads(json.dumps(data))
+        assert not {"\u2028", "\u202e", "\x7f", "\x9b"} & set(text)  # unsafe: escaped
+    for data in ([], {"a": rows[:2]}, "text"):  # anything but a list of items: indented
         assert json_text(data) == json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def test_an_offline_store_screen_imports_no_provider(store_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        "for fmt in ('table', 'json', 'csv'):\n"
+        f"    args = ['--db', {str(store_path)!r}, 'screen', '--source', 'store', '--offline']\n"
+        "    assert main([*args, '--format', fmt]) == 0\n"
+        "bad = ('screener.data.yahoo', 'screener.data.akshare.provider', 'yfinance', 'akshare',"
+        " 'requests', 'curl_cffi')\n"
+        "print('PROVIDERS', sorted(m for m in sys.modules if m.startswith(bad)))\n"
+    )
+    env = {"SCREENER_OFFLINE": "1", "XDG_CONFIG_HOME": str(tmp_path), "COLUMNS": "160"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert "PROVIDERS []" in out.stdout
+    assert len(out.stdout.splitlines()) > 40  # the screens printed their rows

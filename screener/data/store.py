@@ -169,6 +169,8 @@ TABLES: tuple[Table, ...] = (
         "valuation_history",
         {"ticker": str, "source": str, "metric": str, "date": str, "value": float},
         pk=("ticker", "source", "metric", "date"),
+        # covering: a screen reads one source's few metrics without touching the rows
+        indexes=(("source", "metric", "ticker", "date", "value"),),
     ),
     Table(
         "fx_rates",
@@ -715,6 +717,18 @@ class Store:
             sql += f" and metric in ({','.join('?' for _ in wanted)})"
             args += wanted
         return self.db.execute(sql + " order by ticker, metric, date", args).fetchall()
+
+    def history_by_metric(
+        self, source: str, metrics: Iterable[str]
+    ) -> dict[str, list[tuple[str, str, float]]]:
+        """(ticker, date, value) of one source's history per metric, each by ticker and
+        date: one seek of the covering index per metric, no metric text per row (the
+        screen's history read, a third of the time `history_rows` takes)."""
+        sql = (
+            "select ticker, date, value from valuation_history"
+            " where source = ? and metric = ? order by ticker, date"
+        )
+        return {m: self.db.execute(sql, [source, m]).fetchall() for m in sorted(set(metrics))}
 
     # -- replays (screener.backtest): whole histories as plain tuples, read once ----------
     def stored_sources(self) -> set[str]:

@@ -167,7 +167,7 @@ class FigureAges:
         equal vintages are one shared dict, not to be changed."""
         wanted = list(tickers)
         known = self.dates.index.isin(wanted)
-        rows = self.dates.index[known]
+        rows = self.dates.index[known].tolist()  # str objects: an Index iterates slowly
         parts = [
             (
                 str(metric),

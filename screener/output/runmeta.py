@@ -8,13 +8,12 @@ source, the as-of range and the rule set's fingerprint before the first row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from screener.output.legend import coverage, coverage_json
-from screener.output.sanitize import json_safe
+from screener.output.rows import json_line
 
 if TYPE_CHECKING:
     from screener.run import ScreenRun
@@ -83,11 +82,7 @@ def json_extras(rows: list[dict[str, Any]], run: ScreenRun) -> list[dict[str, An
     return rows
 
 
-def _line(data: Any) -> str:
-    return json_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-
-
 def jsonl_text(metadata: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     """The metadata line, then one row per line; every line one JSON object."""
-    lines = [_line({"metadata": metadata}), *(_line(row) for row in rows)]
+    lines = [json_line({"metadata": metadata}), *(json_line(row) for row in rows)]
     return "\n".join(lines) + "\n"

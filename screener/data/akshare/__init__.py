@@ -6,16 +6,36 @@ One module per job: `codes` (Yahoo-style tickers <-> East Money codes), `transpo
 the boundary), `frames` (akshare's frames -> catalogue figures, units converted),
 `shared` (market-wide answers fetched once per run) and `provider`
 (`AkshareProvider`, tying them together). akshare itself is imported inside the
-first fetch (`provider.load_akshare`), never by importing this package.
+first fetch (`provider.load_akshare`), never by importing this package, and the names
+below are loaded on first use: `codes` alone (the chain's `is_a_share`) pulls in neither
+the provider nor Yahoo's package.
 """
 
 from __future__ import annotations
 
-from screener.data.akshare.codes import bare_code, eastmoney_secucode, is_a_share, quote_url
-from screener.data.akshare.errors import classify_error
-from screener.data.akshare.provider import PROVENANCE, AkshareProvider, load_akshare
-from screener.data.akshare.transport import HostPacer
-from screener.data.provider import EASTMONEY_SOURCE
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from screener.data.akshare.codes import bare_code, eastmoney_secucode, is_a_share, quote_url
+    from screener.data.akshare.errors import classify_error
+    from screener.data.akshare.provider import PROVENANCE, AkshareProvider, load_akshare
+    from screener.data.akshare.transport import HostPacer
+    from screener.data.provider import EASTMONEY_SOURCE
+
+#: exported name -> the module that defines it
+_HOMES: dict[str, str] = {
+    "EASTMONEY_SOURCE": "screener.data.provider",
+    "PROVENANCE": "screener.data.akshare.provider",
+    "AkshareProvider": "screener.data.akshare.provider",
+    "load_akshare": "screener.data.akshare.provider",
+    "HostPacer": "screener.data.akshare.transport",
+    "classify_error": "screener.data.akshare.errors",
+    "bare_code": "screener.data.akshare.codes",
+    "eastmoney_secucode": "screener.data.akshare.codes",
+    "is_a_share": "screener.data.akshare.codes",
+    "quote_url": "screener.data.akshare.codes",
+}
 
 __all__ = [
     "EASTMONEY_SOURCE",
@@ -29,3 +49,13 @@ __all__ = [
     "load_akshare",
     "quote_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """An exported name, imported from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
