@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from screener.errors import DataError
 from screener.output.csvfile import atomic_file
 from screener.output.format import MISSING, change_text, percent_text
 from screener.output.grid import render_grid
-from screener.output.plot import check_png_path
+from screener.output.plot import check_png_path, load_pyplot
 from screener.universe.taxonomy import sector_label
 
 if TYPE_CHECKING:
@@ -260,15 +259,7 @@ def chart_lines(result: BacktestResult, *, width: int, height: int, color: bool)
 def save_curve_png(result: BacktestResult, path: Path) -> None:
     """The same curves as a PNG file (needs matplotlib, the `[png]` extra)."""
     check_png_path(path)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as pyplot
-    except ImportError as exc:
-        raise DataError(
-            "--png needs matplotlib: from a checkout, .venv/bin/pip install -e '.[png]'"
-        ) from exc
+    pyplot = load_pyplot()
     import pandas as pd
 
     figure, axes = pyplot.subplots(figsize=(10, 6), dpi=120)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.cells import cell_len
@@ -147,9 +147,9 @@ def check_png_path(path: Path) -> None:
         raise InputError(f"{path}: the --png path must end in .png")
 
 
-def save_png(points: PlotPoints, path: Path, title: str) -> None:
-    """The same scatter as a PNG file (needs matplotlib, the `[png]` extra)."""
-    check_png_path(path)
+def load_pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, or one clear error naming the
+    `[png]` extra: the one loader of every `--png` writer."""
     try:
         import matplotlib
 
@@ -159,6 +159,13 @@ def save_png(points: PlotPoints, path: Path, title: str) -> None:
         raise DataError(
             "--png needs matplotlib: from a checkout, .venv/bin/pip install -e '.[png]'"
         ) from exc
+    return pyplot
+
+
+def save_png(points: PlotPoints, path: Path, title: str) -> None:
+    """The same scatter as a PNG file (needs matplotlib, the `[png]` extra)."""
+    check_png_path(path)
+    pyplot = load_pyplot()
     figure, axes = pyplot.subplots(figsize=(9, 6), dpi=120)
     try:
         for flagged, style in (

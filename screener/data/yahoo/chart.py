@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from screener.data.provider import BadResponseError, NotFoundError, PriceBar
+from screener.utils import finite_float
 
 
 @lru_cache(maxsize=64)
@@ -39,28 +40,18 @@ def _zone(name: str | None) -> Any:
         return UTC
 
 
-def _num(value: Any) -> float | None:
-    """A finite float or None (what `finite_float` makes of a frame cell)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
 
 _INF = math.inf
 
 
 def _column(values: list[Any]) -> list[float | None]:
     """`_num` over a series, with the common case (a finite float) inline."""
-    return [v if v.__class__ is float and -_INF < v < _INF else _num(v) for v in values]
+    return [v if v.__class__ is float and -_INF < v < _INF else finite_float(v) for v in values]
 
 
 def _volume(value: Any) -> float:
     """yfinance's `Volume.fillna(0).astype(int64)`: missing is 0, fractions truncated."""
-    number = _num(value)
+    number = finite_float(value)
     return float(int(number)) if number is not None else 0.0
 
 

@@ -13,7 +13,6 @@ the points equal `history_points(get_valuation_measures())` on the recorded answ
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +20,7 @@ from typing import Any
 
 from screener.data.provider import BadResponseError, HistoryPoint
 from screener.data.yahoo.fields import VALUATION_LABELS
+from screener.utils import finite_float
 
 #: yfinance's `_VALUATION_MEASURE_LABELS`: timeseries type suffix -> its row label
 MEASURES: dict[str, str] = {
@@ -51,15 +51,6 @@ class Valuation:
     trailing_peg: float | None = None
     empty: bool = True  # no period and no trailing series at all (yfinance's empty frame)
 
-
-def _finite(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _day(text: Any) -> date | None:
@@ -134,12 +125,12 @@ def valuation_from_timeseries(body: Any, today: date | None = None) -> Valuation
     current: dict[str, float] = {}
     for label, metric in VALUATION_LABELS.items():
         for day, value in period.get(label, {}).items():
-            number = _finite(value)
+            number = finite_float(value)
             if number is not None:
                 out.append(HistoryPoint(metric, day, number))
         series = trailing.get(label)
         if series:
-            number = _finite(series[max(series)])
+            number = finite_float(series[max(series)])
             if number is not None:
                 current[metric] = number
     out.sort(key=lambda p: (p.metric, p.date))
