@@ -348,6 +348,44 @@ def _phrases(found: list[tuple[float, str]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Sector scores ranked, and the one rule that decides on them (the profile
+    classifier's and `universe sync`'s board votes alike): a winner needs `MIN_SCORE`
+    and a `MIN_DOMINANCE` share of it and the runner-up together."""
+
+    best_sector: str
+    best: float
+    runner_sector: str  # "" when only one sector scored
+    runner: float
+
+    @property
+    def dominance(self) -> float:
+        return self.best / (self.best + self.runner)
+
+    @property
+    def weak(self) -> bool:
+        return self.best < MIN_SCORE
+
+    @property
+    def conflicting(self) -> bool:
+        return self.dominance < MIN_DOMINANCE
+
+    @property
+    def confidence(self) -> float:
+        """In [0, 1]: grows with the amount of evidence and with how clearly it dominates."""
+        strength = 1.0 - math.exp(-self.best / 6.0)
+        return round(strength * (self.dominance - 0.5) / 0.5, 2)
+
+
+def rank_scores(scores: Mapping[str, float]) -> Ranking:
+    """The best and second-best sector of non-empty `scores`."""
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best_sector, best = ranked[0]
+    runner_sector, runner = ranked[1] if len(ranked) > 1 else ("", 0.0)
+    return Ranking(best_sector, best, runner_sector, runner)
+
+
 def classify(profile: Mapping[str, Any]) -> Classification:
     """Classify a Yahoo-shaped profile (``sector``, ``industry``, ``longBusinessSummary``).
 
@@ -362,13 +400,12 @@ def classify(profile: Mapping[str, Any]) -> Classification:
     if not sector_scores:
         return Classification(UNCLASSIFIED, None, 0.0, (), "no sector phrase found")
 
-    ranked = sorted(sector_scores.items(), key=lambda kv: -kv[1])
-    best_sector, best = ranked[0]
-    runner_sector, runner = ranked[1] if len(ranked) > 1 else ("", 0.0)
+    ranking = rank_scores(sector_scores)
+    best_sector, best = ranking.best_sector, ranking.best
+    runner_sector, runner = ranking.runner_sector, ranking.runner
     all_evidence = _phrases([e for found in evidence.values() for e in found])
-    dominance = best / (best + runner)
 
-    if best < MIN_SCORE:
+    if ranking.weak:
         return Classification(
             UNCLASSIFIED,
             None,
@@ -376,7 +413,7 @@ def classify(profile: Mapping[str, Any]) -> Classification:
             all_evidence,
             f"weak evidence: best {best_sector} scored {best:.1f} < {MIN_SCORE:.1f}",
         )
-    if dominance < MIN_DOMINANCE:
+    if ranking.conflicting:
         return Classification(
             UNCLASSIFIED,
             None,
@@ -387,9 +424,7 @@ def classify(profile: Mapping[str, Any]) -> Classification:
 
     subs = {s: v for s, v in sub_scores.items() if SUB_SEGMENTS[s].sector == best_sector}
     sub_segment = max(subs, key=lambda s: subs[s]) if subs else None
-    # Confidence grows with the amount of evidence and with how clearly it dominates.
-    strength = 1.0 - math.exp(-best / 6.0)
-    confidence = round(strength * (dominance - 0.5) / 0.5, 2)
+    confidence = ranking.confidence
     kind = "core" if best_sector in CORE_SECTORS else "adjacent group"
     reason = f"{best_sector} ({kind}) scored {best:.1f}"
     if runner:

@@ -19,7 +19,6 @@ or the config directory at it.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,11 +26,11 @@ from typing import Any
 from screener.errors import InputError
 from screener.universe.boards import BoardSector
 from screener.universe.classifier import (
-    MIN_DOMINANCE,
     MIN_SCORE,
     UNCLASSIFIED,
     Classification,
     classify,
+    rank_scores,
 )
 from screener.universe.companies import Company
 from screener.universe.tickers import market_of, normalize_ticker
@@ -138,11 +137,10 @@ def classify_member(name: str, boards: Sequence[BoardSector]) -> Classification:
         scores[board.sector] = scores.get(board.sector, 0.0) + board.weight
     if not scores:
         return Classification(UNCLASSIFIED, None, 0.0, votes, "on no mapped board")
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    best_sector, best = ranked[0]
-    runner_sector, runner = ranked[1] if len(ranked) > 1 else ("", 0.0)
-    dominance = best / (best + runner)
-    if best < MIN_SCORE:
+    ranking = rank_scores(scores)
+    best_sector, best = ranking.best_sector, ranking.best
+    runner_sector, runner = ranking.runner_sector, ranking.runner
+    if ranking.weak:
         return Classification(
             UNCLASSIFIED,
             None,
@@ -150,7 +148,7 @@ def classify_member(name: str, boards: Sequence[BoardSector]) -> Classification:
             votes,
             f"weak evidence: the boards give {best_sector} {best:g} < {MIN_SCORE:g}",
         )
-    if dominance < MIN_DOMINANCE:
+    if ranking.conflicting:
         return Classification(
             UNCLASSIFIED,
             None,
@@ -159,8 +157,7 @@ def classify_member(name: str, boards: Sequence[BoardSector]) -> Classification:
             f"boards disagree: {best_sector} {best:g} vs {runner_sector} {runner:g}",
         )
     heaviest = max((b for b in boards if b.sector == best_sector), key=lambda b: b.weight)
-    strength = 1.0 - math.exp(-best / 6.0)
-    confidence = round(strength * (dominance - 0.5) / 0.5, 2)
+    confidence = ranking.confidence
     reason = f"boards: {best_sector} {best:g}" + (
         f", next {runner_sector} {runner:g}" if runner else ""
     )
