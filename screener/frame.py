@@ -18,6 +18,7 @@ import pandas as pd
 from screener.catalog import METRICS, NUMERIC_METRICS
 from screener.data.provider import FxRate
 from screener.derived import add_derived
+from screener.series import HISTORY_COLUMNS, MetricSeries
 from screener.universe.tickers import market_of
 from screener.utils import finite_float
 
@@ -97,9 +98,6 @@ def _finite_or_nan(value: Any) -> float:
     return np.nan if number is None else number
 
 
-HISTORY_COLUMNS: tuple[str, ...] = ("ticker", "metric", "date", "value")
-
-
 def history_frame(
     rows: Iterable[Mapping[str, Any] | Sequence[Any]], as_of: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
@@ -114,7 +112,7 @@ def history_frame(
         frame = pd.DataFrame(points, columns=list(HISTORY_COLUMNS))
     else:
         frame = pd.DataFrame.from_records(points, columns=list(HISTORY_COLUMNS))
-    frame["value"] = frame["value"].astype("float64")
+    frame["value"] = _values(frame["value"])
     return frame if as_of is None else own_past(frame, as_of)
 
 
@@ -132,8 +130,16 @@ def history_frame_by_metric(parts: Mapping[str, Sequence[Sequence[Any]]]) -> pd.
     if len(frames) > 1:  # blocks by metric, each by ticker and date: interleave by ticker
         codes, _ = pd.factorize(frame["ticker"], sort=True, use_na_sentinel=False)
         frame = frame.take(np.argsort(codes, kind="stable")).reset_index(drop=True)
-    frame["value"] = frame["value"].astype("float64")
+    frame["value"] = _values(frame["value"])
     return frame
+
+
+def _values(column: pd.Series) -> pd.Series:
+    """Stored history values as float64: text a hand-edited store holds reads as missing
+    (as `HistoryPoints` and the packed series read it), never as an error."""
+    if column.dtype == "float64":
+        return column
+    return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
 def own_past(frame: pd.DataFrame, as_of: Mapping[str, Any]) -> pd.DataFrame:
@@ -149,16 +155,37 @@ def own_past(frame: pd.DataFrame, as_of: Mapping[str, Any]) -> pd.DataFrame:
     ends = _period_ends(pd.Series(dates, dtype=object)).to_numpy()[date_codes]
     ticker_codes, tickers = pd.factorize(frame["ticker"], use_na_sentinel=False)
     known = pd.Series(tickers, dtype=object).map(dict(as_of))
-    limit = pd.to_datetime(known, errors="coerce").to_numpy()[ticker_codes]
+    limit = _iso_dates(known).to_numpy()[ticker_codes]
     keep = np.isnat(limit) | (ends <= limit)
     return frame if keep.all() else frame[keep].reset_index(drop=True)
+
+
+def own_past_series(series: MetricSeries, as_of: Mapping[str, Any]) -> MetricSeries:
+    """`own_past` for one metric's compact series: the same cut, each distinct date and
+    each company's as-of date read once, no row per point made."""
+    if not len(series):
+        return series
+    ends = _period_ends(pd.Series(series.dates, dtype=object)).to_numpy()
+    known = pd.Series([as_of.get(t) for t in series.tickers], dtype=object)
+    codes, distinct = pd.factorize(known)  # thousands of companies, a few as-of dates
+    parsed = _iso_dates(pd.Series(distinct, dtype=object)).to_numpy()
+    # code -1 (no as-of date) picks the NaT appended last: such a company keeps its points
+    limits = np.append(parsed.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
+    limit = np.repeat(limits[codes], series.counts)
+    return series.keep(np.isnat(limit) | (ends[series.date_codes] <= limit))
 
 
 def _period_ends(dates: pd.Series) -> pd.Series:
     """ISO dates as timestamps, a year-month as the last day of its month (NaT: unreadable)."""
     month_only = dates.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
-    ends = pd.to_datetime(dates.where(~month_only, dates + "-01"), errors="coerce")
+    ends = _iso_dates(dates.where(~month_only, dates + "-01"))
     return ends.where(~month_only, ends + pd.offsets.MonthEnd(0))
+
+
+def _iso_dates(texts: pd.Series) -> pd.Series:
+    """ISO 8601 dates (as the provider boundary checks them) as timestamps, NaT for
+    anything else: one parse, with no guessing of a format per element."""
+    return pd.to_datetime(texts, errors="coerce", format="ISO8601")
 
 
 def _provenance(extra: object) -> dict[str, Any]:

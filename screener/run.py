@@ -30,9 +30,16 @@ from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, l
 from screener.engine.age import FigureAges
 from screener.engine.history import HistoryPoints, history_metrics
 from screener.errors import InputError
-from screener.frame import build_frame, history_frame, history_frame_by_metric, own_past
+from screener.frame import (
+    build_frame,
+    history_frame,
+    history_frame_by_metric,
+    own_past,
+    own_past_series,
+)
 from screener.resources import shipped_rules_dir
 from screener.select import Selected, Selection, shown_rows
+from screener.series import MetricSeries, concat
 from screener.universe import Company, find_config_overrides, load_universe
 from screener.vintages import figure_ages
 
@@ -194,7 +201,7 @@ class ScreenRun:
     """
 
     frame: pd.DataFrame
-    history: pd.DataFrame
+    points: HistoryPoints  # the own history the rules read, grouped once for every view
     ruleset: RuleSet
     evaluation: Evaluation
     universe: Mapping[str, Company]
@@ -213,7 +220,15 @@ class ScreenRun:
         `--where` reads figures as the rules do (the history; stale ones as unknown).
         """
         stale = self.ages.stale(self.ruleset.age_limits) if self.ages is not None else None
-        return self.selection.apply_counted(self.frame, self.history, stale)
+        return self.selection.apply_counted(self.frame, self.points, stale)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """The own history as the long frame (ticker, metric, date, value), for the views
+        that list it (explain's windows); a screen's compact series are made into it
+        only when asked."""
+        frame = self.points.frame
+        return frame if frame is not None else history_frame([])
 
     @cached_property
     def rows(self) -> pd.DataFrame:
@@ -313,6 +328,43 @@ def load_history(
     return pd.concat(parts, ignore_index=True) if parts else history_frame([])
 
 
+def load_points(
+    store: Store,
+    chosen: Mapping[str, str],
+    metrics: frozenset[str] | None,
+    as_of: Mapping[str, Any],
+) -> HistoryPoints:
+    """The run's own history, cut at each company's as-of date (`own_past`), grouped once.
+
+    A screen (`metrics` given) reads the store's packed series, a row per company and
+    metric; every metric (`explain`), or an older store opened read-only, reads the
+    point rows.
+    """
+    if metrics is not None:
+        series = _load_series(store, chosen, metrics)
+        if series is not None:
+            return HistoryPoints(
+                series={m: own_past_series(s, as_of) for m, s in series.items()}
+            )
+    return HistoryPoints(own_past(load_history(store, chosen, metrics), as_of))
+
+
+def _load_series(
+    store: Store, chosen: Mapping[str, str], metrics: frozenset[str]
+) -> dict[str, MetricSeries] | None:
+    """metric -> the series of each company from its chosen source; None when the store
+    keeps no packed series."""
+    parts: dict[str, list[MetricSeries]] = {m: [] for m in sorted(metrics)}
+    for src in dict.fromkeys(chosen.values()):
+        got = store.history_series(src, metrics)
+        if got is None:
+            return None
+        mine = [t for t, s in chosen.items() if s == src]
+        for metric, series in got.items():
+            parts[metric].append(series.only(mine))
+    return {metric: concat(found) for metric, found in parts.items()}
+
+
 @dataclass(frozen=True)
 class RefreshNote:
     """What the refresh before a screen tells the run: why Yahoo was not used, and which
@@ -376,8 +428,7 @@ def run_screen(
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
     metrics = None if needs.all_history else needed_history(inputs.ruleset, selection)
-    history = own_past(load_history(store, chosen, metrics), frame["as_of"].to_dict())
-    points = HistoryPoints(history)  # grouped once, for the P/E pct column and the rules
+    points = load_points(store, chosen, metrics, frame["as_of"].to_dict())
     frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
     ages = figure_ages(snapshots, frame)
     evaluation = evaluate(inputs.ruleset, frame, points, ages)
@@ -390,7 +441,7 @@ def run_screen(
     run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
     run = ScreenRun(
         frame=frame,
-        history=history,
+        points=points,
         ruleset=inputs.ruleset,
         evaluation=evaluation,
         universe=universe,

@@ -243,14 +243,20 @@ def test_the_history_is_grouped_once_per_run(
     made: list[int] = []
     real_init = history_module.HistoryPoints.__init__
 
-    def counted(self: Any, history: Any) -> None:
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
         made.append(1)
-        real_init(self, history)
+        real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(history_module.HistoryPoints, "__init__", counted)
-    run = _run(store_path, RunNeeds(all_history=False))
+    run = _run(store_path, RunNeeds(all_history=False, closes=False))
     assert run.frame["pe_hist_pct"].notna().any()
-    assert len(made) == 1 and len(splits) == 1
+    # A screen reads the packed series: no long frame is made, none is split.
+    assert run.points.series is not None
+    assert len(made) == 1 and len(splits) == 0
+    # Every metric's history (explain) is the long frame, split once.
+    run = _run(store_path, RunNeeds(closes=False))
+    assert run.points.series is None and run.frame["pe_hist_pct"].notna().any()
+    assert len(made) == 2 and len(splits) == 1
 
 
 def test_closes_are_read_only_for_a_sparkline_that_is_shown(store_path: Path) -> None:

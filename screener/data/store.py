@@ -22,9 +22,12 @@ from typing import Any, Literal
 import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
+from screener.data import series_table
 from screener.data.provider import FetchBundle, FxRate, PriceBar, encode_vintages
+from screener.data.series_table import SERIES_TABLE
 from screener.data.validate import finite_floats, fx_rate_problem, validate_bundle
 from screener.errors import DataError, ExitStatus
+from screener.series import MetricSeries
 from screener.utils import finite_float
 
 DB_ENV_VAR = "SCREENER_DB"
@@ -32,9 +35,10 @@ BUSY_TIMEOUT_S = 30.0
 APPLICATION = "screener"  # the identity row: meta `application`
 #: SQLite's user_version: 0 (unset) in stores made before issue 9; 1 the issue-9 schema;
 #: 2 adds `prices.adj_close` and `snapshots.vintages` (issue 10); 3 numbers watchlist runs
-#: per list (`watchlist_runs.number`, older runs numbered on open). An older file gets the
-#: new columns on open.
-SCHEMA_VERSION = 3
+#: per list (`watchlist_runs.number`, older runs numbered on open); 4 keeps each history
+#: series packed (`history_series`, `history_stale` and their triggers: data/series_table.py,
+#: built from the points on open). An older file gets the new columns on open.
+SCHEMA_VERSION = 4
 
 Access = Literal["read-write", "query-only", "read-only", "immutable", "memory"]
 
@@ -171,6 +175,17 @@ TABLES: tuple[Table, ...] = (
         pk=("ticker", "source", "metric", "date"),
         # covering: a screen reads one source's few metrics without touching the rows
         indexes=(("source", "metric", "ticker", "date", "value"),),
+    ),
+    # the same points packed, one row a series (data/series_table.py keeps them true)
+    Table(
+        "history_series",
+        {"source": str, "metric": str, "ticker": str, "n": int, "dates": str, "vals": bytes},
+        pk=("source", "metric", "ticker"),
+    ),
+    Table(
+        "history_stale",
+        {"source": str, "metric": str, "ticker": str},
+        pk=("source", "metric", "ticker"),
     ),
     Table(
         "fx_rates",
@@ -487,6 +502,9 @@ class Store:
         )
         if not stamp and not self._missing_schema():
             return
+        unbuilt = SERIES_TABLE not in self.db.table_names() or series_table.missing_triggers(
+            self.db.conn
+        )
         try:
             with self.transaction() as db:
                 for table in TABLES:
@@ -498,6 +516,8 @@ class Store:
                     for columns in table.indexes:
                         db[table.name].create_index(list(columns), if_not_exists=True)
                 db.execute(_NUMBER_RUNS)  # runs saved before numbers per list (schema 3)
+                series_table.install(db.conn, mark_all=unbuilt)  # packed series (schema 4)
+                series_table.settle(db.conn)
                 if stamp:
                     db["meta"].upsert({"key": "application", "value": APPLICATION}, pk="key")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -522,7 +542,7 @@ class Store:
             indexed = {tuple(index.columns) for index in handle.indexes}  # type: ignore[union-attr]
             if any(columns not in indexed for columns in table.indexes):
                 return True
-        return False
+        return series_table.missing_triggers(self.db.conn)
 
     # -- transactions ---------------------------------------------------------
     @contextmanager
@@ -647,6 +667,7 @@ class Store:
             # bottleneck of a refresh (thousands of bars and history points a company).
             db.conn.executemany(_UPSERT_PRICES, _price_rows(bundle))
             db.conn.executemany(_UPSERT_HISTORY, _history_rows(bundle))
+            series_table.settle(db.conn)  # the series those points changed, packed again
 
     def save_companies(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Upsert company descriptions (names, sector) without touching their data."""
@@ -729,6 +750,14 @@ class Store:
             " where source = ? and metric = ? order by ticker, date"
         )
         return {m: self.db.execute(sql, [source, m]).fetchall() for m in sorted(set(metrics))}
+
+    def history_series(
+        self, source: str, metrics: Iterable[str]
+    ) -> dict[str, MetricSeries] | None:
+        """metric -> every company's packed series of one source (what a screen reads:
+        a row a company, not a row a point); None for an older store opened read-only,
+        which has none (read `history_by_metric` then)."""
+        return series_table.read(self.db.conn, source, metrics)
 
     # -- replays (screener.backtest): whole histories as plain tuples, read once ----------
     def stored_sources(self) -> set[str]:

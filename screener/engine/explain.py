@@ -25,6 +25,7 @@ from screener.engine.evaluate import (
     render,
     sector_mask,
 )
+from screener.engine.history import HistoryPoints
 from screener.engine.nodes import (
     Between,
     BoolOp,
@@ -163,7 +164,7 @@ def _truth(values: np.ndarray, row: int) -> bool | None:
 def explain(
     ruleset: RuleSet,
     frame: pd.DataFrame,
-    history: pd.DataFrame | None,
+    history: pd.DataFrame | HistoryPoints | None,
     ticker: str,
     ages: FigureAges | None = None,
 ) -> list[RuleExplanation]:

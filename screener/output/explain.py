@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 def rule_explanations(result: ScreenRun, ticker: str) -> list[Any]:
     """Every rule for one company, as `evaluate` decided it (the run's ages included)."""
-    return explain(result.ruleset, result.frame, result.history, ticker, result.ages)
+    return explain(result.ruleset, result.frame, result.points, ticker, result.ages)
 
 
 def _stale_list(item: Any) -> list[dict[str, Any]]:

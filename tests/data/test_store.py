@@ -103,7 +103,7 @@ def test_a_version_1_store_gets_the_adjusted_close_column(tmp_path: Path) -> Non
         conn.execute("alter table prices drop column adj_close")
         conn.execute("pragma user_version = 1")
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.prices("MSFT")[0]["close"] == 239.65
         assert store.prices("MSFT")[0]["adj_close"] is None  # never known for old rows
         bar = PriceBar("2021-02-02", None, None, None, 239.51, adj_close=231.05)
@@ -331,7 +331,7 @@ def test_a_version_1_store_gets_the_vintages_column(tmp_path: Path) -> None:
         conn.execute("alter table snapshots drop column vintages")
         conn.execute("PRAGMA user_version = 1")
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         (row,) = store.latest_snapshots("sample")
         assert row["vintages"] is None and row["pb"] == 1.0  # old rows: every figure of as_of
     assert "vintages" in _tables(path)["snapshots"]

@@ -14,7 +14,7 @@ import pytest
 
 from screener.data import store as store_module
 from screener.data.provider import FetchBundle
-from screener.data.store import Store
+from screener.data.store import SCHEMA_VERSION, Store
 from screener.errors import DataError
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -210,7 +210,7 @@ def test_an_older_store_gets_its_runs_numbered_on_open(tmp_path: Path) -> None:
                 ("core", 2),
             ]
     with Store(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         assert [r["number"] for r in store.watchlist_runs("core")] == [1, 2]
         assert store.save_watchlist_run("core", {}, []) == 3
     with sqlite3.connect(path) as conn:

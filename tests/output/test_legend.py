@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from screener.engine import evaluate, load_ruleset
+from screener.engine.history import HistoryPoints
 from screener.output.legend import (
     coverage,
     coverage_line,
@@ -57,7 +58,7 @@ def _run(tmp_path: Path) -> ScreenRun:
     frame = frame.assign(flags=evaluation.fired, score=evaluation.score)
     return ScreenRun(
         frame=frame,
-        history=pd.DataFrame(),
+        points=HistoryPoints(),
         ruleset=ruleset,
         evaluation=evaluation,
         universe={},
