@@ -31,12 +31,21 @@ def pack(dates: Sequence[object], values: Sequence[object]) -> tuple[int, str, b
     """(count, dates text, values bytes) of one series, as the store keeps it; None when
     it cannot be packed faithfully (a date holding the separator, a value that is no
     finite number: rows written behind the store's back), so it is read point by point."""
-    texts = [d for d in dates if isinstance(d, str) and DATE_SEPARATOR not in d]
-    numbers = [finite_float(v) for v in values]
-    if not texts or len(texts) != len(dates) or None in numbers:
+    if not dates or len(dates) != len(values) or not all(type(d) is str for d in dates):
         return None
-    packed = np.asarray(numbers, dtype=VALUE_DTYPE).tobytes()
-    return len(texts), DATE_SEPARATOR.join(texts), packed
+    text = DATE_SEPARATOR.join(dates)  # type: ignore[arg-type]
+    if text.count(DATE_SEPARATOR) != len(dates) - 1:
+        return None
+    if all(type(v) is float for v in values):
+        numbers = np.array(values, dtype=VALUE_DTYPE)
+    else:
+        checked = [finite_float(v) for v in values]
+        if None in checked:
+            return None
+        numbers = np.array(checked, dtype=VALUE_DTYPE)
+    if not np.isfinite(numbers).all():
+        return None
+    return len(dates), text, numbers.tobytes()
 
 
 @dataclass(frozen=True, eq=False)

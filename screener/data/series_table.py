@@ -4,9 +4,9 @@ point rows of `valuation_history`, kept true by SQLite itself.
 `valuation_history` stays the record (one row per point: what the backtest, explain and
 every write use). `history_series` holds the same points packed (`series.pack`), so a
 screen of thousands of companies reads a few thousand rows, not half a million.
-Triggers on `valuation_history` mark every (source, metric, ticker) a write touches in
-`history_stale`, whoever writes (this screener, an older one, a hand-run SQL); the store
-rebuilds the marked series at the end of its own write transactions (`settle`), and a
+Triggers on `valuation_history` mark every series a write touches (its count set to
+`STALE`), whoever writes: this screener, an older one, a hand-run SQL. The store
+repacks the marked series at the end of its own write transactions (`settle`), and a
 reader takes a marked or damaged series from the point rows instead. So a series is
 never read out of date. Plain sqlite3 over the store's connection; the store owns it.
 """
@@ -16,29 +16,57 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import groupby
 
 from screener.series import MetricSeries, concat, from_points, pack, unpack
 
 SERIES_TABLE = "history_series"
-STALE_TABLE = "history_stale"
-#: the triggers that mark a touched series stale: name -> its SQL. Not `insert or
-#: ignore`: inside an upsert's DO UPDATE, SQLite applies the outer statement's conflict
-#: policy to the trigger's statements, and a second mark would fail the write.
-TRIGGERS: dict[str, str] = {
-    f"{SERIES_TABLE}_on_{event}": (
-        f"create trigger if not exists {SERIES_TABLE}_on_{event} after {event}"
-        " on valuation_history begin "
-        + " ".join(
-            f"insert into {STALE_TABLE} (source, metric, ticker)"
-            f" select {row}.source, {row}.metric, {row}.ticker where not exists"
-            f" (select 1 from {STALE_TABLE} where source = {row}.source"
-            f" and metric = {row}.metric and ticker = {row}.ticker);"
-            for row in rows
-        )
-        + " end"
+#: the count of a series whose points changed since it was packed
+STALE = -1
+#: the count of one that cannot be packed faithfully (text where a number belongs, a
+#: date holding the separator): read from its points until a write marks it again
+UNPACKABLE = -2
+
+_KEY = "source = {row}.source and metric = {row}.metric and ticker = {row}.ticker"
+
+
+def _mark(row: str) -> str:
+    """Mark the series of `row` (old or new) stale: one probe, a write only the first time
+    (the triggers run for every point a save upserts, so they must cost next to nothing)."""
+    return f"update {SERIES_TABLE} set n = {STALE} where {_KEY.format(row=row)} and n <> {STALE};"
+
+
+def _add(row: str) -> str:
+    """A marked row for a series that has none yet (its first point).
+
+    `insert or ignore` is safe here and only here: inside an upsert's DO UPDATE SQLite
+    applies the outer statement's conflict policy to a trigger's statements, so the update
+    triggers never insert.
+    """
+    return (
+        f"insert or ignore into {SERIES_TABLE} (source, metric, ticker, n)"
+        f" values ({row}.source, {row}.metric, {row}.ticker, {STALE});"
     )
-    for event, rows in (("insert", ("new",)), ("update", ("old", "new")), ("delete", ("old",)))
+
+
+#: the triggers that mark a touched series: name -> its SQL
+TRIGGERS: dict[str, str] = {
+    f"{SERIES_TABLE}_on_insert": (
+        f"create trigger if not exists {SERIES_TABLE}_on_insert after insert on"
+        f" valuation_history begin {_mark('new')} {_add('new')} end"
+    ),
+    f"{SERIES_TABLE}_on_update": (
+        f"create trigger if not exists {SERIES_TABLE}_on_update after update on"
+        f" valuation_history begin {_mark('old')} {_mark('new')} end"
+    ),
+    f"{SERIES_TABLE}_on_move": (  # an update that moves points to another series
+        f"create trigger if not exists {SERIES_TABLE}_on_move after update of source, metric,"
+        " ticker on valuation_history when old.source is not new.source or old.metric is not"
+        f" new.metric or old.ticker is not new.ticker begin {_add('new')} end"
+    ),
+    f"{SERIES_TABLE}_on_delete": (
+        f"create trigger if not exists {SERIES_TABLE}_on_delete after delete on"
+        f" valuation_history begin {_mark('old')} end"
+    ),
 }
 #: SQLite's limit on bound parameters is 999 in old builds: ask for tickers in chunks
 _CHUNK = 500
@@ -53,90 +81,80 @@ def missing_triggers(conn: sqlite3.Connection) -> bool:
 
 
 def install(conn: sqlite3.Connection, *, mark_all: bool) -> None:
-    """Create the triggers; with `mark_all` (a store whose series were never built, or
-    kept without the triggers) mark every stored series stale, for `settle` to build.
+    """Create the triggers; with `mark_all` (a store whose series were never packed, or
+    kept without the triggers) mark every stored series, for `settle` to pack.
     Runs inside the caller's transaction."""
-    for sql in TRIGGERS.values():
+    for name, sql in TRIGGERS.items():
+        if mark_all:  # whatever a trigger of that name did before, it does this now
+            conn.execute(f"drop trigger if exists {name}")
         conn.execute(sql)
     if mark_all:
         conn.execute(f"delete from {SERIES_TABLE}")
         conn.execute(
-            f"insert or ignore into {STALE_TABLE} (source, metric, ticker)"
-            " select distinct source, metric, ticker from valuation_history"
+            f"insert into {SERIES_TABLE} (source, metric, ticker, n)"  # noqa: S608
+            f" select distinct source, metric, ticker, {STALE} from valuation_history"
         )
 
 
 def settle(conn: sqlite3.Connection) -> int:
-    """Rebuild every marked series from its points and clear the marks: one ordered
-    read of the marked points however many there are. Inside the caller's transaction.
+    """Pack every marked series again from its points (inside the caller's transaction);
+    returns how many were packed.
 
-    A series whose points cannot be packed faithfully (text where a number belongs,
-    written behind the store's back) keeps its mark and is read point by point.
-    Returns the number of series rebuilt.
+    A series left without points is dropped; one that cannot be packed faithfully is
+    marked UNPACKABLE and read point by point.
     """
-    if conn.execute(f"select 1 from {STALE_TABLE} limit 1").fetchone() is None:
-        return 0
-    conn.execute(
-        f"delete from {SERIES_TABLE} where exists (select 1 from {STALE_TABLE} s"  # noqa: S608
-        f" where s.source = {SERIES_TABLE}.source and s.metric = {SERIES_TABLE}.metric"
-        f" and s.ticker = {SERIES_TABLE}.ticker)"
-    )
-    points = conn.execute(
-        f"select s.source, s.metric, s.ticker, v.date, v.value from {STALE_TABLE} s"  # noqa: S608
-        " join valuation_history v on v.ticker = s.ticker and v.source = s.source"
-        " and v.metric = s.metric order by s.source, s.metric, s.ticker, v.date"
-    )
-    rows: list[tuple[str, str, str, int, str, bytes]] = []
-    unpackable: list[tuple[str, str, str]] = []
-    for key, group in groupby(points, key=lambda r: (r[0], r[1], r[2])):
-        block = list(group)
-        packed = pack([r[3] for r in block], [r[4] for r in block])
-        if packed is None:
-            unpackable.append(key)
-        else:
-            rows.append((*key, *packed))
-    conn.executemany(
-        f"insert into {SERIES_TABLE} (source, metric, ticker, n, dates, vals)"
-        " values (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    conn.execute(f"delete from {STALE_TABLE}")
-    conn.executemany(
-        f"insert into {STALE_TABLE} (source, metric, ticker) values (?, ?, ?)", unpackable
-    )
-    return len(rows)
+    marked = conn.execute(
+        f"select source, metric, ticker from {SERIES_TABLE} where n = {STALE}"  # noqa: S608
+    ).fetchall()
+    packed_count = 0
+    for source, metric, ticker in marked:
+        key = [source, metric, ticker]
+        points = conn.execute(
+            "select date, value from valuation_history"
+            " where ticker = ? and source = ? and metric = ? order by date",
+            [ticker, source, metric],
+        ).fetchall()
+        if not points:
+            conn.execute(
+                f"delete from {SERIES_TABLE} where source = ? and metric = ? and ticker = ?",  # noqa: S608
+                key,
+            )
+            continue
+        dates, values = zip(*points, strict=True)
+        packed = pack(dates, values)
+        conn.execute(
+            f"update {SERIES_TABLE} set n = ?, dates = ?, vals = ?"  # noqa: S608
+            " where source = ? and metric = ? and ticker = ?",
+            [*(packed or (UNPACKABLE, None, None)), *key],
+        )
+        packed_count += packed is not None
+    return packed_count
 
 
 def read(
     conn: sqlite3.Connection, source: str, metrics: Iterable[str]
 ) -> dict[str, MetricSeries] | None:
     """metric -> every company's series of one source, by ticker; None when the file
-    has no series (an older store opened read-only: the caller reads the points).
+    has no packed series (an older store opened read-only: the caller reads the points).
 
-    A series marked stale, or whose row does not decode, is taken from its points.
+    A series marked since it was packed, or whose row does not decode, is taken from its
+    points, all in one read transaction.
     """
     tables = {str(r[0]) for r in conn.execute("select name from sqlite_master")}
-    if not {SERIES_TABLE, STALE_TABLE} <= tables or missing_triggers(conn):
+    if SERIES_TABLE not in tables or missing_triggers(conn):
         return None
     out: dict[str, MetricSeries] = {}
     with _snapshot(conn):
         for metric in sorted(set(metrics)):
-            stale = {
-                str(r[0])
-                for r in conn.execute(
-                    f"select ticker from {STALE_TABLE} where source = ? and metric = ?",  # noqa: S608
-                    [source, metric],
-                )
-            }
             rows = conn.execute(
                 f"select ticker, n, dates, vals from {SERIES_TABLE}"  # noqa: S608
                 " where source = ? and metric = ? order by ticker",
                 [source, metric],
             ).fetchall()
-            series, damaged = unpack([r for r in rows if r[0] not in stale] if stale else rows)
-            redo = sorted(stale | set(damaged))
-            if redo:
-                series = concat([series, from_points(_points(conn, source, metric, redo))])
+            series, damaged = unpack(rows)
+            if damaged:
+                points = from_points(_points(conn, source, metric, damaged))
+                series = concat([series, points])
             out[metric] = series
     return out
 

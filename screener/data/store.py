@@ -36,8 +36,8 @@ APPLICATION = "screener"  # the identity row: meta `application`
 #: SQLite's user_version: 0 (unset) in stores made before issue 9; 1 the issue-9 schema;
 #: 2 adds `prices.adj_close` and `snapshots.vintages` (issue 10); 3 numbers watchlist runs
 #: per list (`watchlist_runs.number`, older runs numbered on open); 4 keeps each history
-#: series packed (`history_series`, `history_stale` and their triggers: data/series_table.py,
-#: built from the points on open). An older file gets the new columns on open.
+#: series packed (`history_series` and its triggers: data/series_table.py, packed from the
+#: points on open). An older file gets the new columns on open.
 SCHEMA_VERSION = 4
 
 Access = Literal["read-write", "query-only", "read-only", "immutable", "memory"]
@@ -181,11 +181,7 @@ TABLES: tuple[Table, ...] = (
         "history_series",
         {"source": str, "metric": str, "ticker": str, "n": int, "dates": str, "vals": bytes},
         pk=("source", "metric", "ticker"),
-    ),
-    Table(
-        "history_stale",
-        {"source": str, "metric": str, "ticker": str},
-        pk=("source", "metric", "ticker"),
+        indexes=(("n",),),  # the marked ones (n < 0), found without a scan
     ),
     Table(
         "fx_rates",

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from screener.data import store as store_module
 from screener.data.provider import FetchBundle, HistoryPoint
-from screener.data.series_table import SERIES_TABLE, STALE_TABLE
+from screener.data.series_table import SERIES_TABLE, STALE, UNPACKABLE
 from screener.data.store import Store
 from screener.engine.history import HistoryPoints, long_frame
 from screener.frame import history_frame_by_metric, own_past
@@ -75,7 +75,7 @@ def test_saved_series_read_back_as_their_rows(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(_by_series(store, "yahoo", METRICS), want)
         stored = store.db.execute(f"select count(*) from {SERIES_TABLE}").fetchone()[0]
         assert stored == sum(1 + i % 3 for i in range(6))  # one row a series, not a point
-        assert store.db.execute(f"select count(*) from {STALE_TABLE}").fetchone()[0] == 0
+        assert store.db.execute(f"select min(n) from {SERIES_TABLE}").fetchone()[0] > 0
         # A later save of new quarters and a changed one is packed again.
         store.save_bundle(
             _bundle("T0", [HistoryPoint("pe_ttm", "2016-03-31", 99.0)] + [
@@ -105,19 +105,43 @@ def test_rows_written_behind_the_stores_back_are_read_from_their_points(
         )
     conn.close()
     with Store(path, read_only=True) as store:
-        marked = store.db.execute(f"select count(*) from {STALE_TABLE}").fetchone()[0]
-        assert marked >= 4
+        marked = store.db.execute(f"select ticker, metric from {SERIES_TABLE} where n = {STALE}")
+        assert sorted(marked.fetchall()) == [
+            ("T1", "pe_ttm"),
+            *(("T2", metric) for metric in sorted(METRICS)),
+            ("T3", "pe_ttm"),
+            ("T4", "pb"),
+        ]
         got = _by_series(store, "yahoo", METRICS)
         pd.testing.assert_frame_equal(got, _by_rows(store, "yahoo", METRICS))
         assert 77.0 in set(got["value"]) and "2040-01-01" in set(got["date"])
         assert not ((got["ticker"] == "T3") & (got["metric"] == "pe_ttm")).any()
     with Store(path) as store:  # the next save settles every mark it can pack
         store.save_bundle(_bundle("T9", [HistoryPoint("pe_ttm", "2020-03-31", 1.0)]))
-        left = store.db.execute(f"select source, metric, ticker from {STALE_TABLE}").fetchall()
-        assert left == [("yahoo", "pb", "T4")]  # cannot be packed: stays read point by point
+        left = store.db.execute(f"select source, metric, ticker, n from {SERIES_TABLE} where n < 0")
+        # cannot be packed: read point by point (and T3's emptied pe_ttm has no row at all)
+        assert left.fetchall() == [("yahoo", "pb", "T4", UNPACKABLE)]
         pd.testing.assert_frame_equal(
             _by_series(store, "yahoo", METRICS), _by_rows(store, "yahoo", METRICS)
         )
+
+
+def test_points_moved_to_another_series_are_read_there(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        _filled(store)
+    with sqlite3.connect(path) as conn:  # a rename, and points moved to another metric
+        conn.execute("update valuation_history set ticker = 'NEW' where ticker = 'T0'")
+        conn.execute(
+            "update valuation_history set metric = 'ev_ebitda'"
+            " where ticker = 'T1' and metric = 'pe_ttm'"
+        )
+    conn.close()
+    with Store(path, read_only=True) as store:
+        got = _by_series(store, "yahoo", METRICS)
+        pd.testing.assert_frame_equal(got, _by_rows(store, "yahoo", METRICS))
+        assert "NEW" in set(got["ticker"]) and "T0" not in set(got["ticker"])
+        assert set(got.loc[got["ticker"] == "T1", "metric"]) == {"pb", "ev_ebitda"}
 
 
 @pytest.mark.parametrize(
@@ -155,7 +179,6 @@ def test_an_older_store_gets_its_series_on_open_and_read_only_reads_points(
         for (name,) in triggers.fetchall():
             conn.execute(f"drop trigger {name}")
         conn.execute(f"drop table {SERIES_TABLE}")
-        conn.execute(f"drop table {STALE_TABLE}")
         conn.execute("pragma user_version = 3")
     conn.close()
     with monkeypatch.context() as mp:  # a file this process cannot write: read as it is
