@@ -78,17 +78,17 @@ class BoxedTable:
         header = Style.parse(self.header_style) if self.header_style else Style.null()
         heads = [Text(c.header) for c in self.columns]
         yield from self._row(console, _box.head_left, _box.head_vertical, _box.head_right,
-                             heads, header, {})
+                             heads, header, [{} for _ in self.columns])
         yield Segment(_box.get_row(widths, "head", edge=True))
         yield line
-        cache: dict[tuple[object, ...], list[list[Segment]]] = {}
+        caches: list[dict[tuple[object, ...], list[Pieces]]] = [{} for _ in self.columns]
         last = len(self.rows) - 1
         for i, row in enumerate(self.rows):
             if i == last:
                 edges = (_box.foot_left, _box.foot_vertical, _box.foot_right)
             else:
                 edges = (_box.mid_left, _box.mid_vertical, _box.mid_right)
-            yield from self._row(console, *edges, row, Style.null(), cache)
+            yield from self._row(console, *edges, row, Style.null(), caches)
         yield Segment(_box.get_bottom(widths))
         yield line
 
@@ -100,43 +100,29 @@ class BoxedTable:
         right: str,
         cells: Sequence[Text],
         style: Style,
-        cache: dict[tuple[object, ...], list[list[Segment]]],
+        caches: Sequence[dict[tuple[object, ...], list[Pieces]]],
     ) -> Iterator[Segment]:
-        """One table row: every cell's lines side by side, short cells topped up with blanks."""
+        """One table row: every cell's lines side by side, short cells topped up with blanks.
+
+        One line's text goes out in as few segments as styles allow: the console handles
+        each segment, and most of a table's cells share the plain style.
+        """
         laid = [
-            self._cell(console, column, cell, style, cache)
-            for column, cell in zip(self.columns, cells, strict=True)
+            self._cell(console, column, cell, style, caches[k])
+            for k, (column, cell) in enumerate(zip(self.columns, cells, strict=True))
         ]
         height = max(len(lines) for lines in laid)
+        if height == 1:  # the usual row: one line, no blanks to top up
+            yield from _line(left, divider, right, [lines[0] for lines in laid])
+            return
         padding = style or None
+        blanks = [[(" " * (c.width + 2), padding)] for c in self.columns]
         for n in range(height):
-            # One line's text in as few segments as styles allow: the console handles
-            # each segment, and most of a table's cells share the plain style.
-            texts: list[str] = [left]
-            styles: list[Style | None] = [None]
-            for k, (column, lines) in enumerate(zip(self.columns, laid, strict=True)):
-                pieces = (
-                    [(" ", padding), *((p.text, p.style) for p in lines[n]), (" ", padding)]
-                    if n < len(lines)
-                    else [(" " * (column.width + 2), padding)]
-                )
-                if k:
-                    pieces.insert(0, (divider, None))
-                for text, piece_style in pieces:
-                    piece_style = piece_style or None
-                    if piece_style == styles[-1]:
-                        texts[-1] += text
-                    else:
-                        texts.append(text)
-                        styles.append(piece_style)
-            if styles[-1] is None:
-                texts[-1] += right
-            else:
-                texts.append(right)
-                styles.append(None)
-            for text, piece_style in zip(texts, styles, strict=True):
-                yield Segment(text, piece_style)
-            yield Segment.line()
+            line = [
+                lines[n] if n < len(lines) else blank
+                for lines, blank in zip(laid, blanks, strict=True)
+            ]
+            yield from _line(left, divider, right, line)
 
     @staticmethod
     def _cell(
@@ -144,15 +130,18 @@ class BoxedTable:
         column: BoxedColumn,
         cell: Text,
         style: Style,
-        cache: dict[tuple[object, ...], list[list[Segment]]],
-    ) -> list[list[Segment]]:
-        """A cell's lines as rich lays them out at its column's width (wrapped once each)."""
-        key = (cell.plain, cell.style, tuple(cell.spans), column)
+        cache: dict[tuple[object, ...], list[Pieces]],
+    ) -> list[Pieces]:
+        """A cell's lines as rich lays them out at its column's width (wrapped once each),
+        each line as its (text, style) pieces with the cell's padding included. `cache`
+        is the column's own: identical cells of one column are laid out once."""
+        spans = cell.spans
+        key = (cell.plain, cell.style, tuple(spans) if spans else ())
         found = cache.get(key)
         if found is not None:
             return found
-        found = _one_line(console, column, cell)
-        if found is None:
+        lines = _one_line(console, column, cell)
+        if lines is None:
             wrapped = cell.wrap(
                 console,
                 column.width,
@@ -160,14 +149,54 @@ class BoxedTable:
                 overflow=column.overflow,  # type: ignore[arg-type]
                 no_wrap=column.no_wrap,
             )
-            found = []
+            lines = []
             for text in wrapped:
                 segments = _segments(console, text)
-                found.append(list(Segment.adjust_line_length(segments, column.width, style)))
+                lines.append(list(Segment.adjust_line_length(segments, column.width, style)))
         if style:
-            found = [list(Segment.apply_style(line, style)) for line in found]
+            lines = [list(Segment.apply_style(line, style)) for line in lines]
+        padding = style or None
+        found = [
+            _merged([(" ", padding), *((p.text, p.style) for p in line), (" ", padding)])
+            for line in lines
+        ]
         cache[key] = found
         return found
+
+
+#: one line of one cell: (text, style) pieces, neighbours of one style merged
+Pieces = list[tuple[str, "Style | None"]]
+
+
+def _merged(pieces: Sequence[tuple[str, Style | None]]) -> Pieces:
+    """Pieces with each run of one style joined (no style and a null style are one)."""
+    texts: list[str] = []
+    styles: list[Style | None] = []
+    last: Style | None | bool = False  # nothing yet
+    for text, piece_style in pieces:
+        piece_style = piece_style or None
+        if piece_style is last or (
+            piece_style is not None and last and piece_style == last
+        ):
+            texts[-1] += text
+        else:
+            texts.append(text)
+            styles.append(piece_style)
+            last = piece_style
+    return list(zip(texts, styles, strict=True))
+
+
+def _line(left: str, divider: str, right: str, cells: Sequence[Pieces]) -> Iterator[Segment]:
+    """One output line: the edges, the cells' pieces and the dividers, as segments."""
+    pieces: Pieces = [(left, None)]
+    for k, cell in enumerate(cells):
+        if k:
+            pieces.append((divider, None))
+        pieces.extend(cell)
+    pieces.append((right, None))
+    for text, piece_style in _merged(pieces):
+        yield Segment(text, piece_style)
+    yield Segment.line()
 
 
 def _one_line(console: Console, column: BoxedColumn, cell: Text) -> list[list[Segment]] | None:
@@ -184,6 +213,9 @@ def _one_line(console: Console, column: BoxedColumn, cell: Text) -> list[list[Se
     room = column.width - cell_len(plain)
     if room < 0:
         return None
+    if not cell.spans:  # one style throughout: rich's render is one segment of it
+        own = console.get_style(cell.style) if cell.style else None
+        return [[Segment(" " * room + plain if right else plain + " " * room, own)]]
     segments = _segments(console, cell)
     if room:
         pad = Segment(" " * room, console.get_style(cell.style) if cell.style else None)
