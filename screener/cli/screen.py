@@ -131,7 +131,6 @@ def screen(
     score, as_of, and any other catalogue metric (ps_ttm, roe, ret_3m ...). On a narrow
     terminal the least important columns are hidden whole.
     """
-    from screener.output import table
     from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS, to_rows
     from screener.run import RunNeeds
@@ -157,8 +156,14 @@ def screen(
 
     # Rows per sector the table shows; what the run loads follows what is shown: the
     # history its rules read, and the sparkline's closes only for a table that has it.
-    shown = table.DEFAULT_LIMIT if limit is None else limit or None
-    spark = fmt == "table" and "spark" in (column_keys or table.COLUMN_KEYS)
+    # JSON and CSV never import the table (rich's layout machinery): they show every row.
+    if fmt == "table":
+        from screener.output import table
+
+        shown = table.DEFAULT_LIMIT if limit is None else limit or None
+        spark = "spark" in (column_keys or table.COLUMN_KEYS)
+    else:
+        shown, spark = None, False
     needs = RunNeeds(all_history=False, closes=spark, closes_per_sector=shown)
 
     def prepare(store: Any, inputs: Any) -> Any:
@@ -186,6 +191,7 @@ def screen(
     if missing:
         echo_err(f"note: no data for {', '.join(missing)} in this run's source")
     if fmt == "table":
+        from screener.output import table
         from screener.output.console import stdout_console
         from screener.output.legend import render_legend
 
@@ -235,10 +241,11 @@ def _screen_columns(text: str | None, fmt: str) -> list[str] | None:
         row_fields,
     )
     from screener.output.rows import ROW_FIELDS
-    from screener.output.table import TABLE_KEYS
 
     keys = parse_column_list(text)
     if fmt == "table":
+        from screener.output.table import TABLE_KEYS
+
         return check_columns(keys, TABLE_KEYS, "column")
     available = list(ROW_FIELDS) + (list(JSON_ONLY_FIELDS) if fmt != "csv" else [])
     return row_fields(keys, available)
