@@ -206,15 +206,15 @@ def screen(
 
 def _print_machine(run: Any, fmt: str, column_keys: list[str] | None) -> None:
     """JSON (the bare array), JSONL (metadata line, then rows) or CSV, fields per --columns."""
-    from screener.output.csvfile import csv_text
+    from screener.output.csvfile import run_csv_text
     from screener.output.fields import pick
     from screener.output.legend import where_note
-    from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
+    from screener.output.rows import ROW_FIELDS, json_rows, json_text
     from screener.output.runmeta import json_extras
 
     if fmt == "csv":
         fields = column_keys or list(ROW_FIELDS)
-        echo(csv_text(to_rows(run), fields), nl=False, cut=False)
+        echo(run_csv_text(run, fields), nl=False, cut=False)
     else:
         rows = json_extras(json_rows(run), run)
         if column_keys:
