@@ -206,25 +206,25 @@ def screen(
 
 def _print_machine(run: Any, fmt: str, column_keys: list[str] | None) -> None:
     """JSON (the bare array), JSONL (metadata line, then rows) or CSV, fields per --columns."""
-    from screener.output.csvfile import run_csv_text
-    from screener.output.fields import pick
     from screener.output.legend import where_note
-    from screener.output.rows import ROW_FIELDS, json_rows, json_text
-    from screener.output.runmeta import json_extras
+    from screener.output.rows import ROW_FIELDS
 
+    # Both written a column at a time from the run: the same bytes as the rows' dicts
+    # (rows.to_rows, runmeta.json_extras) through csv.writer and json_line.
     if fmt == "csv":
-        fields = column_keys or list(ROW_FIELDS)
-        echo(run_csv_text(run, fields), nl=False, cut=False)
-    else:
-        rows = json_extras(json_rows(run), run)
-        if column_keys:
-            rows = pick(rows, column_keys)
-        if fmt == "json":
-            echo(json_text(rows), cut=False)
-        else:
-            from screener.output.runmeta import jsonl_text, run_metadata
+        from screener.output.csvfile import run_csv_text
 
-            echo(jsonl_text(run_metadata(run), rows), nl=False, cut=False)
+        echo(run_csv_text(run, column_keys or list(ROW_FIELDS)), nl=False, cut=False)
+    else:
+        from screener.output.jsonrows import json_array_text, run_json_lines
+
+        lines = run_json_lines(run, column_keys or None)
+        if fmt == "json":
+            echo(json_array_text(lines), cut=False)
+        else:
+            from screener.output.runmeta import jsonl_lines_text, run_metadata
+
+            echo(jsonl_lines_text(run_metadata(run), lines), nl=False, cut=False)
     note = where_note(run)
     if note:
         echo_err(note)
