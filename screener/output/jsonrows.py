@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from screener.output.rows import NUMBER_FIELDS, ROW_FIELDS, row_columns
 from screener.output.sanitize import json_safe
@@ -133,7 +134,11 @@ def _flag_details(run: ScreenRun, flags: list[list[str]]) -> list[str]:
 
 def _vintages(run: ScreenRun, tickers: list[str]) -> list[str]:
     """`vintages` of each row, as `FigureAges.of_rows` gives it, encoded: per figure with
-    a date, `"metric":{"date","basis","label"}`, each distinct vintage encoded once."""
+    a date, `"metric":{"date","basis","label"}`, in the table's column order.
+
+    Thousands of rows share a few vintages per figure, and a few patterns of them: each
+    distinct vintage is encoded once, and each distinct row of them joined once.
+    """
     ages = run.ages
     if ages is None:
         return ["{}"] * len(tickers)
@@ -143,24 +148,76 @@ def _vintages(run: ScreenRun, tickers: list[str]) -> list[str]:
     where = index.get_indexer(tickers)
     unknown = where < 0  # a ticker the table does not know: {}
     where[unknown] = 0
-    pieces: list[list[str]] = []
+    codes: list[np.ndarray] = []
+    texts: list[list[str]] = []
     for column in ages.dates.columns:
-        key_text = encode(str(column)) + ":"
-        dates = ages.dates[column].to_numpy(dtype=object)[where]
-        dates[unknown] = None
-        basis = ages.basis[column].to_numpy(dtype=object)[where].tolist()
-        labels = ages.labels[column].to_numpy(dtype=object)[where].tolist()
-        keys = list(zip(dates.tolist(), basis, labels, strict=True))
-        # thousands of rows share a few vintages: each distinct one is encoded once (a
-        # key is looked up by itself, so even a NaN label finds its own text)
-        memo = dict.fromkeys(keys, "")
-        for key in memo:
-            date, base, label = key
-            if isinstance(date, str):
-                memo[key] = key_text + encode({"date": date, "basis": base, "label": label or date})
-        texts = list(map(memo.__getitem__, keys))
-        pieces.append(texts)
-    return ["{" + ",".join(filter(None, row)) + "}" for row in zip(*pieces, strict=True)]
+        arrays = [
+            frame[column].to_numpy(dtype=object)[where]
+            for frame in (ages.dates, ages.basis, ages.labels)
+        ]
+        arrays[0][unknown] = None
+        found = _vintage_column(encode(str(column)) + ":", *arrays)
+        codes.append(found[0])
+        texts.append(found[1])
+    if not codes:
+        return ["{}"] * len(tickers)
+    # each row's pattern of vintages, numbered a figure at a time (small integers)
+    pattern = np.zeros(len(tickers), dtype=np.int64)
+    for column_codes, column_texts in zip(codes, texts, strict=True):
+        pattern, _ = pd.factorize(pattern * (len(column_texts) + 1) + column_codes + 1)
+    _, first = np.unique(pattern, return_index=True)  # a row of each pattern, by number
+    matrix = np.stack(codes, axis=1)[first].tolist()
+    joined = [
+        "{" + ",".join(texts[j][code] for j, code in enumerate(row) if code >= 0) + "}"
+        for row in matrix
+    ]
+    return [joined[i] for i in pattern.tolist()]
+
+
+def _vintage_column(
+    key_text: str, dates: np.ndarray, basis: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """One figure's vintages: per row an index into the texts (-1: no date, no vintage),
+    and each distinct vintage's `"metric":{...}` text.
+
+    Dates, bases and labels are factorized apart when every dated row has a text basis
+    and label (the usual case); otherwise each row's (date, basis, label) is its own key,
+    which tells None from NaN as `of_rows` does.
+    """
+    date_codes, date_values = pd.factorize(dates)
+    is_text = np.array([isinstance(value, str) for value in date_values] + [False])
+    dated = is_text[date_codes]  # code -1 (None, NaN) reads the False at the end
+    base_codes, base_values = pd.factorize(basis)
+    label_codes, label_values = pd.factorize(labels)
+    clean = all(type(v) is str for v in [*base_values, *label_values]) and not (
+        (base_codes[dated] < 0).any() or (label_codes[dated] < 0).any()
+    )
+    if clean:
+        width_b, width_l = max(len(base_values), 1), max(len(label_values), 1)
+        combined = (date_codes * width_b + base_codes) * width_l + label_codes
+        combined[~dated] = -1
+        codes, values = pd.factorize(combined)
+        out: list[str] = []
+        for value in values.tolist():
+            if value < 0:
+                out.append("")
+                continue
+            date = date_values[value // (width_b * width_l)]
+            base = base_values[(value // width_l) % width_b]
+            label = label_values[value % width_l]
+            out.append(key_text + encode({"date": date, "basis": base, "label": label or date}))
+        return np.where(dated, codes, -1), out
+    keys = list(zip(dates.tolist(), basis.tolist(), labels.tolist(), strict=True))
+    numbers: dict[tuple[Any, Any, Any], int] = {}  # a key is found by itself: NaN too
+    out = []
+    for key in dict.fromkeys(keys):
+        date, base, label = key
+        if isinstance(date, str):
+            numbers[key] = len(out)
+            out.append(key_text + encode({"date": date, "basis": base, "label": label or date}))
+        else:
+            numbers[key] = -1
+    return np.array([numbers[key] for key in keys], dtype=np.int64), out
 
 
 def _stale_figures(run: ScreenRun) -> list[str]:
