@@ -134,7 +134,7 @@ def number_cells(values: np.ndarray) -> list[str]:
 def written_cell(cell: Any) -> str:
     """One cell as csv.writer (QUOTE_MINIMAL, quotes doubled) writes it among others.
 
-    A float is its repr, None empty, anything else its str; a comma or a quote quotes
+    A float is float's repr, None empty, anything else its str; a comma or a quote quotes
     the cell. A cell with CR or LF (never one of `csv_cell`'s) is left to the writer.
     """
     if type(cell) is str:
@@ -142,7 +142,7 @@ def written_cell(cell: Any) -> str:
     elif cell is None:
         text = ""
     elif isinstance(cell, float):
-        text = repr(cell)
+        text = float.__repr__(cell)  # the writer's, for numpy's floats too
     else:
         text = str(cell)
     if "\r" in text or "\n" in text:

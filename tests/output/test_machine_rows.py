@@ -183,7 +183,9 @@ CELL = st.one_of(
     st.text(st.sampled_from(list('a ,"\r\n\t中€\x00')), max_size=8),
     st.text(max_size=8),
     st.floats(),
+    st.floats().map(np.float64),  # a float subclass whose repr is not float's
     st.integers(),
+    st.integers(-(2**62), 2**62).map(np.int64),
     st.booleans(),
     st.none(),
 )
@@ -236,3 +238,17 @@ def test_the_cli_writes_the_plain_path_bytes(run_cli: Any, sample_run: ScreenRun
     result = run_cli("screen", "--source", "sample", "--format", "json")
     assert result.status == 0
     assert result.out == json_text(json_extras(json_rows(sample_run), sample_run)) + "\n"
+
+
+@given(
+    st.lists(
+        st.lists(st.one_of(CELL, st.lists(HOSTILE, max_size=2)), min_size=3, max_size=3),
+        max_size=6,
+    )
+)
+def test_csv_text_of_any_rows_is_csv_writer_over_csv_cell(values: list[list[Any]]) -> None:
+    fields = ["a", "b,", 'c"']
+    rows = [dict(zip(fields, row, strict=True)) for row in values]
+    cells = [[csvfile.csv_cell(value) for value in row] for row in values]
+    assert csvfile.csv_text(rows, fields) == _writer_text([fields, *cells])
+    assert csvfile.csv_text(rows, fields[:1]) == _writer_text([fields[:1], *(c[:1] for c in cells)])
