@@ -4,7 +4,7 @@
 whole (5,000 rows: 0.8 s). Here every field's values are encoded by the same encoder
 (json's, compact, non-ASCII kept) a column at a time, repeated values once (a sector,
 a rule's flag details, a figure's vintage shared by thousands of rows), and each row's
-line is its fields' pieces joined. Each line is then made safe as `json_line` makes it.
+line is its fields' pieces joined, each piece made safe as `json_line` makes a line.
 """
 
 from __future__ import annotations
@@ -58,18 +58,23 @@ def run_json_lines(run: ScreenRun, fields: Sequence[str] | None = None) -> list[
     }
     columns = []
     for field in chosen:
-        if field in encoders:
-            columns.append(encoders[field]())
-        elif field in NUMBER_FIELDS:
+        if field in NUMBER_FIELDS:  # digits, signs, dots, e, NaN, null: nothing to escape
             columns.append(_numbers(base[field], missing="NaN" if field == "score" else "null"))
+        elif field in encoders:
+            columns.append(_made_safe(encoders[field]()))
         else:
-            columns.append(_values(base[field]))
-    template = "{" + ",".join(encode(f).replace("%", "%%") + ":%s" for f in chosen) + "}"
-    lines = [template % parts for parts in zip(*columns, strict=True)]
-    # as json_line: every unsafe character is DEL or above; most lines have none
-    return [
-        line if line.isascii() and "\x7f" not in line else json_safe(line) for line in lines
-    ]
+            columns.append(_made_safe(_values(base[field])))
+    keys = ",".join(encode(f).replace("%", "%%") + ":%s" for f in chosen)
+    template = "{" + _made_safe([keys])[0] + "}"
+    return [template % parts for parts in zip(*columns, strict=True)]
+
+
+def _made_safe(pieces: list[str]) -> list[str]:
+    """Encoded pieces as `json_line` makes its line safe. `json_safe` escapes character
+    by character, so a line of safe pieces is the safe line, and a CJK name is escaped
+    on its own, not with the 3 KB line around it. Every unsafe character is DEL or
+    above: most pieces are ASCII without DEL and pass as they are."""
+    return [p if p.isascii() and "\x7f" not in p else json_safe(p) for p in pieces]
 
 
 def json_array_text(lines: list[str]) -> str:
