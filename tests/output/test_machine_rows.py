@@ -1,0 +1,254 @@
+"""The column-wise writers of `screen --format csv|json|jsonl` equal the plain ones.
+
+The reference is the straightforward path: one dict per row (`to_rows`, `json_rows`,
+`json_extras`), each row through csv.writer or `json_line`. The fast path must give
+the same text for the sample run and for runs whose values are made hostile: quotes,
+commas, line breaks, controls, bidi marks, lone surrogates, NaN and infinities.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screener.data.store import Store
+from screener.engine.age import FigureAges
+from screener.output import csvfile
+from screener.output.jsonrows import JSON_FIELDS, json_array_text, run_json_lines
+from screener.output.rows import ROW_FIELDS, json_line, json_rows, json_text, to_rows
+from screener.output.runmeta import json_extras, jsonl_lines_text, jsonl_text
+from screener.output.sanitize import _replacement, is_printable, printable
+from screener.run import ScreenRun, load_inputs, run_screen
+from screener.utils import UNSAFE_CHARACTERS
+
+HOSTILE = st.text(
+    st.sampled_from(
+        list('ab ,"\'=+-@\t\r\n\x00\x1b\x7f\x85\u200e\u202e\u2028\ud800中€')
+    ),
+    max_size=12,
+)
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # the module run is only read
+LARGE_OK = [*FIXTURE_OK, HealthCheck.large_base_example]  # a run's columns, six rows
+NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e16, 1e-7, 123456789012345.0, float("nan")]),
+)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> ScreenRun:
+    with Store(tmp_path_factory.mktemp("machine") / "store.db") as store:
+        return run_screen(store, load_inputs(None, None), source="sample")
+
+
+def _reference_csv(run: ScreenRun, fields: list[str]) -> str:
+    """csv.writer over `csv_cell` of every value of `to_rows`: no shortcut at all."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(fields)
+    for row in to_rows(run):
+        writer.writerow([csvfile.csv_cell(row.get(field)) for field in fields])
+    return buffer.getvalue()
+
+
+def _reference_lines(run: ScreenRun, fields: list[str] | None = None) -> list[str]:
+    rows = json_extras(json_rows(run), run)
+    if fields is not None:
+        rows = [{field: row[field] for field in fields} for row in rows]
+    return [json_line(row) for row in rows]
+
+
+def _assert_same(run: ScreenRun, fields: list[str] | None = None) -> None:
+    csv_fields = [f for f in (fields or ROW_FIELDS) if f in ROW_FIELDS] or ["ticker"]
+    assert csvfile.run_csv_text(run, csv_fields) == _reference_csv(run, csv_fields)
+    assert csvfile.csv_text(to_rows(run), csv_fields) == _reference_csv(run, csv_fields)
+    lines = run_json_lines(run, fields)
+    assert lines == _reference_lines(run, fields)
+    rows = json_extras(json_rows(run), run)
+    if fields is None:
+        assert json_array_text(lines) == json_text(rows)
+        metadata = {"source": "x\u202e"}
+        assert jsonl_lines_text(metadata, lines) == jsonl_text(metadata, rows)
+
+
+def test_the_sample_run_is_written_as_the_plain_path_writes_it(sample_run: ScreenRun) -> None:
+    _assert_same(sample_run)
+    assert len(run_json_lines(sample_run)) == len(sample_run.rows) > 10
+
+
+def test_an_empty_run_is_an_empty_array(sample_run: ScreenRun) -> None:
+    empty = _with(sample_run, rows=sample_run.rows.iloc[:0])
+    assert run_json_lines(empty) == []
+    assert json_array_text([]) == json_text([]) == "[]"
+    _assert_same(empty)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(fields=st.lists(st.sampled_from(JSON_FIELDS), min_size=1, unique=True))
+def test_any_choice_of_fields_in_any_order(sample_run: ScreenRun, fields: list[str]) -> None:
+    _assert_same(sample_run, fields)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=LARGE_OK)
+@given(data=st.data())
+def test_hostile_values_are_written_as_the_plain_path_writes_them(
+    sample_run: ScreenRun, data: st.DataObject
+) -> None:
+    _assert_same(_hostile(sample_run, data))
+
+
+def _hostile(run: ScreenRun, data: st.DataObject) -> ScreenRun:
+    """The sample run with hostile texts, numbers, flags, notes and vintages."""
+    rows = run.rows.iloc[:6].copy()  # six rows: small enough for hypothesis to shrink
+    n = len(rows)
+    for column in ("name_en", "name_zh", "sector", "market", "as_of", "source_url", "notes"):
+        rows[column] = data.draw(st.lists(st.one_of(HOSTILE, st.none()), min_size=n, max_size=n))
+    rows["financial_currency"] = data.draw(
+        st.lists(st.one_of(HOSTILE, st.none(), st.just(float("nan"))), min_size=n, max_size=n)
+    )
+    for column in ("pe_fwd", "price", "market_cap", "pe_hist_pct"):
+        rows[column] = data.draw(st.lists(NUMBER, min_size=n, max_size=n))
+    rows["score"] = data.draw(st.lists(NUMBER, min_size=n, max_size=n))
+    ids = [rule.id for rule in run.ruleset.rules] + ["no-such-rule", 'q"uote,']
+    rows["flags"] = data.draw(
+        st.lists(st.lists(st.sampled_from(ids), max_size=3), min_size=n, max_size=n)
+    )
+    rows["reasons"] = data.draw(st.lists(st.lists(HOSTILE, max_size=3), min_size=n, max_size=n))
+    provenance = {
+        str(t): data.draw(st.dictionaries(HOSTILE, st.one_of(HOSTILE, NUMBER), max_size=2))
+        for t in rows.index
+    }
+    assert run.ages is not None
+    ages = run.ages.reindex(rows.index)
+    labels = ages.labels.copy().astype(object)
+    basis = ages.basis.copy().astype(object)
+    for column in labels.columns[:4]:
+        labels[column] = data.draw(
+            st.lists(
+                st.one_of(HOSTILE, st.none(), st.just(float("nan"))),
+                min_size=len(labels),
+                max_size=len(labels),
+            )
+        )
+        basis[column] = data.draw(
+            st.lists(
+                st.sampled_from(["quote", "statement", "estimate", None]),
+                min_size=len(basis),
+                max_size=len(basis),
+            )
+        )
+    hostile_ages = FigureAges(dates=ages.dates, basis=basis, labels=labels, days=ages.days)
+    return _with(run, rows=rows, provenance=provenance, ages=hostile_ages)
+
+
+def _with(run: ScreenRun, rows: pd.DataFrame | None = None, **changes: Any) -> ScreenRun:
+    """`run` with other fields, and other rows (its selection's, cached, set here)."""
+    new = dataclasses.replace(run, **changes)
+    if rows is not None:
+        new.__dict__["rows"] = rows
+    return new
+
+
+def test_a_run_without_vintages(sample_run: ScreenRun) -> None:
+    _assert_same(_with(sample_run, ages=None))
+
+
+def test_a_vintage_table_of_other_rows(sample_run: ScreenRun) -> None:
+    """Rows the vintage table does not know get `{}`, as `of_rows` gives them."""
+    ages = sample_run.ages
+    assert ages is not None
+    some = ages.dates.index[::2]
+    _assert_same(_with(sample_run, ages=ages.reindex(some)))
+
+
+# -- CSV cells against csv.writer ---------------------------------------------------
+
+
+def _writer_text(rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    return buffer.getvalue()
+
+
+CELL = st.one_of(
+    st.text(st.sampled_from(list('a ,"\r\n\t中€\x00')), max_size=8),
+    st.text(max_size=8),
+    st.floats(),
+    st.floats().map(np.float64),  # a float subclass whose repr is not float's
+    st.integers(),
+    st.integers(-(2**62), 2**62).map(np.int64),
+    st.booleans(),
+    st.none(),
+)
+
+
+@given(
+    header=st.lists(st.text(st.sampled_from(list('ab,"\r\n')), min_size=1), min_size=1, max_size=4),
+    data=st.data(),
+)
+def test_written_cells_are_what_csv_writer_writes(header: list[str], data: st.DataObject) -> None:
+    width = len(header)
+    rows = data.draw(st.lists(st.lists(CELL, min_size=width, max_size=width), max_size=5))
+    columns = [[csvfile.written_cell(row[j]) for row in rows] for j in range(width)]
+    assert csvfile.csv_columns_text(header, columns) == _writer_text([header, *rows])
+
+
+@given(st.lists(st.one_of(NUMBER, st.none()), max_size=20))
+def test_number_cells_are_csv_cell_of_each_number(values: list[float | None]) -> None:
+    array = np.array([math.nan if v is None else v for v in values], dtype="float64")
+    expected = [csvfile.written_cell(csvfile.csv_cell(v)) for v in array.tolist()]
+    assert csvfile.number_cells(array) == expected
+
+
+# -- the sanitiser's fast scan -------------------------------------------------------
+
+
+@pytest.mark.parametrize("newlines", [False, True])
+def test_is_printable_agrees_with_the_character_class_for_every_character(
+    newlines: bool,
+) -> None:
+    for code in range(0x10000):
+        char = chr(code)
+        unsafe = bool(UNSAFE_CHARACTERS.search(char)) and not (newlines and char == "\n")
+        for text in (char, "a" * 5000 + char + ("\n" if newlines else "")):
+            assert is_printable(text, newlines=newlines) is not unsafe, hex(code)
+
+
+@given(st.text(), st.booleans(), st.integers(0, 6000))
+def test_printable_is_unchanged_by_the_fast_scan(text: str, newlines: bool, pad: int) -> None:
+    long = "x" * pad + text
+    by_class = UNSAFE_CHARACTERS.sub(lambda m: _replacement(m.group(), newlines), long)
+    assert printable(long, newlines=newlines) == by_class
+
+
+def test_the_cli_writes_the_plain_path_bytes(run_cli: Any, sample_run: ScreenRun) -> None:
+    """`screen --format csv|json` prints what the reference writes for the same run."""
+    result = run_cli("screen", "--source", "sample", "--format", "csv")
+    assert result.status == 0
+    assert result.out == _reference_csv(sample_run, list(ROW_FIELDS))
+    result = run_cli("screen", "--source", "sample", "--format", "json")
+    assert result.status == 0
+    assert result.out == json_text(json_extras(json_rows(sample_run), sample_run)) + "\n"
+
+
+@given(
+    st.lists(
+        st.lists(st.one_of(CELL, st.lists(HOSTILE, max_size=2)), min_size=3, max_size=3),
+        max_size=6,
+    )
+)
+def test_csv_text_of_any_rows_is_csv_writer_over_csv_cell(values: list[list[Any]]) -> None:
+    fields = ["a", "b,", 'c"']
+    rows = [dict(zip(fields, row, strict=True)) for row in values]
+    cells = [[csvfile.csv_cell(value) for value in row] for row in values]
+    assert csvfile.csv_text(rows, fields) == _writer_text([fields, *cells])
+    assert csvfile.csv_text(rows, fields[:1]) == _writer_text([fields[:1], *(c[:1] for c in cells)])
