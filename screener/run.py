@@ -253,16 +253,17 @@ def preferred_snapshots(
     by_source = {
         src: {str(r["ticker"]): r for r in store.latest_snapshots(src)} for src in LIVE_SOURCES
     }
-    tickers = dict.fromkeys(t for rows in by_source.values() for t in rows)
+    held = {src: found for src, found in by_source.items() if found}
+    tickers = dict.fromkeys(t for found in held.values() for t in found)
     rows: list[dict[str, Any]] = []
     chosen: dict[str, str] = {}
     for ticker in tickers:
-        order = [*routes.sources_for(ticker), *LIVE_SOURCES]
-        for src in dict.fromkeys(order):
-            if ticker in by_source[src]:
-                rows.append(by_source[src][ticker])
-                chosen[ticker] = src
-                break
+        sources = [src for src, found in held.items() if ticker in found]
+        if len(sources) > 1:  # only then does the chain decide (routes cost per ticker)
+            order = dict.fromkeys([*routes.sources_for(ticker), *LIVE_SOURCES])
+            sources = [src for src in order if src in sources]
+        rows.append(held[sources[0]][ticker])
+        chosen[ticker] = sources[0]
     return rows, chosen
 
 
