@@ -51,28 +51,27 @@ def build_frame(
     """One row per snapshot, described by the universe entry of the same ticker.
 
     Returns the frame and per-ticker provenance (extra figures, field sources,
-    how derived metrics were made) for JSON output and `explain`.
+    how derived metrics were made) for JSON output and `explain`. Built a column at a
+    time (thousands of snapshots): the universe's description wins over the snapshot's,
+    but the snapshot's currency over the universe's.
     """
     snaps = list(snapshots)
-    records: list[dict[str, Any]] = []
-    provenance: dict[str, dict[str, Any]] = {}
-    for snap in snaps:
-        ticker = str(snap["ticker"])
-        company = companies.get(ticker, {})
-        row: dict[str, Any] = {"ticker": ticker}
-        for column in DESCRIPTIVE_COLUMNS:
-            row[column] = company.get(column) or snap.get(column)
-        row["currency"] = snap.get("currency") or company.get("currency")
-        row["market"] = row["market"] or market_of(ticker)
-        row["name_en"] = row["name_en"] or ticker
-        row["name_zh"] = row["name_zh"] or ""
-        records.append(row)
-        extra = snap.get("extra")
-        provenance[ticker] = _provenance(extra)
-    columns = ["ticker", *DESCRIPTIVE_COLUMNS]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    numbers = {name: _numbers([snap.get(name) for snap in snaps]) for name in NUMERIC_COLUMNS}
-    frame = pd.concat([frame, pd.DataFrame(numbers, index=frame.index)], axis=1)
+    tickers = [str(snap["ticker"]) for snap in snaps]
+    described = [companies.get(ticker, {}) for ticker in tickers]
+    data: dict[str, Any] = {"ticker": tickers}
+    for column in DESCRIPTIVE_COLUMNS:
+        pairs = zip(described, snaps, strict=True)
+        if column == "currency":
+            data[column] = [snap.get(column) or known.get(column) for known, snap in pairs]
+        else:
+            data[column] = [known.get(column) or snap.get(column) for known, snap in pairs]
+    data["market"] = [m or market_of(t) for m, t in zip(data["market"], tickers, strict=True)]
+    data["name_en"] = [name or t for name, t in zip(data["name_en"], tickers, strict=True)]
+    data["name_zh"] = [name or "" for name in data["name_zh"]]
+    provenance = {t: _provenance(snap.get("extra")) for t, snap in zip(tickers, snaps, strict=True)}
+    for name in NUMERIC_COLUMNS:
+        data[name] = _numbers([snap.get(name) for snap in snaps])
+    frame = pd.DataFrame(data, columns=["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS])
     frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
@@ -81,10 +80,13 @@ def build_frame(
     return frame, provenance
 
 
+_PLAIN = frozenset({float, type(None)})  # what a stored column usually holds
+
+
 def _numbers(values: list[Any]) -> np.ndarray:
     """One stored column as float64, NaN for missing, text or inf (as `finite_float` reads
     each value); a column of plain floats and NULLs, the usual, is converted at once."""
-    if all(v is None or type(v) is float for v in values):
+    if set(map(type, values)) <= _PLAIN:
         out = np.array(values, dtype="float64")
     else:
         out = np.array([_finite_or_nan(v) for v in values], dtype="float64")
