@@ -99,10 +99,7 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
     raw_as_of = frame["as_of"].tolist() if "as_of" in frame else [None] * len(tickers)
     dates_of = {a: i for i, a in enumerate(dict.fromkeys(raw_as_of))}
     quote_of = np.array(  # each distinct quote date's default vintage, once
-        [
-            registry.code(default_vintage(a)) if isinstance(a, str) and a else -1
-            for a in dates_of
-        ],
+        [registry.code(default_vintage(a)) if isinstance(a, str) and a else -1 for a in dates_of],
         dtype=np.intp,
     )
     default = quote_of[np.array([dates_of[a] for a in raw_as_of], dtype=np.intp)]

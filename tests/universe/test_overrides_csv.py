@@ -153,8 +153,10 @@ def test_a_clean_column_is_not_checked_cell_by_cell(monkeypatch: pytest.MonkeyPa
         return real(value, limit, **kwargs)
 
     monkeypatch.setattr(overrides, "text_problem", counting)
-    rows = [f"add,X{chr(65 + i // 26)}{chr(65 + i % 26)},Name {i},switching,switch_silicon"
-            for i in range(200)]
+    rows = [
+        f"add,X{chr(65 + i // 26)}{chr(65 + i % 26)},Name {i},switching,switch_silicon"
+        for i in range(200)
+    ]
     text = "\n".join(["action,ticker,name_en,sector,sub_segment", *rows]) + "\n"
     assert len(parse_csv(PATH, text)) == 200 and calls == []
     bad = text.replace("Name 150", "Name\x07150")
