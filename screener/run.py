@@ -29,9 +29,8 @@ from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
 from screener.engine.age import FigureAges
 from screener.engine.history import HistoryPoints, history_metrics
-from screener.errors import InputError
 from screener.frame import build_frame, history_frame, history_frame_by_metric, own_past
-from screener.resources import shipped_rules_dir
+from screener.resources import rule_sources
 from screener.select import Selected, Selection, shown_rows
 from screener.universe import Company, find_config_overrides, load_universe
 from screener.vintages import figure_ages
@@ -57,18 +56,10 @@ def load_companies(universe_file: Path | None) -> list[Company]:
 def load_rules(paths: Sequence[Path] | None) -> RuleSet:
     """The rule set: the given files/folders, or the shipped packs.
 
-    A path written `+PATH` adds to the shipped packs instead of replacing them.
+    A path written `+PATH` adds to the shipped packs instead of replacing them
+    (`resources.rule_sources`).
     """
-    if not paths:
-        return load_ruleset([shipped_rules_dir()])
-    extra = [str(p)[1:].strip() for p in paths if str(p).startswith("+")]
-    if not all(extra):
-        raise InputError("--rules +PATH: a rule file or folder must follow the '+'")
-    added = [Path(text) for text in extra]
-    given = [p for p in paths if not str(p).startswith("+")]
-    if added:
-        return load_ruleset([shipped_rules_dir(), *given, *added])
-    return load_ruleset(list(given))
+    return load_ruleset(rule_sources(paths))
 
 
 @dataclass(frozen=True)

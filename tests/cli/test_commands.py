@@ -441,3 +441,23 @@ def test_a_command_imports_only_its_own_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "CLI ['screener.cli.app', 'screener.cli.common', 'screener.cli.rules']" in out.stdout
+
+
+def test_rules_check_imports_no_data_library(tmp_path: Path) -> None:
+    """Checking rule files loads neither pandas nor numpy nor a provider: it is a linter."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\nwhen = "pe_fwd <"\n', encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        f"assert main(['rules', 'check', {str(ROOT / 'rules')!r}]) == 0\n"
+        f"assert main(['rules', 'check', '+' + {str(ROOT / 'rules' / 'peg.toml')!r}]) == 0\n"
+        f"assert main(['rules', 'check', {str(bad)!r}]) == 2\n"
+        "heavy = ('pandas', 'numpy', 'yfinance', 'akshare', 'sqlite_utils', 'rich')\n"
+        "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout
