@@ -8,7 +8,7 @@ is float64, with NaN for missing (never 0), so rules and renderers need no check
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -56,21 +56,25 @@ def build_frame(
     but the snapshot's currency over the universe's.
     """
     snaps = list(snapshots)
-    tickers = [str(snap["ticker"]) for snap in snaps]
-    described = [companies.get(ticker, {}) for ticker in tickers]
+    stored = _by_column(snaps)
+    tickers = [str(t) for t in stored("ticker")]
+    known = [companies.get(ticker) for ticker in tickers]
+    blank = dict.fromkeys(next((c for c in known if c), {}))  # a company not in the universe
+    described = _by_column([c or blank for c in known])
     data: dict[str, Any] = {"ticker": tickers}
     for column in DESCRIPTIVE_COLUMNS:
-        pairs = zip(described, snaps, strict=True)
+        pairs = zip(described(column), stored(column), strict=True)
         if column == "currency":
-            data[column] = [snap.get(column) or known.get(column) for known, snap in pairs]
+            data[column] = [mine or theirs for theirs, mine in pairs]
         else:
-            data[column] = [known.get(column) or snap.get(column) for known, snap in pairs]
+            data[column] = [theirs or mine for theirs, mine in pairs]
     data["market"] = [m or market_of(t) for m, t in zip(data["market"], tickers, strict=True)]
     data["name_en"] = [name or t for name, t in zip(data["name_en"], tickers, strict=True)]
     data["name_zh"] = [name or "" for name in data["name_zh"]]
-    provenance = {t: _provenance(snap.get("extra")) for t, snap in zip(tickers, snaps, strict=True)}
+    extras = stored("extra")
+    provenance = {t: _provenance(extra) for t, extra in zip(tickers, extras, strict=True)}
     for name in NUMERIC_COLUMNS:
-        data[name] = _numbers([snap.get(name) for snap in snaps])
+        data[name] = _numbers(stored(name))
     frame = pd.DataFrame(data, columns=["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS])
     frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
@@ -78,6 +82,21 @@ def build_frame(
         if notes:
             provenance.setdefault(ticker, {})["derived"] = notes
     return frame, provenance
+
+
+def _by_column(rows: list[Mapping[str, Any]]) -> Callable[[str], list[Any]]:
+    """Column name -> the rows' values (None where a row has no such key).
+
+    Rows of one query share their keys in one order: then they are turned into columns
+    at once, not read one key of one row at a time (thousands of rows, dozens of keys).
+    """
+    first = tuple(rows[0]) if rows else ()
+    if all(tuple(row) == first for row in rows):
+        values = zip(*(row.values() for row in rows), strict=True)
+        columns = dict(zip(first, map(list, values), strict=True))
+        missing = [None] * len(rows)
+        return lambda name: columns.get(name, missing)
+    return lambda name: [row.get(name) for row in rows]
 
 
 _PLAIN = frozenset({float, type(None)})  # what a stored column usually holds
