@@ -461,3 +461,23 @@ def test_rules_check_imports_no_data_library(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout, out.stdout
+
+
+def test_a_run_collects_garbage_less_often_and_restores_the_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import screener.cli.app as app
+
+    seen: list[tuple[int, ...]] = []
+    real = app._main
+
+    def run(argv: list[str] | None) -> int:
+        seen.append(gc.get_threshold())
+        return real(argv)
+
+    monkeypatch.setattr(app, "_main", run)
+    before = gc.get_threshold()
+    assert app.main(["rules", "check", str(ROOT / "rules")]) == 0
+    assert seen == [app.GC_THRESHOLDS] and gc.get_threshold() == before
