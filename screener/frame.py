@@ -8,7 +8,7 @@ is float64, with NaN for missing (never 0), so rules and renderers need no check
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -52,28 +52,31 @@ def build_frame(
     """One row per snapshot, described by the universe entry of the same ticker.
 
     Returns the frame and per-ticker provenance (extra figures, field sources,
-    how derived metrics were made) for JSON output and `explain`.
+    how derived metrics were made) for JSON output and `explain`. Built a column at a
+    time (thousands of snapshots): the universe's description wins over the snapshot's,
+    but the snapshot's currency over the universe's.
     """
     snaps = list(snapshots)
-    records: list[dict[str, Any]] = []
-    provenance: dict[str, dict[str, Any]] = {}
-    for snap in snaps:
-        ticker = str(snap["ticker"])
-        company = companies.get(ticker, {})
-        row: dict[str, Any] = {"ticker": ticker}
-        for column in DESCRIPTIVE_COLUMNS:
-            row[column] = company.get(column) or snap.get(column)
-        row["currency"] = snap.get("currency") or company.get("currency")
-        row["market"] = row["market"] or market_of(ticker)
-        row["name_en"] = row["name_en"] or ticker
-        row["name_zh"] = row["name_zh"] or ""
-        records.append(row)
-        extra = snap.get("extra")
-        provenance[ticker] = _provenance(extra)
-    columns = ["ticker", *DESCRIPTIVE_COLUMNS]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    numbers = {name: _numbers([snap.get(name) for snap in snaps]) for name in NUMERIC_COLUMNS}
-    frame = pd.concat([frame, pd.DataFrame(numbers, index=frame.index)], axis=1)
+    stored = _by_column(snaps)
+    tickers = [str(t) for t in stored("ticker")]
+    known = [companies.get(ticker) for ticker in tickers]
+    blank = dict.fromkeys(next((c for c in known if c), {}))  # a company not in the universe
+    described = _by_column([c or blank for c in known])
+    data: dict[str, Any] = {"ticker": tickers}
+    for column in DESCRIPTIVE_COLUMNS:
+        pairs = zip(described(column), stored(column), strict=True)
+        if column == "currency":
+            data[column] = [mine or theirs for theirs, mine in pairs]
+        else:
+            data[column] = [theirs or mine for theirs, mine in pairs]
+    data["market"] = [m or market_of(t) for m, t in zip(data["market"], tickers, strict=True)]
+    data["name_en"] = [name or t for name, t in zip(data["name_en"], tickers, strict=True)]
+    data["name_zh"] = [name or "" for name in data["name_zh"]]
+    extras = stored("extra")
+    provenance = {t: _provenance(extra) for t, extra in zip(tickers, extras, strict=True)}
+    for name in NUMERIC_COLUMNS:
+        data[name] = _numbers(stored(name))
+    frame = pd.DataFrame(data, columns=["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS])
     frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
@@ -82,10 +85,28 @@ def build_frame(
     return frame, provenance
 
 
+def _by_column(rows: list[Mapping[str, Any]]) -> Callable[[str], list[Any]]:
+    """Column name -> the rows' values (None where a row has no such key).
+
+    Rows of one query share their keys in one order: then they are turned into columns
+    at once, not read one key of one row at a time (thousands of rows, dozens of keys).
+    """
+    first = tuple(rows[0]) if rows else ()
+    if all(tuple(row) == first for row in rows):
+        values = zip(*(row.values() for row in rows), strict=True)
+        columns = dict(zip(first, map(list, values), strict=True))
+        missing = [None] * len(rows)
+        return lambda name: columns.get(name, missing)
+    return lambda name: [row.get(name) for row in rows]
+
+
+_PLAIN = frozenset({float, type(None)})  # what a stored column usually holds
+
+
 def _numbers(values: list[Any]) -> np.ndarray:
     """One stored column as float64, NaN for missing, text or inf (as `finite_float` reads
     each value); a column of plain floats and NULLs, the usual, is converted at once."""
-    if all(v is None or type(v) is float for v in values):
+    if set(map(type, values)) <= _PLAIN:
         out = np.array(values, dtype="float64")
     else:
         out = np.array([_finite_or_nan(v) for v in values], dtype="float64")

@@ -29,7 +29,6 @@ from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
 from screener.engine.age import FigureAges
 from screener.engine.history import HistoryPoints, history_metrics
-from screener.errors import InputError
 from screener.frame import (
     build_frame,
     history_frame,
@@ -37,7 +36,7 @@ from screener.frame import (
     own_past,
     own_past_series,
 )
-from screener.resources import shipped_rules_dir
+from screener.resources import rule_sources
 from screener.select import Selected, Selection, shown_rows
 from screener.series import MetricSeries, concat
 from screener.universe import Company, find_config_overrides, load_universe
@@ -64,18 +63,10 @@ def load_companies(universe_file: Path | None) -> list[Company]:
 def load_rules(paths: Sequence[Path] | None) -> RuleSet:
     """The rule set: the given files/folders, or the shipped packs.
 
-    A path written `+PATH` adds to the shipped packs instead of replacing them.
+    A path written `+PATH` adds to the shipped packs instead of replacing them
+    (`resources.rule_sources`).
     """
-    if not paths:
-        return load_ruleset([shipped_rules_dir()])
-    extra = [str(p)[1:].strip() for p in paths if str(p).startswith("+")]
-    if not all(extra):
-        raise InputError("--rules +PATH: a rule file or folder must follow the '+'")
-    added = [Path(text) for text in extra]
-    given = [p for p in paths if not str(p).startswith("+")]
-    if added:
-        return load_ruleset([shipped_rules_dir(), *given, *added])
-    return load_ruleset(list(given))
+    return load_ruleset(rule_sources(paths))
 
 
 @dataclass(frozen=True)
@@ -268,16 +259,17 @@ def preferred_snapshots(
     by_source = {
         src: {str(r["ticker"]): r for r in store.latest_snapshots(src)} for src in LIVE_SOURCES
     }
-    tickers = dict.fromkeys(t for rows in by_source.values() for t in rows)
+    held = {src: found for src, found in by_source.items() if found}
+    tickers = dict.fromkeys(t for found in held.values() for t in found)
     rows: list[dict[str, Any]] = []
     chosen: dict[str, str] = {}
     for ticker in tickers:
-        order = [*routes.sources_for(ticker), *LIVE_SOURCES]
-        for src in dict.fromkeys(order):
-            if ticker in by_source[src]:
-                rows.append(by_source[src][ticker])
-                chosen[ticker] = src
-                break
+        sources = [src for src, found in held.items() if ticker in found]
+        if len(sources) > 1:  # only then does the chain decide (routes cost per ticker)
+            order = dict.fromkeys([*routes.sources_for(ticker), *LIVE_SOURCES])
+            sources = [src for src in order if src in sources]
+        rows.append(held[sources[0]][ticker])
+        chosen[ticker] = sources[0]
     return rows, chosen
 
 

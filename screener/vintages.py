@@ -75,69 +75,98 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
 
     Call it with the finished frame (derived metrics and `pe_hist_pct` in it), so every
     figure the frame shows has a vintage. The same as `row_vintages` for every row, done
-    a column at a time: only present figures are visited, and each distinct date is
-    read once.
+    a column at a time on integer codes: thousands of rows share a few stored vintage
+    texts and a few quote dates, so each distinct vintage is looked at once and a cell
+    is an index into the distinct ones (-1: none).
     """
-    decoded: dict[Any, dict[str, Vintage]] = {}  # companies of one day share their text
-    stored: dict[str, dict[str, Vintage]] = {}
+    registry = _Registry()
+    texts: dict[Any, int] = {}  # companies of one day share their text: decoded once
+    decoded: list[dict[str, Vintage]] = []
+    stored: dict[str, int] = {}
     for snap in snapshots:
         text = snap.get("vintages")
         key = text if isinstance(text, str) else None
-        if key not in decoded:
-            decoded[key] = parse_vintages(text)
-        stored[str(snap["ticker"])] = decoded[key]
-    tickers = [str(t) for t in frame.index]
+        if key not in texts:
+            texts[key] = len(decoded)
+            decoded.append(parse_vintages(text))
+        stored[str(snap["ticker"])] = texts[key]
+    tickers = [str(t) for t in frame.index.tolist()]  # an Index iterates slowly
     # A ticker listed twice gets its last row's vintages on both (as a dict by ticker would).
     last = {t: i for i, t in enumerate(tickers)}
-    rows = [last[t] for t in tickers]
-    own = [stored.get(t, {}) for t in tickers]
+    rows = np.array([last[t] for t in tickers], dtype=np.intp)
+    empty = len(decoded)  # the code of a row without a snapshot: no stored vintages
+    own = np.array([stored.get(t, empty) for t in tickers], dtype=np.intp)
     raw_as_of = frame["as_of"].tolist() if "as_of" in frame else [None] * len(tickers)
-    as_of = [a if isinstance(a, str) and a else None for a in raw_as_of]
-    columns: dict[str, list[Vintage | None]] = {}
+    dates_of = {a: i for i, a in enumerate(dict.fromkeys(raw_as_of))}
+    quote_of = np.array(  # each distinct quote date's default vintage, once
+        [registry.code(default_vintage(a)) if isinstance(a, str) and a else -1 for a in dates_of],
+        dtype=np.intp,
+    )
+    default = quote_of[np.array([dates_of[a] for a in raw_as_of], dtype=np.intp)]
+
+    def stored_codes(metric: str) -> np.ndarray:
+        """Per row, the code of its stored vintage of `metric` (-1: none stored)."""
+        per_text = [registry.code(found.get(metric)) for found in decoded]
+        return np.array([*per_text, -1], dtype=np.intp)[own]
+
+    def present(metric: str) -> np.ndarray:
+        return frame[metric].notna().to_numpy(dtype=bool)
+
+    none = np.full(len(tickers), -1, dtype=np.intp)
+    columns: dict[str, np.ndarray] = {}
     for metric in NUMERIC_COLUMNS:
-        column: list[Vintage | None] = [None] * len(tickers)
-        columns[metric] = column
+        columns[metric] = none
         if metric in NO_VINTAGE or metric in DERIVED_FROM or metric not in frame:
             continue
-        for i in np.flatnonzero(frame[metric].notna().to_numpy(dtype=bool)).tolist():
-            column[i] = own[i].get(metric) or (
-                default_vintage(as_of[i]) if as_of[i] is not None else None
-            )
+        found = stored_codes(metric)
+        found = np.where(found >= 0, found, default)
+        columns[metric] = np.where(present(metric), found, -1)
     for metric, inputs in DERIVED_FROM.items():
         if metric not in frame or metric not in columns:
             continue
-        column = columns[metric]
-        for i in np.flatnonzero(frame[metric].notna().to_numpy(dtype=bool)).tolist():
-            found = own[i].get(metric)
-            if found is None:
-                sources = [v for name in inputs if (v := columns[name][i]) is not None]
-                if sources:
-                    found = min(sources, key=lambda v: v.date)
-                elif as_of[i] is not None:
-                    found = default_vintage(as_of[i])
-            column[i] = found
-    index = frame.index
-    parts: dict[Vintage | None, tuple[str | None, str | None, str | None]] = {None: (None,) * 3}
-    tables: tuple[dict[str, list[str | None]], ...] = ({}, {}, {})
-    for metric, column in columns.items():
-        cells = []
-        for r in rows:
-            vintage = column[r]
-            found = parts.get(vintage)
-            if found is None:
-                found = parts[vintage] = (
-                    _part(vintage, "date"),
-                    _part(vintage, "basis"),
-                    _part(vintage, "label"),
-                )
-            cells.append(found)
-        for k, table in enumerate(tables):
-            table[metric] = [cell[k] for cell in cells]
+        rank = registry.date_ranks()
+        oldest = none  # the first input with the earliest date, as min() picks it
+        for name in inputs:
+            code = columns[name]
+            older = (code >= 0) & ((oldest < 0) | (rank[code] < rank[oldest]))
+            oldest = np.where(older, code, oldest)
+        found = stored_codes(metric)
+        found = np.where(found >= 0, found, np.where(oldest >= 0, oldest, default))
+        columns[metric] = np.where(present(metric), found, -1)
+    names = list(columns)
+    codes = np.column_stack([columns[m][rows] for m in names]) if names else none[:, None]
     dates, basis, labels = (
-        pd.DataFrame(table, index=index, columns=list(columns), dtype=object) for table in tables
+        pd.DataFrame(part[codes], index=frame.index, columns=names, dtype=object)
+        for part in registry.parts()
     )
-    as_of_series = frame["as_of"] if "as_of" in frame else pd.Series(None, index=index)
+    as_of_series = frame["as_of"] if "as_of" in frame else pd.Series(None, index=frame.index)
     return FigureAges.from_tables(dates, basis, labels, as_of_series)
+
+
+class _Registry:
+    """The distinct vintages of a run, each with a code: its index here (-1 for none)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[Vintage, int] = {}
+
+    def code(self, vintage: Vintage | None) -> int:
+        if vintage is None:
+            return -1
+        return self.codes.setdefault(vintage, len(self.codes))
+
+    def date_ranks(self) -> np.ndarray:
+        """Per code, the rank of its date among the distinct dates (the last cell: -1's)."""
+        order = {d: r for r, d in enumerate(sorted({v.date for v in self.codes}))}
+        return np.array([*(order[v.date] for v in self.codes), -1], dtype=np.intp)
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per code, the date, basis and label as the tables hold them; code -1 reads the
+        None at the end."""
+        vintages: list[Vintage | None] = [*self.codes, None]
+        return tuple(  # type: ignore[return-value]
+            np.array([_part(v, part) for v in vintages], dtype=object)
+            for part in ("date", "basis", "label")
+        )
 
 
 def _part(vintage: Vintage | None, part: str) -> str | None:

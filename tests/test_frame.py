@@ -72,3 +72,23 @@ def test_history_after_the_snapshot_date_is_not_history() -> None:
     assert sorted(kept[kept.ticker == "APH"]["date"]) == ["2024-12", "2025-10-31"]
     assert list(kept[kept.ticker == "X"]["value"]) == [1.0]  # no as-of known: kept
     assert len(history_frame(rows)) == 5
+
+
+def test_rows_of_one_query_make_the_frame_hand_written_rows_make() -> None:
+    """Rows sharing their keys (as the store returns them) are read a column at a time;
+    the frame is the one rows with different keys give, read a row at a time."""
+    import pandas as pd
+
+    keys = list(dict.fromkeys(k for snap in SNAPSHOTS for k in snap))
+    keys += ["price", "notes"]  # stored columns no row filled
+    uniform = [{k: snap.get(k) for k in keys} for snap in SNAPSHOTS]
+    uniform.append({**dict.fromkeys(keys), "ticker": "NEW", "price": "n/a", "notes": "x"})
+    ragged = [{k: v for k, v in row.items() if v is not None} for row in uniform]
+    ragged[0] = dict(reversed(list(ragged[0].items())))  # other key order: a row at a time
+    companies = {**COMPANIES, "LITE": {"name_en": "Lumentum", "currency": "USD"}}
+    fast, fast_notes = build_frame(uniform, companies, [], TODAY)
+    slow, slow_notes = build_frame(ragged, companies, [], TODAY)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_notes == slow_notes
+    assert fast.at["NEW", "name_en"] == "NEW" and np.isnan(fast.at["NEW", "price"])
+    assert fast.at["NEW", "notes"] == "x" and fast.at["300308.SZ", "currency"] == "CNY"

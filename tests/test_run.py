@@ -204,3 +204,30 @@ def test_a_bad_rule_file_fails_before_the_store_is_opened(
     for args in (("screen",), ("watchlist", "save", "w")):
         result = run_cli(*args, "--rules", str(bad))
         assert result.status == 2 and "bad.toml" in result.err, result.err
+
+
+def test_preferred_snapshots_follow_the_chain_only_where_sources_compete() -> None:
+    from screener.data.chain import ProviderRoutes
+    from screener.data.provider import EASTMONEY_SOURCE
+    from screener.run import preferred_snapshots
+
+    held = {
+        YAHOO_SOURCE: ["300308.SZ", "600519.SS", "LITE"],
+        EASTMONEY_SOURCE: ["300308.SZ", "688001.SS"],
+    }
+
+    class Snapshots:
+        def latest_snapshots(self, source: str) -> list[dict[str, Any]]:
+            return [{"ticker": t, "source": source} for t in held.get(source, [])]
+
+    rows, chosen = preferred_snapshots(Snapshots(), ProviderRoutes())  # type: ignore[arg-type]
+    assert chosen == {
+        "300308.SZ": EASTMONEY_SOURCE,  # in both: A-shares read East Money first
+        "600519.SS": YAHOO_SOURCE,
+        "LITE": YAHOO_SOURCE,
+        "688001.SS": EASTMONEY_SOURCE,
+    }
+    assert [(r["ticker"], r["source"]) for r in rows] == list(chosen.items())
+    yahoo_first = ProviderRoutes({"CN": ("yahoo", "akshare"), "default": ("yahoo",)})
+    _, chosen = preferred_snapshots(Snapshots(), yahoo_first)  # type: ignore[arg-type]
+    assert chosen["300308.SZ"] == YAHOO_SOURCE and chosen["688001.SS"] == EASTMONEY_SOURCE

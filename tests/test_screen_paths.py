@@ -374,3 +374,32 @@ def test_an_offline_store_screen_imports_no_provider(store_path: Path, tmp_path:
     )
     assert "PROVIDERS []" in out.stdout
     assert len(out.stdout.splitlines()) > 40  # the screens printed their rows
+
+
+def test_a_machine_format_screen_imports_only_what_a_screen_needs(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """A CSV or JSON screen loads no other command, no chart library, no provider, no
+    backtest and no classifier (each costs start-up time a screen of thousands has not)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        "for fmt in ('json', 'csv'):\n"
+        f"    args = ['--db', {str(store_path)!r}, 'screen', '--source', 'store', '--offline']\n"
+        "    assert main([*args, '--format', fmt]) == 0\n"
+        "bad = ('plotext', 'matplotlib', 'yfinance', 'akshare', 'requests', 'curl_cffi',"
+        " 'screener.backtest', 'screener.universe.classifier', 'screener.universe.discover',"
+        " 'screener.universe.sync', 'screener.data.yahoo', 'screener.data.akshare',"
+        " 'screener.output.plot', 'screener.cli.backtest', 'screener.cli.watchlist',"
+        " 'screener.cli.universe', 'screener.cli.rules')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith(bad)))\n"
+    )
+    env = {"SCREENER_OFFLINE": "1", "XDG_CONFIG_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert "LOADED []" in out.stdout
+    assert out.stdout.count("\n") > 20  # the screens printed their rows

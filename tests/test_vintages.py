@@ -93,3 +93,43 @@ def test_figure_ages_follow_the_frames_rows() -> None:
     ages = figure_ages([{"ticker": "A", "vintages": None}], frame)
     assert ages.label("A", "pb") == "quote of 2026-02-20"
     assert ages.vintage("B", "pb") is None
+
+
+def test_figure_ages_are_row_vintages_on_ties_stored_derived_and_repeated_rows() -> None:
+    from screener.engine.age import FigureAges
+    from screener.frame import NUMERIC_COLUMNS
+
+    text_a = (
+        '{"pe_fwd": {"date": "2026-01-05", "basis": "estimate", "label": "est"},'
+        ' "pe_ttm": {"date": "2026-01-05", "basis": "quote", "label": ""},'
+        ' "market_cap_usd": {"date": "2025-12-31", "basis": "quote", "label": "own"}}'
+    )
+    text_b = '{"pe_ttm": {"date": "2025-06-30", "basis": "statement", "label": "TTM"}}'
+    snapshots = [
+        {"ticker": "A", "vintages": text_a},
+        {"ticker": "B", "vintages": text_b},
+        {"ticker": "C", "vintages": text_b},  # shares B's text
+        {"ticker": "D", "vintages": "not json"},
+    ]
+    frame = pd.DataFrame(
+        {
+            "as_of": ["2026-02-20", "2026-02-20", None, "2026-02-19", "2026-02-20"],
+            "pe_ttm": [30.0, 20.0, 25.0, np.nan, 31.0],
+            "pe_fwd": [20.0, np.nan, 22.0, 10.0, 21.0],
+            "implied_eps_growth": [np.nan, 0.1, 0.2, 0.3, 0.5],
+            "market_cap": [1e9, np.nan, 2e9, 3e9, 1e9],
+            "market_cap_usd": [1e9, 5e8, np.nan, 3e9, 1e9],
+        },
+        index=pd.Index(["A", "B", "C", "D", "A"], name="ticker"),
+    )
+    stored = {str(s["ticker"]): parse_vintages(s["vintages"]) for s in snapshots}
+    # a repeated ticker gets its last row's vintages on both rows
+    last = {str(t): row for t, row in frame.iterrows()}
+    vintages = {t: row_vintages(stored.get(t, {}), row) for t, row in last.items()}
+    want = FigureAges.build(vintages, frame["as_of"], NUMERIC_COLUMNS)
+    got = figure_ages(snapshots, frame)
+    for part in ("dates", "basis", "labels", "days"):
+        pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part))
+    assert got.basis["implied_eps_growth"].tolist()[::4] == ["quote", "quote"]  # tie: pe_ttm's
+    assert got.label("B", "implied_eps_growth") == "TTM"  # its only input's vintage
+    assert got.vintage("C", "pe_fwd") is None  # no date and none stored

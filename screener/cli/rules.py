@@ -51,8 +51,9 @@ def rules_check(files: tuple[Path, ...]) -> None:
     FILE may be written +FILE, as for --rules: it is then checked together with the
     shipped rules it would be added to (so a clash of rule ids shows here too).
     """
+    from screener.engine.ruleset import load_ruleset
     from screener.output.format import plural
-    from screener.run import load_rules
+    from screener.resources import rule_sources
 
-    ruleset = load_rules(files)
+    ruleset = load_ruleset(rule_sources(files))  # not through `run`: no data library
     echo(f"ok: {plural(len(ruleset.rules), 'rule')} in {plural(len(ruleset.paths), 'file')}")

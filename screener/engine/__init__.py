@@ -4,14 +4,57 @@
     ev = evaluate(ruleset, frame, history)      # pure: scores, fired rules, reasons
     explain(ruleset, frame, history, "300308.SZ")
 
-See docs/rules.md for the language.
+See docs/rules.md for the language. The evaluator and `explain` (pandas) are imported
+on first use, so checking rule files (`rules check`) loads no data library.
 """
 
-from screener.engine.evaluate import Evaluation, Evaluator, evaluate, history_percentile
-from screener.engine.explain import RuleExplanation, explain
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from screener.engine.parser import parse_condition, parse_expression
 from screener.engine.ruleset import Rule, RuleSet, load_ruleset
 from screener.engine.tokens import ExprError
+
+if TYPE_CHECKING:
+    from screener.engine.evaluate import Evaluation, Evaluator, evaluate, history_percentile
+    from screener.engine.explain import RuleExplanation, explain
+
+#: names imported when first asked for (PEP 562), by module
+_LAZY: dict[str, str] = {
+    "Evaluation": "screener.engine.evaluate",
+    "Evaluator": "screener.engine.evaluate",
+    "evaluate": "screener.engine.evaluate",
+    "history_percentile": "screener.engine.evaluate",
+    "RuleExplanation": "screener.engine.explain",
+    "explain": "screener.engine.explain",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Engine(types.ModuleType):
+    """This package: loading the submodule `evaluate` (or `explain`) must not put the
+    module where the function of the same name is read (`from screener.engine import
+    evaluate` is the function, whoever imported `screener.engine.evaluate` first)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Engine
+
 
 __all__ = [
     "Evaluation",

@@ -23,17 +23,21 @@ as with a missing one (see `evaluate`). How old is too old depends on the basis:
 A rule file can set its own limits (a `[max_age]` table, see `ruleset`). Ages are
 relative to the row's `as_of`, never to today: the bundled sample is old by
 construction, and what matters is whether a figure is old *for its row*. Pure: no
-I/O, and nothing here knows where the vintages came from.
+I/O, and nothing here knows where the vintages came from. numpy and pandas are imported
+where a table is built: the rule files' `[max_age]` limits are checked with `AgeLimits`,
+and `rules check` loads no data library.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 #: the kinds of date a vintage can be, in the order the docs and errors list them
 BASES: tuple[str, ...] = ("quote", "statement", "estimate")
@@ -95,6 +99,8 @@ class FigureAges:
         metrics: Iterable[str],
     ) -> FigureAges:
         """From ticker -> metric -> vintage, for the rows (and row dates) of `as_of`."""
+        import pandas as pd
+
         columns = list(dict.fromkeys(metrics))
         index = as_of.index
 
@@ -112,6 +118,9 @@ class FigureAges:
     ) -> FigureAges:
         """From the three vintage tables (object cells, None where there is none) and the
         rows' quote dates; each distinct date is read once (a run has few of them)."""
+        import numpy as np
+        import pandas as pd
+
         quote = _timestamps(as_of.to_numpy(dtype=object))
         values = dates.to_numpy(dtype=object)
         stamps = _timestamps(values.ravel()).reshape(values.shape)
@@ -124,6 +133,9 @@ class FigureAges:
 
     def stale(self, limits: AgeLimits = DEFAULT_AGE_LIMITS) -> pd.DataFrame:
         """Bool per cell: the figure predates its row's quote by more than its basis allows."""
+        import numpy as np
+        import pandas as pd
+
         basis = self.basis.to_numpy(dtype=object)
         codes, uniques = pd.factorize(pd.Series(basis.ravel(), dtype=object))
         days = np.array([limits.days(b) if b else np.nan for b in uniques] + [np.nan])
@@ -201,12 +213,15 @@ class FigureAges:
         if metric not in self.days.columns or ticker not in self.days.index:
             return None
         value = float(self.days.at[ticker, metric])
-        return None if np.isnan(value) else value
+        return None if math.isnan(value) else value
 
 
 def _timestamps(values: np.ndarray) -> np.ndarray:
     """Date texts -> datetime64[ns] (NaT where missing or unreadable), each distinct one
     parsed once."""
+    import numpy as np
+    import pandas as pd
+
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
     if len(uniques) == 0:
         return np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")

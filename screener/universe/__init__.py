@@ -11,9 +11,10 @@ Public interface (the CLI and the run import only these names)::
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from screener.universe.classifier import UNCLASSIFIED, Classification, classify
 from screener.universe.companies import Company, builtin_companies
 from screener.universe.overrides import (
     apply_overrides,
@@ -42,6 +43,25 @@ from screener.universe.tickers import (
     suggestion_text,
     ticker_note,
 )
+
+if TYPE_CHECKING:
+    from screener.universe.classifier import UNCLASSIFIED, Classification, classify
+
+#: names of the classifier, imported on first use: its patterns take a while to
+#: compile, and a screen never classifies
+_LAZY = {
+    name: "screener.universe.classifier" for name in ("UNCLASSIFIED", "Classification", "classify")
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The lazily imported names of `_LAZY` (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ADJACENT",

@@ -174,6 +174,8 @@ def resolve_listing(
     (.SS/.SZ/.BJ) must trade in CNY; other lines may name another currency (HK lines
     trade in CNY or USD too). Raises ValueError with the reason.
     """
+    if not (exchange or market or currency):  # the usual added row: all from the suffix
+        return listing_facts(ticker)
     d_exchange, d_market, d_currency = listing_facts(ticker)
     suffix = ticker.rsplit(".", 1)[1] if "." in ticker else ""
     where = f".{suffix}" if suffix else "a US symbol (no suffix)"
@@ -229,6 +231,7 @@ def check_sector(sector: str) -> str | None:
     return None if sector in SECTORS else _unknown("sector", sector, SECTORS)
 
 
+@lru_cache(maxsize=1024)  # thousands of rows share a few placements
 def check_placement(sector: str, sub_segment: str, secondary: str | None) -> str | None:
     """Why a (sector, sub-segment, secondary) triple is invalid, or None when it is valid."""
     if sector not in SECTORS:

@@ -77,7 +77,7 @@ from screener.universe.companies import (
     resolve_listing,
 )
 from screener.universe.tickers import normalize_ticker
-from screener.utils import clip, text_problem
+from screener.utils import UNSAFE_CHARACTERS, clip, text_problem
 
 CONFIG_FILENAMES: tuple[str, ...] = ("universe.toml", "universe.csv")
 ACTIONS: tuple[str, ...] = ("add", "set", "remove")
@@ -274,42 +274,102 @@ def parse_toml(path: Path, text: str) -> list[Change]:
 
 
 def parse_csv(path: Path, text: str) -> list[Change]:
-    """Validate a CSV override file (header row with an ``action`` and a ``ticker`` column)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """Validate a CSV override file (header row with an ``action`` and a ``ticker`` column).
+
+    Rows are read first, then checked a column at a time where that is cheaper (a
+    universe of thousands of added names): a column whose every cell is acceptable text
+    is not checked cell by cell, each distinct action is read once. The first problem in
+    file order is reported, as a row-by-row reading would find it.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
-        return _csv_changes(path, reader)
+        header = [h.strip() for h in next(reader, None) or []]
     except csv.Error as exc:  # a cell over csv's field limit, a NUL, a stray quote
-        raise _fail(path, max(reader.line_num, 1), f"invalid CSV: {clip(str(exc), 200)}") from None
+        raise _fail(path, 1, f"invalid CSV: {clip(str(exc), 200)}") from None
+    _check_csv_header(path, header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    broken: InputError | None = None
+    # A broken record is reported where csv.DictReader (which this reading replaced)
+    # stood: the end of the last row read, or of the first blank line after it.
+    last, after_blank = reader.line_num, False
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+                lines.append(reader.line_num)
+            elif after_blank:
+                continue  # blank lines are skipped
+            last, after_blank = reader.line_num, not row
+    except csv.Error as exc:  # reported after any problem in the rows above it
+        broken = _fail(path, max(last, 1), f"invalid CSV: {clip(str(exc), 200)}")
+    changes = _csv_changes(path, header, rows, lines)
+    if broken is not None:
+        raise broken
+    return changes
 
 
-def _csv_changes(path: Path, reader: csv.DictReader[str]) -> list[Change]:
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+def _check_csv_header(path: Path, header: list[str]) -> None:
     if "action" not in header or "ticker" not in header:
         raise _fail(path, 1, "the header must name at least the columns 'action' and 'ticker'")
     unknown = [h for h in header if h not in ("action", "ticker", *EDITABLE_FIELDS)]
     if unknown:
         raise _fail(path, 1, f"unknown column {clip(unknown[0], 60)!r}")
     twice = next((h for i, h in enumerate(header) if h in header[:i]), None)
-    if twice is not None:  # DictReader would keep the last one silently
+    if twice is not None:  # a dict by column name would keep the last one silently
         raise _fail(path, 1, f"column {twice!r} appears twice in the header")
+
+
+def _csv_changes(
+    path: Path, header: list[str], rows: list[list[str]], lines: list[int]
+) -> list[Change]:
+    """The rows' changes; the first row with a problem raises it (``file:line: ...``)."""
+    width = len(header)
+    padded = [row if len(row) == width else [*row, *[""] * width][:width] for row in rows]
+    columns = [list(cells) for cells in zip(*padded, strict=True)] if padded else []
+    action_at, ticker_at = header.index("action"), header.index("ticker")
+    fields = [(k, name) for k, name in enumerate(header) if k not in (action_at, ticker_at)]
+    # A column of acceptable text (the usual) needs no check per cell.
+    suspect = {k for k, name in fields if columns and _any_text_problem(name, columns[k])}
+    actions: dict[str, str] = {}
     changes: list[Change] = []
-    for row in reader:
-        line = reader.line_num
-        if None in row:
+    for i, row in enumerate(rows):
+        line = lines[i]
+        if len(row) > width:
             raise _fail(path, line, "more cells than header columns")
-        if not any((v or "").strip() for v in row.values()):
+        cells = padded[i]
+        if not any(cell.strip() for cell in cells):
             continue
-        action = (row.get("action") or "").strip().lower()
+        raw_action = cells[action_at]
+        action = actions.get(raw_action)
+        if action is None:
+            action = actions[raw_action] = raw_action.strip().lower()
         if action not in ACTIONS:
             raise _fail(path, line, f"unknown action {action!r} (expected add, set or remove)")
-        ticker = _ticker(path, line, row.get("ticker"))
-        rest = {k: v for k, v in row.items() if k not in ("action", "ticker")}
-        fields = _clean_fields(path, line, rest, allowed=EDITABLE_FIELDS)
-        if action == "remove" and fields:
+        ticker = _ticker(path, line, cells[ticker_at] if ticker_at < len(row) else None)
+        found: dict[str, str] = {}
+        for k, name in fields:
+            value = cells[k]
+            if k in suspect and k < len(row):
+                limit = MAX_LONG_FIELD_CHARS if name in LONG_FIELDS else MAX_FIELD_CHARS
+                problem = text_problem(value, limit)
+                if problem:
+                    raise _fail(path, line, f"field {name!r} {problem}")
+            value = value.strip()
+            if value:
+                found[name] = value
+        if action == "remove" and found:
             raise _fail(path, line, "remove takes only a ticker")
-        changes.append(Change(action, ticker, line, fields))
+        changes.append(Change(action, ticker, line, found))
     return changes
+
+
+def _any_text_problem(name: str, cells: list[str]) -> bool:
+    """Whether any cell of a column might fail `text_problem` (one scan of the column)."""
+    limit = MAX_LONG_FIELD_CHARS if name in LONG_FIELDS else MAX_FIELD_CHARS
+    if max(map(len, cells), default=0) > limit:
+        return True
+    return UNSAFE_CHARACTERS.search(" ".join(cells)) is not None
 
 
 # --------------------------------------------------------------------------- merge

@@ -189,6 +189,8 @@ def normalize_ticker(raw: str) -> str:
     if not text.isascii():
         raise _reject(raw, "tickers are written in ASCII letters and digits (not '２' or '٠')")
 
+    if _RE_US.match(text):  # letters only: no other form below can match it
+        return text
     if m := _RE_A_PLAIN.match(text):
         return _a_share(raw, m.group(1), None)
     if m := _RE_A_SUFFIX.match(text):
@@ -203,8 +205,6 @@ def normalize_ticker(raw: str) -> str:
         return _hong_kong(m.group(1))
     if m := _RE_TW.match(text):
         return f"{m.group(1).upper()}.{m.group(2).upper()}"
-    if _RE_US.match(text):
-        return text
     if text.isalpha() and _RE_US.match(text.upper()):
         raise _reject(raw, f"US symbols are written in upper case (did you mean {text.upper()!r}?)")
     if (m := _RE_OTHER.match(text)) and m.group(2).upper() in _OTHER_SUFFIXES:

@@ -180,7 +180,10 @@ def _every_command() -> list[list[str]]:
     paths: list[list[str]] = []
 
     def walk(group: click.Group, prefix: list[str]) -> None:
-        for name, command in sorted(group.commands.items()):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):  # as --help lists them (lazily loaded)
+            command = group.get_command(ctx, name)
+            assert command is not None, f"`screener {' '.join([*prefix, name])}` is listed"
             paths.append([*prefix, name])
             if isinstance(command, click.Group):
                 walk(command, [*prefix, name])
@@ -205,7 +208,9 @@ def test_every_command_has_help(run_cli, cmd: list[str]) -> None:
     command: click.Command = cli
     for name in cmd:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        found = command.get_command(click.Context(command), name)
+        assert found is not None
+        command = found
     assert (command.help or "").strip(), f"`screener {' '.join(cmd)}` has no help text"
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
@@ -398,3 +403,81 @@ def test_a_full_disk_on_stdout_is_one_line(tmp_path: Path) -> None:
         )
     assert done.returncode == 1
     assert done.stderr == "screener: error: cannot write the output: No space left on device\n"
+
+
+def test_the_lazy_group_names_the_module_of_every_command() -> None:
+    """`COMMAND_MODULES` is what `--help` lists: every command a module registers on the
+    group, each under the module that defines it."""
+    import importlib
+    import subprocess
+    import sys
+
+    from screener.cli.app import COMMAND_MODULES
+
+    code = (
+        "import importlib, sys\n"
+        "from screener.cli.app import COMMAND_MODULES, cli\n"
+        "before = sorted(cli.commands)\n"
+        "for module in sorted(set(COMMAND_MODULES.values())):\n"
+        "    importlib.import_module(module)\n"
+        "print(before, sorted((n, c.callback.__module__) for n, c in cli.commands.items()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(module)
+    registered = sorted((name, module) for name, module in COMMAND_MODULES.items())
+    assert out.stdout.strip() == f"[] {registered}"
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        "assert main(['rules', 'list', '--format', 'json']) == 0\n"
+        "print('CLI', sorted(m for m in sys.modules if m.startswith('screener.cli.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "CLI ['screener.cli.app', 'screener.cli.common', 'screener.cli.rules']" in out.stdout
+
+
+def test_rules_check_imports_no_data_library(tmp_path: Path) -> None:
+    """Checking rule files loads neither pandas nor numpy nor a provider: it is a linter."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\nwhen = "pe_fwd <"\n', encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        f"assert main(['rules', 'check', {str(ROOT / 'rules')!r}]) == 0\n"
+        f"assert main(['rules', 'check', '+' + {str(ROOT / 'rules' / 'peg.toml')!r}]) == 0\n"
+        f"assert main(['rules', 'check', {str(bad)!r}]) == 2\n"
+        "heavy = ('pandas', 'numpy', 'yfinance', 'akshare', 'sqlite_utils', 'rich')\n"
+        "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout
+
+
+def test_a_run_collects_garbage_less_often_and_restores_the_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import screener.cli.app as app
+
+    seen: list[tuple[int, ...]] = []
+    real = app._main
+
+    def run(argv: list[str] | None) -> int:
+        seen.append(gc.get_threshold())
+        return real(argv)
+
+    monkeypatch.setattr(app, "_main", run)
+    before = gc.get_threshold()
+    assert app.main(["rules", "check", str(ROOT / "rules")]) == 0
+    assert seen == [app.GC_THRESHOLDS] and gc.get_threshold() == before

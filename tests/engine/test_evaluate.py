@@ -350,3 +350,27 @@ def test_loss_makers_do_not_drag_multiples_medians() -> None:
     assert ev.value(parse_expression("sector_median(revenue_growth)"))[0] == pytest.approx(-0.15)
     # a plain comparison still sees the negative value
     assert list(ev.value(parse_expression("pe_fwd < 0"))) == [0.0, 1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("skewed", [False, True], ids=["even groups", "one wide group"])
+def test_group_median_is_each_groups_median(skewed: bool) -> None:
+    rng = np.random.default_rng(7)
+    ngroups = 50
+    sizes = rng.integers(0, 12, ngroups)
+    if skewed:  # one group far wider than the rest: the sort of every point
+        sizes[3] = 2000
+    codes = np.repeat(np.arange(ngroups), sizes)
+    rng.shuffle(codes)  # rows of one group need not be next to each other
+    values = rng.choice([1.0, 2.0, 2.5, 1e308, -np.inf, np.inf, 7.0], len(codes))
+    values[rng.random(len(codes)) < 0.1] = np.nan
+    codes[rng.random(len(codes)) < 0.1] = -1  # rows in no group
+    got = evaluate_module.group_median(values, codes, ngroups)
+    assert len(got) == ngroups + 1 and np.isnan(got[-1])
+    for group in range(ngroups):
+        mine = np.sort(values[(codes == group) & ~np.isnan(values)])
+        if len(mine) == 0:
+            assert np.isnan(got[group])
+            continue
+        lo, hi = mine[(len(mine) - 1) // 2], mine[len(mine) // 2]
+        want = lo / 2.0 + hi / 2.0
+        assert got[group] == want or (np.isnan(got[group]) and np.isnan(want)), group
