@@ -45,7 +45,7 @@ TARGET_SECONDS = 2.0
 TARGET_MB = 400.0
 SOURCE = "yahoo"
 AS_OF = "2026-11-27"
-STORE_VERSION = "2"  # bump when the synthetic data or the schema changes: a new cache is built
+STORE_VERSION = "3"  # bump when the synthetic data or the schema changes: a new cache is built
 #: the multiples kept per quarter, as ratios of a company's trailing P/E
 MULTIPLES: dict[str, float] = {
     "pe_ttm": 1.0,
@@ -78,11 +78,13 @@ def tickers(n: int) -> list[tuple[str, str]]:
 def universe_csv(names: list[tuple[str, str]]) -> str:
     """The universe file that adds the synthetic companies, round-robin over the sectors
     (CSV: what a list of thousands is best written as)."""
-    lines = ["action,ticker,name_en,sector,sub_segment"]
-    for i, (ticker, _market) in enumerate(names):
+    lines = ["action,ticker,name_en,name_zh,sector,sub_segment"]
+    for i, (ticker, market) in enumerate(names):
         sector = CORE_SECTORS[i % len(CORE_SECTORS)]
         segment = sub_segments_of(sector)[0].id
-        lines.append(f"add,{ticker},Synthetic {ticker},{sector},{segment}")
+        # An A-share has its Chinese name, as every real one does: the output is not ASCII.
+        chinese = f"合成光电{ticker[:6]}" if market == "CN" else ""
+        lines.append(f"add,{ticker},Synthetic {ticker},{chinese},{sector},{segment}")
     return "\n".join(lines) + "\n"
 
 
