@@ -131,8 +131,8 @@ def screen(
     score, as_of, and any other catalogue metric (ps_ttm, roe, ret_3m ...). On a narrow
     terminal the least important columns are hidden whole.
     """
-    from screener.output.csvfile import check_csv_path, csv_text, write_atomic
-    from screener.output.rows import ROW_FIELDS, to_rows
+    from screener.output.csvfile import check_csv_path, run_csv_text, write_atomic
+    from screener.output.rows import ROW_FIELDS
     from screener.run import RunNeeds
     from screener.select import Selection
 
@@ -181,10 +181,9 @@ def screen(
         needs=needs,
         writes=source == "auto" and not offline,
     )
-    if export_path is not None:
-        rows = to_rows(run)
-        write_atomic(export_path, csv_text(rows, ROW_FIELDS), bom=excel)
-        echo_err(f"exported {len(rows)} rows to {export_path}")
+    if export_path is not None:  # the same bytes as `--format csv`, written atomically
+        write_atomic(export_path, run_csv_text(run, list(ROW_FIELDS)), bom=excel)
+        echo_err(f"exported {len(run.rows)} rows to {export_path}")
     if fmt != "table" and run.banner:
         echo_err(run.banner)  # machine formats carry `source` per row; people get the why
     missing = [t for t in symbols if t not in run.frame.index]

@@ -111,6 +111,12 @@ def test_export_round_trips_through_pandas(run_cli, tmp_path: Path) -> None:
             else:
                 assert line[metric] == pytest.approx(row[metric])
     assert not list(target.parent.glob(".*.tmp"))
+    # The file is what `--format csv` prints, byte for byte (with --excel: a BOM first).
+    printed = run_cli("screen", "--source", "sample", "--format", "csv").out
+    assert target.read_bytes() == printed.encode("utf-8")
+    excel = tmp_path / "excel.csv"
+    assert run_cli("screen", "--source", "sample", "--export", str(excel), "--excel").status == 0
+    assert excel.read_bytes() == b"\xef\xbb\xbf" + printed.encode("utf-8")
 
 
 @pytest.mark.parametrize(
