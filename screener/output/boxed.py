@@ -36,13 +36,21 @@ class BoxedColumn:
     no_wrap: bool = True
 
 
+#: a cell: rich Text, or a plain string shown literally (never parsed as markup)
+Cell = Text | str
+
+
 class BoxedTable:
-    """Rows of Text cells in a box, each column at its given width (a rich renderable)."""
+    """Rows of cells in a box, each column at its given width (a rich renderable).
+
+    A plain-string cell is literal text in the plain style, as `Text(cell)` would be:
+    most of a screen's cells are, and they skip rich's Text machinery.
+    """
 
     def __init__(
         self,
         columns: Sequence[BoxedColumn],
-        rows: Sequence[Sequence[Text]],
+        rows: Sequence[Sequence[Cell]],
         header_style: str = "bold",
     ) -> None:
         self.columns = list(columns)
@@ -63,7 +71,7 @@ class BoxedTable:
                 max_width=c.width,
             )
         for row in self.rows:
-            table.add_row(*row)
+            table.add_row(*(Text(c) if isinstance(c, str) else c for c in row))
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -81,7 +89,7 @@ class BoxedTable:
                              heads, header, [{} for _ in self.columns])
         yield Segment(_box.get_row(widths, "head", edge=True))
         yield line
-        caches: list[dict[tuple[object, ...], list[Pieces]]] = [{} for _ in self.columns]
+        caches: list[dict[object, list[Pieces]]] = [{} for _ in self.columns]
         last = len(self.rows) - 1
         for i, row in enumerate(self.rows):
             if i == last:
@@ -98,9 +106,9 @@ class BoxedTable:
         left: str,
         divider: str,
         right: str,
-        cells: Sequence[Text],
+        cells: Sequence[Cell],
         style: Style,
-        caches: Sequence[dict[tuple[object, ...], list[Pieces]]],
+        caches: Sequence[dict[object, list[Pieces]]],
     ) -> Iterator[Segment]:
         """One table row: every cell's lines side by side, short cells topped up with blanks.
 
@@ -128,13 +136,20 @@ class BoxedTable:
     def _cell(
         console: Console,
         column: BoxedColumn,
-        cell: Text,
+        cell: Cell,
         style: Style,
-        cache: dict[tuple[object, ...], list[Pieces]],
+        cache: dict[object, list[Pieces]],
     ) -> list[Pieces]:
         """A cell's lines as rich lays them out at its column's width (wrapped once each),
         each line as its (text, style) pieces with the cell's padding included. `cache`
         is the column's own: identical cells of one column are laid out once."""
+        if isinstance(cell, str):
+            found = cache.get(cell)
+            if found is None:
+                found = cache[cell] = _plain_line(column, cell, style) or BoxedTable._cell(
+                    console, column, Text(cell), style, cache
+                )
+            return found
         spans = cell.spans
         key = (cell.plain, cell.style, tuple(spans) if spans else ())
         found = cache.get(key)
@@ -197,6 +212,20 @@ def _line(left: str, divider: str, right: str, cells: Sequence[Pieces]) -> Itera
     for text, piece_style in _merged(pieces):
         yield Segment(text, piece_style)
     yield Segment.line()
+
+
+def _plain_line(column: BoxedColumn, cell: str, style: Style) -> list[Pieces] | None:
+    """A plain string that fits on one line as rich lays out `Text(cell)`: padded to the
+    column's width on the side justification leaves; None when it needs rich's wrap (a
+    break, a tab, too long, or trailing blanks that right-justification would strip)."""
+    if "\n" in cell or "\t" in cell:
+        return None
+    room = column.width - cell_len(cell)
+    right = column.justify == "right"
+    if room < 0 or (right and cell != cell.rstrip()):
+        return None
+    padded = " " * room + cell if right else cell + " " * room
+    return [[(f" {padded} ", style or None)]]
 
 
 def _one_line(console: Console, column: BoxedColumn, cell: Text) -> list[list[Segment]] | None:

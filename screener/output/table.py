@@ -230,10 +230,10 @@ def _build_table(
         )
         for col in columns
     ]
-    # Plain strings would be parsed as rich markup: names come from the network and
-    # from user files, so every cell is literal text.
-    # Their text is made printable too: no escape codes, no line of their own.
-    cells = [[Text(printable(c)) if isinstance(c, str) else c for c in row] for row in rows]
+    # Plain strings stay plain: the boxed table shows them as literal text (never rich
+    # markup: names come from the network and from user files), made printable here:
+    # no escape codes, no line of their own.
+    cells = [[printable(c) if isinstance(c, str) else c for c in row] for row in rows]
     return BoxedTable(boxed, cells, header_style="bold")
 
 

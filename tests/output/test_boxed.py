@@ -74,3 +74,23 @@ def test_wrapping_folding_marks_and_styles_are_richs() -> None:
         assert _chars(boxed, width) == _chars(boxed.rich_table(), width)
     # Too narrow for the widths decided: rich's own table takes over, and fits.
     assert _chars(boxed, 20) == _chars(boxed.rich_table(), 20)
+
+
+def test_plain_string_cells_are_literal_text_as_rich_draws_them() -> None:
+    columns = [
+        BoxedColumn("Name", 8, overflow="fold", no_wrap=False),
+        BoxedColumn("Value", 7, justify="right"),
+    ]
+    rows = [
+        ["[red]markup[/red] stays", "12.5 "],  # wraps; trailing blank right-justified
+        ["中际旭创", "[b]"],
+        ["short", "3.0"],
+        ["short", "3.0"],  # the same cells again: laid out once, drawn the same
+    ]
+    as_text = [[Text(c) for c in row] for row in rows]
+    for width in (40, 24, 14):
+        drawn = _chars(BoxedTable(columns, rows), width)
+        assert drawn == _chars(BoxedTable(columns, as_text), width)
+        assert drawn == _chars(BoxedTable(columns, as_text).rich_table(), width)
+    text = "".join(ch for line in _chars(BoxedTable(columns, rows), 40) for ch, _ in line)
+    assert "[red]mar" in text and "kup[/red" in text and "[b]" in text  # folded, not styled
