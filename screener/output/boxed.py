@@ -25,6 +25,12 @@ from rich.text import Text
 BOX = box.HEAVY_HEAD  # rich.table.Table's default
 
 
+def text_width(text: str) -> int:
+    """Terminal cells `text` takes, as rich counts them: its length when it is printable
+    ASCII (most cells of a screen: a C check, not rich's per-character lookup)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+
 @dataclass(frozen=True)
 class BoxedColumn:
     """One column: header, width of its text (padding excluded), how its cells lay out."""
@@ -220,7 +226,7 @@ def _plain_line(column: BoxedColumn, cell: str, style: Style) -> list[Pieces] | 
     break, a tab, too long, or trailing blanks that right-justification would strip)."""
     if "\n" in cell or "\t" in cell:
         return None
-    room = column.width - cell_len(cell)
+    room = column.width - text_width(cell)
     right = column.justify == "right"
     if room < 0 or (right and cell != cell.rstrip()):
         return None
@@ -239,7 +245,7 @@ def _one_line(console: Console, column: BoxedColumn, cell: Text) -> list[list[Se
         cell = cell.copy()
         cell.rstrip()
         plain = cell.plain
-    room = column.width - cell_len(plain)
+    room = column.width - text_width(plain)
     if room < 0:
         return None
     if not cell.spans:  # one style throughout: rich's render is one segment of it

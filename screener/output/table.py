@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
 from screener.catalog import METRICS
-from screener.output.boxed import BoxedColumn, BoxedTable
+from screener.output.boxed import BoxedColumn, BoxedTable, text_width
 from screener.output.fit import ColumnFit, fit
 from screener.output.format import (
     MISSING,
@@ -208,8 +207,12 @@ def column_for(key: str) -> Column:
     return Column(key, metric.label, EXTRA_PRIORITY, _metric_cell(key))
 
 
+def _printable(cell: str | Text) -> str | Text:
+    return printable(cell) if isinstance(cell, str) else cell
+
+
 def _plain(cell: str | Text) -> str:
-    return cell.plain if isinstance(cell, Text) else printable(cell)
+    return cell.plain if isinstance(cell, Text) else cell
 
 
 def _build_table(
@@ -230,11 +233,7 @@ def _build_table(
         )
         for col in columns
     ]
-    # Plain strings stay plain: the boxed table shows them as literal text (never rich
-    # markup: names come from the network and from user files), made printable here:
-    # no escape codes, no line of their own.
-    cells = [[printable(c) if isinstance(c, str) else c for c in row] for row in rows]
-    return BoxedTable(boxed, cells, header_style="bold")
+    return BoxedTable(boxed, rows, header_style="bold")
 
 
 def _fit_spec(col: Column, cells: list[str], width: int) -> ColumnFit:
@@ -244,10 +243,10 @@ def _fit_spec(col: Column, cells: list[str], width: int) -> ColumnFit:
     width) and may grow to its widest cell; every other column is as wide as its
     widest cell, always.
     """
-    natural = max([cell_len(col.header), *(cell_len(v) for v in cells)])
+    natural = max([text_width(col.header), *map(text_width, cells)])
     if col.min_width is None:
         return ColumnFit(col.key, natural, natural, col.priority)
-    longest_word = max((cell_len(word) for value in cells for word in value.split()), default=1)
+    longest_word = max((text_width(word) for value in cells for word in value.split()), default=1)
     floor = min(natural, max(col.min_width, min(longest_word, col.max_width or 99)))
     return ColumnFit(col.key, floor, min(natural, col.max_width or width), col.priority)
 
@@ -278,7 +277,10 @@ def render_table(
     tickers = [str(t) for t in frame.index]
     records = _records(frame)
     rows = list(zip(tickers, records, strict=True))
-    cells = {c.key: [c.cell(t, r, ctx) for t, r in rows] for c in wanted}
+    # Plain strings stay plain (the boxed table shows them as literal text, never rich
+    # markup: names come from the network and from user files), made printable once:
+    # no escape codes, no line of their own.
+    cells = {c.key: [_printable(c.cell(t, r, ctx)) for t, r in rows] for c in wanted}
     plain = {key: [_plain(cell) for cell in column] for key, column in cells.items()}
     fitted = fit([_fit_spec(c, plain[c.key], width) for c in wanted], width, narrow="drop")
     kept = [c for c in wanted if c.key in fitted.widths]

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.segment import Segment
 from rich.style import Style
@@ -15,7 +18,7 @@ from rich.text import Text
 
 from screener.data.store import Store
 from screener.output import table
-from screener.output.boxed import BoxedColumn, BoxedTable
+from screener.output.boxed import BoxedColumn, BoxedTable, text_width
 from screener.run import load_inputs, run_screen
 
 TODAY = date(2026, 3, 1)
@@ -94,3 +97,8 @@ def test_plain_string_cells_are_literal_text_as_rich_draws_them() -> None:
         assert drawn == _chars(BoxedTable(columns, as_text).rich_table(), width)
     text = "".join(ch for line in _chars(BoxedTable(columns, rows), 40) for ch, _ in line)
     assert "[red]mar" in text and "kup[/red" in text and "[b]" in text  # folded, not styled
+
+
+@given(st.text())
+def test_text_width_is_richs_cell_length(text: str) -> None:
+    assert text_width(text) == cell_len(text)
