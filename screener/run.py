@@ -38,7 +38,7 @@ from screener.frame import (
 )
 from screener.resources import rule_sources
 from screener.select import Selected, Selection, shown_rows
-from screener.series import MetricSeries, concat
+from screener.series import MetricSeries, concat, from_points
 from screener.universe import Company, find_config_overrides, load_universe
 from screener.vintages import figure_ages
 
@@ -277,16 +277,18 @@ def preferred_snapshots(
 class RunNeeds:
     """What the views of a run read beyond the frame; the default is everything.
 
-    `explain` shows every stored metric's own history and `plot` and `watchlist` take the
-    run whole; a screen says what it shows: the history its rules and the `P/E pct`
-    column read (`all_history=False`), the sparkline's closes only when that column is
-    shown (`closes`), and then only for the rows the table shows (`closes_per_sector`:
-    the first N selected rows of each sector, or of the one ranking; None: all).
+    Each view says what it shows: the history its rules and the `P/E pct` column read
+    (`all_history=False`), plus every stored metric's history of a few companies
+    (`history_for`: the ones `explain` lists the windows of), the sparkline's closes only
+    when that column is shown (`closes`), and then only for the rows the table shows
+    (`closes_per_sector`: the first N selected rows of each sector, or of the one
+    ranking; None: all). A whole-market store stays quick for a view of one company.
     """
 
     all_history: bool = True
     closes: bool = True
     closes_per_sector: int | None = None
+    history_for: tuple[str, ...] = ()
 
 
 def needed_history(ruleset: RuleSet, selection: Selection | None = None) -> frozenset[str]:
@@ -325,20 +327,40 @@ def load_points(
     chosen: Mapping[str, str],
     metrics: frozenset[str] | None,
     as_of: Mapping[str, Any],
+    every_metric_of: Sequence[str] = (),
 ) -> HistoryPoints:
     """The run's own history, cut at each company's as-of date (`own_past`), grouped once.
 
-    A screen (`metrics` given) reads the store's packed series, a row per company and
-    metric; every metric (`explain`), or an older store opened read-only, reads the
-    point rows.
+    With `metrics` (a screen, explain), the store's packed series of those metrics, a row
+    per company and metric, plus every other metric's points of the `every_metric_of`
+    companies only; every metric of every company (None), or an older store opened
+    read-only, reads the point rows.
     """
     if metrics is not None:
         series = _load_series(store, chosen, metrics)
         if series is not None:
+            for metric, part in _every_metric(store, chosen, every_metric_of).items():
+                if metric not in metrics:
+                    series[metric] = part
             return HistoryPoints(
                 series={m: own_past_series(s, as_of) for m, s in series.items()}
             )
+        if every_metric_of:
+            metrics = None
     return HistoryPoints(own_past(load_history(store, chosen, metrics), as_of))
+
+
+def _every_metric(
+    store: Store, chosen: Mapping[str, str], tickers: Sequence[str]
+) -> dict[str, MetricSeries]:
+    """metric -> the series of a few companies (each from its chosen source), every metric."""
+    parts: dict[str, list[MetricSeries]] = {}
+    wanted = [t for t in dict.fromkeys(tickers) if t in chosen]
+    for src in dict.fromkeys(chosen[t] for t in wanted):
+        mine = [t for t in wanted if chosen[t] == src]
+        for metric, points in store.history_of(src, mine).items():
+            parts.setdefault(metric, []).append(from_points(points))
+    return {metric: concat(found) for metric, found in parts.items()}
 
 
 def _load_series(
@@ -420,7 +442,7 @@ def run_screen(
     # group are evaluated but left out of medians, ranks and peer groups.
     frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
     metrics = None if needs.all_history else needed_history(inputs.ruleset, selection)
-    points = load_points(store, chosen, metrics, frame["as_of"].to_dict())
+    points = load_points(store, chosen, metrics, frame["as_of"].to_dict(), needs.history_for)
     frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
     ages = figure_ages(snapshots, frame)
     evaluation = evaluate(inputs.ruleset, frame, points, ages)

@@ -403,3 +403,32 @@ def test_a_machine_format_screen_imports_only_what_a_screen_needs(
     )
     assert "LOADED []" in out.stdout
     assert out.stdout.count("\n") > 20  # the screens printed their rows
+
+
+def test_explain_reads_every_metric_of_its_companies_only_and_says_the_same(
+    store_path: Path,
+) -> None:
+    from rich.console import Console
+
+    from screener.output.explain import explanation_rows, render_explanation
+
+    full = _run(store_path)
+    tickers = [str(t) for t in full.frame.index[:3]]
+    lean = _run(store_path, RunNeeds(all_history=False, closes=False, history_for=tuple(tickers)))
+    assert lean.closes == {} and lean.points.series is not None
+    frame = lean.history
+    others = frame[~frame["ticker"].isin(tickers)]
+    assert set(others["metric"]) <= needed_history(lean.ruleset)  # the rules' alone
+    assert set(frame.loc[frame["ticker"] == tickers[0], "metric"]) == set(
+        full.history.loc[full.history["ticker"] == tickers[0], "metric"]
+    )
+
+    def shown(run: ScreenRun, ticker: str) -> str:
+        console = Console(width=100, file=io.StringIO(), color_system=None)
+        console.print(render_explanation(run, ticker, width=100))
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    for ticker in tickers:
+        assert explanation_rows(lean, ticker) == explanation_rows(full, ticker)
+        assert shown(lean, ticker) == shown(full, ticker)
+        assert "Own history" in shown(lean, ticker)

@@ -341,9 +341,13 @@ def explain(
     from screener.output.console import stdout_console
     from screener.output.explain import explanation_rows, render_explanation
     from screener.output.rows import json_text
+    from screener.run import RunNeeds
 
     symbols = list(dict.fromkeys(user_ticker(t, universe_file) for t in tickers))
-    run = screen_run(state, source, rule_paths, universe_file)
+    # The rules' history for everyone (peer and sector figures), every metric's history
+    # only for the companies explained, no closes: quick on a whole-market store.
+    needs = RunNeeds(all_history=False, closes=False, history_for=tuple(symbols))
+    run = screen_run(state, source, rule_paths, universe_file, needs=needs)
     if len(symbols) > 1:
         from screener.output.compare import compare_json, render_compare
 
@@ -394,8 +398,11 @@ def plot(
 
     if png_path is not None:
         check_png_path(png_path)
+    from screener.run import RunNeeds
+
     selection = Selection((sector,), max_age=max_age, where=where)
-    run = screen_run(state, source, rule_paths, universe_file, selection=selection)
+    needs = RunNeeds(all_history=False, closes=False)  # the chart reads the frame alone
+    run = screen_run(state, source, rule_paths, universe_file, selection=selection, needs=needs)
     if where is not None and run.rows.empty:
         from screener.errors import InputError
 

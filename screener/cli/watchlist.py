@@ -74,7 +74,7 @@ def watchlist_save(
     """
     from screener.output.format import source_label
     from screener.output.rows import to_rows
-    from screener.run import load_inputs, run_screen
+    from screener.run import RunNeeds, load_inputs, run_screen
     from screener.select import Selection
     from screener.watchlist import diff_runs, rules_fingerprint, validate_name
 
@@ -84,7 +84,10 @@ def watchlist_save(
     )
     inputs = load_inputs(rule_paths, universe_file)
     with open_store(state) as store:
-        run = run_screen(store, inputs, source=source, selection=selection)  # type: ignore[arg-type]
+        needs = RunNeeds(all_history=False, closes=False)  # a saved row is the CSV row
+        run = run_screen(
+            store, inputs, source=source, selection=selection, needs=needs  # type: ignore[arg-type]
+        )
         rows = to_rows(run)
         earlier = store.watchlist_runs(name)
         previous = _run_rows(store, earlier[-1]) if earlier else None

@@ -754,6 +754,25 @@ class Store:
         )
         return {m: self.db.execute(sql, [source, m]).fetchall() for m in sorted(set(metrics))}
 
+    def history_of(
+        self, source: str, tickers: Iterable[str]
+    ) -> dict[str, list[tuple[str, str, float]]]:
+        """metric -> (ticker, date, value) of a few companies' every stored metric from one
+        source, each by ticker and date (what explain lists; the key's index, no scan)."""
+        wanted = sorted(set(tickers))
+        out: dict[str, list[tuple[str, str, float]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            rows = self.db.execute(
+                "select metric, ticker, date, value from valuation_history"  # noqa: S608
+                f" where source = ? and ticker in ({marks}) order by metric, ticker, date",
+                [source, *chunk],
+            )
+            for metric, ticker, day, value in rows:
+                out.setdefault(str(metric), []).append((ticker, day, value))
+        return out
+
     def history_series(
         self, source: str, metrics: Iterable[str]
     ) -> dict[str, MetricSeries] | None:

@@ -212,6 +212,12 @@ def test_a_screen_reads_each_companys_chosen_source_cut_at_its_as_of(tmp_path: P
         metrics = frozenset(METRICS)
         lean = load_points(store, chosen, metrics, as_of)
         rows = HistoryPoints(own_past(load_history(store, chosen, metrics), as_of))
+        # One metric for everyone, every metric of two companies (explain's read).
+        few = load_points(store, chosen, frozenset({"pe_ttm"}), as_of, ["T1", "T2", "NONE"])
+        every = rows.frame
+        want = every[(every["metric"] == "pe_ttm") | every["ticker"].isin(["T1", "T2"])]
+        assert few.series is not None and {"T1", "T2"} < set(want["ticker"])
+        pd.testing.assert_frame_equal(few.frame, _ordered(want))
     assert lean.series is not None
     # The row read lists one source after the other; the same points either way.
     pd.testing.assert_frame_equal(lean.frame, _ordered(rows.frame))
