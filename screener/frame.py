@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -88,15 +89,14 @@ def build_frame(
 def _by_column(rows: list[Mapping[str, Any]]) -> Callable[[str], list[Any]]:
     """Column name -> the rows' values (None where a row has no such key).
 
-    Rows of one query share their keys in one order: then they are turned into columns
-    at once, not read one key of one row at a time (thousands of rows, dozens of keys).
+    Rows of one query share their keys: then a column is read by one C-level pass over
+    the rows, not by a `get` of Python code per row (thousands of rows, dozens of keys).
     """
-    first = tuple(rows[0]) if rows else ()
-    if all(tuple(row) == first for row in rows):
-        values = zip(*(row.values() for row in rows), strict=True)
-        columns = dict(zip(first, map(list, values), strict=True))
-        missing = [None] * len(rows)
-        return lambda name: columns.get(name, missing)
+    keys = set(rows[0]) if rows else set()
+    if all(row.keys() == keys for row in rows):
+        return lambda name: (
+            list(map(itemgetter(name), rows)) if name in keys else [None] * len(rows)
+        )
     return lambda name: [row.get(name) for row in rows]
 
 

@@ -84,7 +84,7 @@ def test_rows_of_one_query_make_the_frame_hand_written_rows_make() -> None:
     uniform = [{k: snap.get(k) for k in keys} for snap in SNAPSHOTS]
     uniform.append({**dict.fromkeys(keys), "ticker": "NEW", "price": "n/a", "notes": "x"})
     ragged = [{k: v for k, v in row.items() if v is not None} for row in uniform]
-    ragged[0] = dict(reversed(list(ragged[0].items())))  # other key order: a row at a time
+    ragged[0] = dict(reversed(list(ragged[0].items())))  # keys in another order
     companies = {**COMPANIES, "LITE": {"name_en": "Lumentum", "currency": "USD"}}
     fast, fast_notes = build_frame(uniform, companies, [], TODAY)
     slow, slow_notes = build_frame(ragged, companies, [], TODAY)

@@ -699,8 +699,7 @@ class Store:
         """The newest snapshot of each company from one source, by ticker.
 
         The primary key's index gives the tickers in order and each one's newest as_of
-        (no temporary table, no sort); rows become dicts by the cursor's column names
-        (a screen of 5,000 reads them in a third of the time `db.query` took).
+        (no materialised join, no sort); rows become dicts by the cursor's column names.
         """
         sql = """
             select s.* from snapshots s

@@ -119,10 +119,13 @@ def group_median(values: Array, codes: Array, ngroups: int) -> Array:
     if len(v) and ngroups * widest <= 4 * len(v):
         # Groups of similar size (a company's 40 quarters): one row each, padded with
         # +inf, sorted along the rows; small sorts instead of one of every point.
-        order = np.argsort(c, kind="stable")  # codes usually arrive in order: O(n)
-        grouped = c[order]
+        if not (c[1:] >= c[:-1]).all():  # history points arrive by row: then no sort
+            order = np.argsort(c, kind="stable")
+            c, v = c[order], v[order]
+        column = np.arange(len(c))
+        column -= starts[c]  # each value's place in its group's row
         padded = np.full((ngroups, widest), np.inf)
-        padded[grouped, np.arange(len(grouped)) - starts[grouped]] = v[order]
+        padded[c, column] = v
         padded.sort(axis=1)
         low, high = padded[has, lo], padded[has, hi]
     else:

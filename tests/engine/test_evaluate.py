@@ -352,15 +352,17 @@ def test_loss_makers_do_not_drag_multiples_medians() -> None:
     assert list(ev.value(parse_expression("pe_fwd < 0"))) == [0.0, 1.0, 1.0, 0.0]
 
 
+@pytest.mark.parametrize("shuffled", [False, True], ids=["rows in order", "rows shuffled"])
 @pytest.mark.parametrize("skewed", [False, True], ids=["even groups", "one wide group"])
-def test_group_median_is_each_groups_median(skewed: bool) -> None:
+def test_group_median_is_each_groups_median(skewed: bool, shuffled: bool) -> None:
     rng = np.random.default_rng(7)
     ngroups = 50
     sizes = rng.integers(0, 12, ngroups)
     if skewed:  # one group far wider than the rest: the sort of every point
         sizes[3] = 2000
     codes = np.repeat(np.arange(ngroups), sizes)
-    rng.shuffle(codes)  # rows of one group need not be next to each other
+    if shuffled:  # rows of one group need not be next to each other
+        rng.shuffle(codes)
     values = rng.choice([1.0, 2.0, 2.5, 1e308, -np.inf, np.inf, 7.0], len(codes))
     values[rng.random(len(codes)) < 0.1] = np.nan
     codes[rng.random(len(codes)) < 0.1] = -1  # rows in no group
