@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from screener.errors import DataError, InputError
-from screener.output.sanitize import printable
+from screener.output.sanitize import is_printable, joined_safe, printable
 from screener.utils import finite_float
 
 if TYPE_CHECKING:
@@ -75,13 +75,14 @@ def run_csv_text(result: ScreenRun, fields: Sequence[str]) -> str:
     from screener.output.rows import NUMBER_FIELDS, row_columns
 
     columns = row_columns(result.rows, fields)
-    return csv_columns_text(
+    # Every text cell passed `csv_cell` (printable, one line); the rest are numbers.
+    return joined_safe(csv_columns_text(
         fields,
         [
             number_cells(columns[field]) if field in NUMBER_FIELDS else column_cells(columns[field])
             for field in fields
         ],
-    )
+    ))
 
 
 def csv_columns_text(fields: Sequence[str], columns: Sequence[list[str]]) -> str:
@@ -101,6 +102,9 @@ def csv_columns_text(fields: Sequence[str], columns: Sequence[list[str]]) -> str
 def column_cells(values: list[Any]) -> list[str]:
     """`csv_cell` of each value as csv.writer writes it; a finite plain float is its repr
     and None is "" inline, and a column's repeated texts (sector, market) are made once."""
+    clean = _clean_texts(values)
+    if clean is not None:
+        return clean
     out: list[str] = []
     texts: dict[str, str] = {}
     for value in values:
@@ -115,6 +119,21 @@ def column_cells(values: list[Any]) -> list[str]:
             out.append(cell)
         else:
             out.append(written_cell(csv_cell(value)))
+    return out
+
+
+def _clean_texts(values: list[Any]) -> list[str] | None:
+    """A column of texts none of which holds an unsafe character or a line break (names,
+    tickers: the usual), checked at once, each then only quoted or formula-marked as
+    `written_cell(csv_cell(text))` would; None for any other column."""
+    if not values or not all(type(v) is str for v in values):
+        return None
+    joined = "\n".join(values)
+    if joined.count("\n") != len(values) - 1 or not is_printable(joined, newlines=True):
+        return None
+    out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
+    if '"' in joined or "," in joined:
+        out = [written_cell(v) if '"' in v or "," in v else v for v in out]
     return out
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from screener.output.rows import NUMBER_FIELDS, ROW_FIELDS, row_columns
-from screener.output.sanitize import json_safe
+from screener.output.sanitize import joined_safe, json_safe
 
 if TYPE_CHECKING:
     from screener.run import ScreenRun
@@ -81,7 +81,7 @@ def json_array_text(lines: list[str]) -> str:
     """Row lines as `json_text` writes a list of rows: one array, a row per line."""
     if not lines:
         return "[]"  # json_text's indented encoding of an empty list
-    return "[\n" + ",\n".join(lines) + "\n]"
+    return joined_safe("[\n" + ",\n".join(lines) + "\n]")  # each piece made safe already
 
 
 def _numbers(values: np.ndarray, missing: str) -> list[str]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from screener.output.legend import coverage, coverage_json
 from screener.output.rows import json_line
+from screener.output.sanitize import joined_safe
 
 if TYPE_CHECKING:
     from screener.run import ScreenRun
@@ -90,4 +91,4 @@ def jsonl_text(metadata: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
 
 def jsonl_lines_text(metadata: dict[str, Any], lines: Sequence[str]) -> str:
     """`jsonl_text` of rows already written as lines (`jsonrows.run_json_lines`)."""
-    return "\n".join([json_line({"metadata": metadata}), *lines]) + "\n"
+    return joined_safe("\n".join([json_line({"metadata": metadata}), *lines]) + "\n")

@@ -252,3 +252,30 @@ def test_csv_text_of_any_rows_is_csv_writer_over_csv_cell(values: list[list[Any]
     cells = [[csvfile.csv_cell(value) for value in row] for row in values]
     assert csvfile.csv_text(rows, fields) == _writer_text([fields, *cells])
     assert csvfile.csv_text(rows, fields[:1]) == _writer_text([fields[:1], *(c[:1] for c in cells)])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=LARGE_OK)
+@given(data=st.data())
+def test_documents_marked_safe_hold_no_unsafe_character(
+    sample_run: ScreenRun, data: st.DataObject
+) -> None:
+    """What `Sanitised` promises `printable` (which then skips its scan) is true: the
+    JSON, JSONL and CSV of a hostile run hold no unsafe character but line feeds."""
+    from screener.output.csvfile import run_csv_text
+    from screener.output.jsonrows import json_array_text, run_json_lines
+    from screener.output.runmeta import jsonl_lines_text, run_metadata
+    from screener.output.sanitize import Sanitised
+    from screener.utils import UNSAFE_CHARACTERS
+
+    run = _hostile(sample_run, data)
+    lines = run_json_lines(run)
+    documents = [
+        json_array_text(lines),
+        jsonl_lines_text(run_metadata(run), lines),
+        run_csv_text(run, list(ROW_FIELDS)),
+    ]
+    for document in documents:
+        assert type(document) is Sanitised
+        assert not UNSAFE_CHARACTERS.search(document.replace("\n", ""))
+    assert type(printable("x\x1b[2J" + documents[0])) is str  # joined with more: scanned
+    assert printable(documents[2], newlines=True) is documents[2]
