@@ -238,7 +238,8 @@ def test_bars_moved_to_another_company_are_read_there(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:  # a rename, and some bars moved to another company
         conn.execute("update prices set ticker = 'RENAMED' where ticker = 'YEAR'")
         conn.execute(
-            "update prices set ticker = 'NEW' where ticker = 'TWO' and date < '2025-06-01'"
+            "update or rollback prices set ticker = 'NEW'"
+            " where ticker = 'TWO' and date < '2025-06-01'"
         )
     conn.close()
     with Store(path, read_only=True) as store:
