@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -199,7 +200,8 @@ def read(
     unread: list[str] = []
     with _snapshot(conn):
         if tickers is None:
-            rows = conn.execute(sql + " order by ticker").fetchall()
+            # a row at a time: the packed bytes are not all held at once
+            rows: Iterable[tuple[Any, ...]] = conn.execute(sql + " order by ticker")
         else:
             wanted = sorted(set(tickers))
             found = {
