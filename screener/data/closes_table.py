@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,7 @@ TRIGGERS: dict[str, str] = {
 _CHUNK = 500
 
 
+@lru_cache(maxsize=1 << 16)  # companies share their trading days: each parsed once
 def day_number(text: object) -> int | None:
     """The day number of an ISO date as the store writes them (YYYY-MM-DD); None for
     anything else, whose order as text a day number would not keep."""
