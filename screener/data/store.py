@@ -22,7 +22,8 @@ from typing import Any, Literal
 import sqlite_utils
 
 from screener.catalog import NUMERIC_METRICS
-from screener.data import series_table
+from screener.data import closes_table, series_table
+from screener.data.closes_table import CLOSES_TABLE
 from screener.data.provider import FetchBundle, FxRate, PriceBar, encode_vintages
 from screener.data.series_table import SERIES_TABLE
 from screener.data.validate import finite_floats, fx_rate_problem, validate_bundle
@@ -182,6 +183,14 @@ TABLES: tuple[Table, ...] = (
         {"source": str, "metric": str, "ticker": str, "n": int, "dates": str, "vals": bytes},
         pk=("source", "metric", "ticker"),
         indexes=(("n",),),  # the marked ones (n < 0), found without a scan
+    ),
+    # each company's closes of its last 400 days packed, one row a company (the
+    # sparkline's read; data/closes_table.py keeps them true)
+    Table(
+        CLOSES_TABLE,
+        {"ticker": str, "n": int, "start": int, "days": bytes, "vals": bytes},
+        pk="ticker",
+        indexes=(("n",),),
     ),
     Table(
         "fx_rates",
@@ -498,9 +507,9 @@ class Store:
         )
         if not stamp and not self._missing_schema():
             return
-        unbuilt = SERIES_TABLE not in self.db.table_names() or series_table.missing_triggers(
-            self.db.conn
-        )
+        tables = self.db.table_names()
+        unbuilt = SERIES_TABLE not in tables or series_table.missing_triggers(self.db.conn)
+        closes_unbuilt = CLOSES_TABLE not in tables or closes_table.missing_triggers(self.db.conn)
         try:
             with self.transaction() as db:
                 for table in TABLES:
@@ -514,6 +523,8 @@ class Store:
                 db.execute(_NUMBER_RUNS)  # runs saved before numbers per list (schema 3)
                 series_table.install(db.conn, mark_all=unbuilt)  # packed series (schema 4)
                 series_table.settle(db.conn)
+                closes_table.install(db.conn, mark_all=closes_unbuilt)  # packed closes
+                closes_table.settle(db.conn)
                 if stamp:
                     db["meta"].upsert({"key": "application", "value": APPLICATION}, pk="key")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -538,7 +549,8 @@ class Store:
             indexed = {tuple(index.columns) for index in handle.indexes}  # type: ignore[union-attr]
             if any(columns not in indexed for columns in table.indexes):
                 return True
-        return series_table.missing_triggers(self.db.conn)
+        conn = self.db.conn
+        return series_table.missing_triggers(conn) or closes_table.missing_triggers(conn)
 
     # -- transactions ---------------------------------------------------------
     @contextmanager
@@ -664,6 +676,7 @@ class Store:
             db.conn.executemany(_UPSERT_PRICES, _price_rows(bundle))
             db.conn.executemany(_UPSERT_HISTORY, _history_rows(bundle))
             series_table.settle(db.conn)  # the series those points changed, packed again
+            closes_table.settle(db.conn)  # and the recent closes those bars changed
 
     def save_companies(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Upsert company descriptions (names, sector) without touching their data."""
@@ -1054,7 +1067,13 @@ class Store:
         self, since: str, tickers: Iterable[str] | None = None
     ) -> dict[str, list[float]]:
         """Daily closes on or after `since` (ISO date), oldest first, per ticker; only
-        those of `tickers` when given (the rows a table shows)."""
+        those of `tickers` when given (the rows a table shows).
+
+        Read from the packed recent closes (`closes_table`: a row a company, not a row a
+        bar); from the bars when there are none (an older store opened read-only)."""
+        packed = closes_table.read(self.db.conn, since, tickers)
+        if packed is not None:
+            return packed
         sql = "select ticker, close from prices where date >= ? and close is not null"
         if tickers is None:
             chunks: list[list[str]] = [[]]
