@@ -20,12 +20,13 @@ import struct
 import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from screener.data.series_table import read_snapshot
 
 CLOSES_TABLE = "recent_closes"
 #: how far back from its newest bar a company's row reaches: a screen cuts a year
@@ -200,7 +201,7 @@ def read(
     sql = f"select ticker, n, start, days, vals from {CLOSES_TABLE}"  # noqa: S608
     out: dict[str, list[float]] = {}
     unread: list[str] = []
-    with _snapshot(conn):
+    with read_snapshot(conn):
         if tickers is None:
             # a row at a time: the packed bytes are not all held at once
             rows: Iterable[tuple[Any, ...]] = conn.execute(sql + " order by ticker")
@@ -263,18 +264,3 @@ def _chunks(tickers: list[str]) -> Iterator[list[str]]:
 
 def _marks(chunk: list[str]) -> str:
     return ",".join("?" for _ in chunk)
-
-
-@contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction around several queries (all see the same commit), unless the
-    caller is already inside one."""
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")

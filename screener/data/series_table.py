@@ -36,15 +36,14 @@ def _mark(row: str) -> str:
 
 
 def _add(row: str) -> str:
-    """A marked row for a series that has none yet (its first point).
-
-    `insert or ignore` is safe here and only here: inside an upsert's DO UPDATE SQLite
-    applies the outer statement's conflict policy to a trigger's statements, so the update
-    triggers never insert.
-    """
+    """Mark the series of `row`, adding its row if it has none yet (its first point): one
+    statement, one probe. An upsert, not `insert or ignore`: a statement's own conflict
+    clause (`insert or abort into valuation_history ...` by hand, or an upsert's DO
+    UPDATE) overrides a trigger's `or ignore`, never an upsert's."""
     return (
-        f"insert or ignore into {SERIES_TABLE} (source, metric, ticker, n)"
-        f" values ({row}.source, {row}.metric, {row}.ticker, {STALE});"
+        f"insert into {SERIES_TABLE} (source, metric, ticker, n)"
+        f" values ({row}.source, {row}.metric, {row}.ticker, {STALE})"
+        f" on conflict (source, metric, ticker) do update set n = {STALE} where n <> {STALE};"
     )
 
 
@@ -52,11 +51,14 @@ def _add(row: str) -> str:
 TRIGGERS: dict[str, str] = {
     f"{SERIES_TABLE}_on_insert": (
         f"create trigger if not exists {SERIES_TABLE}_on_insert after insert on"
-        f" valuation_history begin {_mark('new')} {_add('new')} end"
+        f" valuation_history begin {_add('new')} end"
     ),
+    # an upsert that writes a point as it was (a refresh's overlap) marks nothing
     f"{SERIES_TABLE}_on_update": (
         f"create trigger if not exists {SERIES_TABLE}_on_update after update on"
-        f" valuation_history begin {_mark('old')} {_mark('new')} end"
+        " valuation_history when old.source is not new.source or old.metric is not"
+        " new.metric or old.ticker is not new.ticker or old.date is not new.date"
+        f" or old.value is not new.value begin {_mark('old')} {_mark('new')} end"
     ),
     f"{SERIES_TABLE}_on_move": (  # an update that moves points to another series
         f"create trigger if not exists {SERIES_TABLE}_on_move after update of source, metric,"
@@ -144,7 +146,7 @@ def read(
     if SERIES_TABLE not in tables or missing_triggers(conn):
         return None
     out: dict[str, MetricSeries] = {}
-    with _snapshot(conn):
+    with read_snapshot(conn):
         for metric in sorted(set(metrics)):
             rows = conn.execute(
                 f"select ticker, n, dates, vals from {SERIES_TABLE}"  # noqa: S608
@@ -174,7 +176,7 @@ def _points(
 
 
 @contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
     """One read transaction around several queries (all see the same commit), unless the
     caller is already inside one."""
     if conn.in_transaction:

@@ -100,6 +100,11 @@ def test_rows_written_behind_the_stores_back_are_read_from_their_points(
         )
         conn.execute("update valuation_history set value = 77.0 where ticker = 'T2'")
         conn.execute("delete from valuation_history where ticker = 'T3' and metric = 'pe_ttm'")
+        for verb in ("insert or abort", "insert or replace", "insert or ignore", "replace"):
+            conn.execute(  # a statement's own conflict clause never fails the trigger
+                f"{verb} into valuation_history values ('T5', 'yahoo', 'pe_ttm',"
+                " '2041-01-01', 9.0)"
+            )
         conn.execute(  # text where a number belongs, and a date holding the separator
             "insert into valuation_history values ('T4', 'yahoo', 'pb', '2040,01', 'N/A')"
         )
@@ -111,6 +116,7 @@ def test_rows_written_behind_the_stores_back_are_read_from_their_points(
             *(("T2", metric) for metric in sorted(METRICS)),
             ("T3", "pe_ttm"),
             ("T4", "pb"),
+            ("T5", "pe_ttm"),
         ]
         got = _by_series(store, "yahoo", METRICS)
         pd.testing.assert_frame_equal(got, _by_rows(store, "yahoo", METRICS))
