@@ -45,7 +45,7 @@ TARGET_SECONDS = 2.0
 TARGET_MB = 400.0
 SOURCE = "yahoo"
 AS_OF = "2026-11-27"
-STORE_VERSION = "3"  # bump when the synthetic data or the schema changes: a new cache is built
+STORE_VERSION = "4"  # bump when the synthetic data or the schema changes: a new cache is built
 #: the multiples kept per quarter, as ratios of a company's trailing P/E
 MULTIPLES: dict[str, float] = {
     "pe_ttm": 1.0,
