@@ -10,7 +10,7 @@ line is its fields' pieces joined, each piece made safe as `json_line` makes a l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,9 +79,20 @@ def _made_safe(pieces: list[str]) -> list[str]:
 
 def json_array_text(lines: list[str]) -> str:
     """Row lines as `json_text` writes a list of rows: one array, a row per line."""
+    return joined_safe("".join(json_array_chunks(lines)))
+
+
+def json_array_chunks(lines: list[str], size: int = 500) -> Iterator[str]:
+    """`json_array_text` in pieces of `size` rows, each marked safe (each row made safe
+    already), to be written one after another: no 16 MB document is ever built."""
     if not lines:
-        return "[]"  # json_text's indented encoding of an empty list
-    return joined_safe("[\n" + ",\n".join(lines) + "\n]")  # each piece made safe already
+        yield "[]"  # json_text's indented encoding of an empty list
+        return
+    for start in range(0, len(lines), size):
+        body = ",\n".join(lines[start : start + size])
+        lead = "[\n" if start == 0 else ",\n"
+        tail = "\n]" if start + size >= len(lines) else ""
+        yield joined_safe(lead + body + tail)
 
 
 def _numbers(values: np.ndarray, missing: str) -> list[str]:

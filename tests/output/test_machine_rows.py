@@ -279,3 +279,13 @@ def test_documents_marked_safe_hold_no_unsafe_character(
         assert not UNSAFE_CHARACTERS.search(document.replace("\n", ""))
     assert type(printable("x\x1b[2J" + documents[0])) is str  # joined with more: scanned
     assert printable(documents[2], newlines=True) is documents[2]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 499, 500, 501, 1001])
+def test_the_array_written_in_chunks_is_the_whole_array(count: int) -> None:
+    from screener.output.jsonrows import json_array_chunks
+
+    lines = [f'{{"n":{i}}}' for i in range(count)]
+    whole = json_text([{"n": i} for i in range(count)])
+    for size in (1, 2, 500):
+        assert "".join(json_array_chunks(lines, size)) == whole
