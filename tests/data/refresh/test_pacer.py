@@ -79,8 +79,9 @@ def test_unpaced_until_a_throttle_with_enough_answers_to_learn_from() -> None:
         clock.now += 0.1
         pacer.success()
     pacer.throttled()
-    # 23 answers in 2 s (at least `window`): the rate they came at, less a fifth
-    assert pacer.rate == pytest.approx(23 / 2.0 * 0.8)
+    # 23 answers in 2 s (at least `window`): the rate they came at, cut once
+    assert 0 < pacer.decrease < 1
+    assert pacer.rate == pytest.approx(23 / 2.0 * pacer.decrease)
 
 
 def test_one_burst_of_throttles_is_one_cut_and_answers_raise_the_rate() -> None:
@@ -97,7 +98,7 @@ def test_one_burst_of_throttles_is_one_cut_and_answers_raise_the_rate() -> None:
     assert pacer.rate == start
     clock.now += 1.0
     pacer.throttled()
-    assert pacer.rate == pytest.approx(start * 0.8)
+    assert pacer.rate == pytest.approx(start * pacer.decrease)
     cut = pacer.rate
     assert cut is not None
     # one second of answers at the rate raises it by `growth` (2.5 %) of itself
@@ -108,7 +109,7 @@ def test_one_burst_of_throttles_is_one_cut_and_answers_raise_the_rate() -> None:
 
 def test_slots_are_spaced_at_the_rate() -> None:
     clock = Clock()
-    pacer = Pacer(clock=clock, min_sample=1)
+    pacer = Pacer(clock=clock, min_sample=1, decrease=0.8)  # 5 answers a second -> 4
     for _ in range(5):
         pacer.success()
     pacer.throttled()
