@@ -11,7 +11,7 @@ backoff and jitter. The gate never reads a response: the provider's `send` raise
 A limit on concurrency alone keeps hitting a limit on requests per second: every time
 it has grown back, a burst is answered 429. So the gate also paces sends (`Pacer`): no
 pacing until the first throttle answer, then a request rate just under what the source
-served, cut by a fifth at each further throttle and raised by 2.5 % a second while
+served, cut by 15 % at each further throttle and raised by 2.5 % a second while
 answers come back; once it has settled only the rare probe above the limit is
 answered 429.
 """
