@@ -221,7 +221,7 @@ def read(
             elif closes:
                 out[ticker] = closes
         if unread:
-            for ticker, close in _bars(conn, since, unread):
+            for ticker, close in bars(conn, since, unread):
                 out[ticker].append(float(close))
     return {t: c for t, c in out.items() if c}
 
@@ -247,12 +247,18 @@ def _cut(n: object, start: object, days: object, vals: object, first: int) -> li
     return np.frombuffer(vals, dtype=VALUE_DTYPE)[at:].tolist()
 
 
-def _bars(conn: sqlite3.Connection, since: str, tickers: list[str]) -> Iterator[tuple[str, float]]:
-    """(ticker, close) of some companies' bars on or after `since`, by ticker and date."""
+def bars(
+    conn: sqlite3.Connection, since: str, tickers: list[str] | None = None
+) -> Iterator[tuple[str, float]]:
+    """(ticker, close) of the bars on or after `since` with a close, by ticker and date:
+    every company's, or only `tickers`' (the point rows the packed ones stand for)."""
+    sql = "select ticker, close from prices where date >= ? and close is not null"
+    if tickers is None:
+        yield from conn.execute(sql + " order by ticker, date", [since])
+        return
     for chunk in _chunks(tickers):
         yield from conn.execute(
-            "select ticker, close from prices where date >= ? and close is not null"  # noqa: S608
-            f" and ticker in ({_marks(chunk)}) order by ticker, date",
+            f"{sql} and ticker in ({_marks(chunk)}) order by ticker, date",  # noqa: S608
             [since, *chunk],
         )
 

@@ -1074,17 +1074,8 @@ class Store:
         packed = closes_table.read(self.db.conn, since, tickers)
         if packed is not None:
             return packed
-        sql = "select ticker, close from prices where date >= ? and close is not null"
-        if tickers is None:
-            chunks: list[list[str]] = [[]]
-        else:
-            wanted = sorted(set(tickers))
-            chunks = [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+        wanted = None if tickers is None else sorted(set(tickers))
         out: dict[str, list[float]] = {}
-        for chunk in chunks:
-            where = f" and ticker in ({','.join('?' for _ in chunk)})" if chunk else ""
-            for ticker, close in self.db.execute(
-                sql + where + " order by ticker, date", [since, *chunk]
-            ):
-                out.setdefault(ticker, []).append(float(close))
+        for ticker, close in closes_table.bars(self.db.conn, since, wanted):
+            out.setdefault(ticker, []).append(float(close))
         return out

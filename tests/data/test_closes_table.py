@@ -340,7 +340,7 @@ def test_a_screen_reads_the_packed_rows(tmp_path: Path, monkeypatch: pytest.Monk
         _filled(store)
         want = _by_rows(store, SINCES[0])
         read = []
-        monkeypatch.setattr(closes_table, "_bars", lambda *a: read.append(a) or iter(()))
+        monkeypatch.setattr(closes_table, "bars", lambda *a: read.append(a) or iter(()))
         assert store.recent_closes(SINCES[0]) == want
         assert read == []  # not a bar row stepped
 
