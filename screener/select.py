@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from screener.catalog import NUMERIC_METRICS
+from screener.engine.history import HistoryInput
 from screener.engine.where import Where, parse_where
 from screener.errors import InputError
 from screener.universe.taxonomy import SECTORS
@@ -133,7 +134,7 @@ def select_rows(
     tickers: Sequence[str] = (),
     where: Where | None = None,
     group: bool = True,
-    history: pd.DataFrame | None = None,
+    history: HistoryInput = None,
     stale: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Filter by sector, score, age, tickers and `where`; sort (within sectors unless
@@ -166,7 +167,7 @@ def select_counted(
     tickers: Sequence[str] = (),
     where: Where | None = None,
     group: bool = True,
-    history: pd.DataFrame | None = None,
+    history: HistoryInput = None,
     stale: pd.DataFrame | None = None,
 ) -> Selected:
     """`select_rows`, with the count of rows `where` left out as unknown.
@@ -248,7 +249,7 @@ class Selection:
     def apply(
         self,
         frame: pd.DataFrame,
-        history: pd.DataFrame | None = None,
+        history: HistoryInput = None,
         stale: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """The selected rows of `frame`, in order (see `select_rows`)."""
@@ -257,7 +258,7 @@ class Selection:
     def apply_counted(
         self,
         frame: pd.DataFrame,
-        history: pd.DataFrame | None = None,
+        history: HistoryInput = None,
         stale: pd.DataFrame | None = None,
     ) -> Selected:
         """The selected rows, with what `--where` could not decide (see `select_counted`)."""

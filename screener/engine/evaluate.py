@@ -41,7 +41,7 @@ import pandas as pd
 
 from screener.catalog import POSITIVE_MULTIPLES, TEXT_METRICS
 from screener.engine.functions import HISTORY_ARG_METRICS, MIN_HISTORY_POINTS
-from screener.engine.history import HistoryPoints
+from screener.engine.history import HistoryInput, HistoryPoints
 from screener.engine.nodes import (
     Between,
     BinOp,
@@ -167,7 +167,7 @@ class Evaluator:
     def __init__(
         self,
         frame: pd.DataFrame,
-        history: pd.DataFrame | HistoryPoints | None = None,
+        history: HistoryInput = None,
         stale: pd.DataFrame | None = None,
     ) -> None:
         self.frame = frame
@@ -548,7 +548,7 @@ class Evaluators:
     def __init__(
         self,
         frame: pd.DataFrame,
-        history: pd.DataFrame | HistoryPoints | None,
+        history: HistoryInput,
         ages: FigureAges | None,
     ) -> None:
         self.frame = frame
@@ -611,7 +611,7 @@ def render(evaluator: Evaluator, template: Template, rows: Array) -> list[str]:
 def evaluate(
     ruleset: RuleSet,
     frame: pd.DataFrame,
-    history: pd.DataFrame | HistoryPoints | None = None,
+    history: HistoryInput = None,
     ages: FigureAges | None = None,
 ) -> Evaluation:
     """Run every rule over the frame. Pure: reads nothing but its arguments.
@@ -658,7 +658,7 @@ def evaluate(
 
 
 def history_percentile(
-    frame: pd.DataFrame, history: pd.DataFrame | HistoryPoints | None, metric: str
+    frame: pd.DataFrame, history: HistoryInput, metric: str
 ) -> pd.Series:
     """`hist_pct(metric)` for every row, as a rule computes it; no expression is parsed.
 

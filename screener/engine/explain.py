@@ -25,7 +25,7 @@ from screener.engine.evaluate import (
     render,
     sector_mask,
 )
-from screener.engine.history import HistoryPoints
+from screener.engine.history import HistoryInput
 from screener.engine.nodes import (
     Between,
     BoolOp,
@@ -164,7 +164,7 @@ def _truth(values: np.ndarray, row: int) -> bool | None:
 def explain(
     ruleset: RuleSet,
     frame: pd.DataFrame,
-    history: pd.DataFrame | HistoryPoints | None,
+    history: HistoryInput,
     ticker: str,
     ages: FigureAges | None = None,
 ) -> list[RuleExplanation]:

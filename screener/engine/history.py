@@ -57,7 +57,7 @@ class HistoryPoints:
         self._placed: dict[str, tuple[pd.Index, Array, Array]] = {}
 
     @classmethod
-    def of(cls, history: pd.DataFrame | HistoryPoints | None) -> HistoryPoints:
+    def of(cls, history: HistoryInput) -> HistoryPoints:
         """The shared points of `history` (a HistoryPoints is taken as it is)."""
         return history if isinstance(history, HistoryPoints) else cls(history)
 
@@ -102,6 +102,11 @@ class HistoryPoints:
             rows, values = _frame_points(self.by_metric().get(metric), index)
         self._placed[metric] = (index, rows, values)
         return rows, values
+
+
+#: what every reader of a run's own history takes: the long frame, the shared points
+#: made of it (or of packed series), or nothing
+HistoryInput: TypeAlias = "pd.DataFrame | HistoryPoints | None"
 
 
 def _frame_points(sel: pd.DataFrame | None, index: pd.Index) -> tuple[Array, Array]:

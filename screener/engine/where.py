@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from screener.engine.evaluate import Evaluator
+from screener.engine.history import HistoryInput
 from screener.engine.literals import check_literals
 from screener.engine.nodes import Node
 from screener.engine.parser import parse_condition
@@ -42,7 +43,7 @@ class Where:
     def outcome(
         self,
         frame: pd.DataFrame,
-        history: pd.DataFrame | None = None,
+        history: HistoryInput = None,
         stale: pd.DataFrame | None = None,
     ) -> pd.Series:
         """Per row of `frame`: 1.0 true, 0.0 false, NaN unknown (Kleene, as a rule)."""
