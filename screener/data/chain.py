@@ -124,21 +124,34 @@ def parse_spec(spec: str) -> tuple[str | None, tuple[str, ...]]:
     return market, _names(text.split(","), f"--provider {spec!r}")
 
 
-def load_routes(path: Path | None = None) -> ProviderRoutes:
-    """The default routes with the config file's `[providers]` table applied, if any."""
+def config_section(
+    path: Path | None, section: str, shape: str
+) -> tuple[Path, Mapping[str, Any]] | None:
+    """The config file (default: the config folder's `config.toml`) and its `[section]`
+    table ({} when it has none); None when there is no such file. A file that is no TOML,
+    or a `section` that is no table (`shape` says what it should be), is one error line."""
     if path is None:
         from screener.universe import default_config_dir
 
         path = default_config_dir() / CONFIG_FILENAME
     if not path.is_file():
-        return ProviderRoutes()
+        return None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"{path}: not a readable TOML file ({exc})") from exc
-    table = data.get("providers", {})
-    if not isinstance(table, dict):
-        raise InputError(f"{path}: [providers] must be a table of market = [names]")
+    table = data.get(section, {})
+    if not isinstance(table, Mapping):
+        raise InputError(f"{path}: [{section}] must be {shape}")
+    return path, table
+
+
+def load_routes(path: Path | None = None) -> ProviderRoutes:
+    """The default routes with the config file's `[providers]` table applied, if any."""
+    found = config_section(path, "providers", "a table of market = [names]")
+    if found is None:
+        return ProviderRoutes()
+    path, table = found
     chains = dict(DEFAULT_CHAINS)
     for market, names in table.items():
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):

@@ -18,8 +18,7 @@ series plus the new bars (`with_stored_bars`).
 from __future__ import annotations
 
 import math
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -184,20 +183,12 @@ def metric_window(bundle: FetchBundle) -> str:
 
 def load_price_years(path: Path | None = None) -> int:
     """`[refresh] price_years` from the config file, else `DEFAULT_PRICE_YEARS`."""
-    if path is None:
-        from screener.data.chain import CONFIG_FILENAME
-        from screener.universe import default_config_dir
+    from screener.data.chain import config_section
 
-        path = default_config_dir() / CONFIG_FILENAME
-    if not path.is_file():
+    found = config_section(path, "refresh", "a table (price_years = 10)")
+    if found is None:
         return DEFAULT_PRICE_YEARS
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: not a readable TOML file ({exc})") from exc
-    table = data.get("refresh", {})
-    if not isinstance(table, Mapping):
-        raise InputError(f"{path}: [refresh] must be a table (price_years = 10)")
+    path, table = found
     if "price_years" not in table:
         return DEFAULT_PRICE_YEARS
     return check_price_years(table["price_years"], f"{path}: refresh.price_years")
