@@ -10,7 +10,6 @@ on first use, so checking rule files (`rules check`) loads no data library.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from screener.engine.parser import parse_condition, parse_expression
 from screener.engine.ruleset import Rule, RuleSet, load_ruleset
 from screener.engine.tokens import ExprError
+from screener.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from screener.engine.evaluate import Evaluation, Evaluator, evaluate, history_percentile
@@ -34,12 +34,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 class _Engine(types.ModuleType):

@@ -11,10 +11,10 @@ Public interface (the CLI and the run import only these names)::
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from screener.lazy import lazy_exports
 from screener.universe.companies import Company, builtin_companies
 from screener.universe.overrides import (
     apply_overrides,
@@ -54,13 +54,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The lazily imported names of `_LAZY` (PEP 562)."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
