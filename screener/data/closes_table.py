@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from screener.data.series_table import read_snapshot
+from screener.data.series_table import lacks_triggers, read_snapshot
 
 CLOSES_TABLE = "recent_closes"
 #: how far back from its newest bar a company's row reaches: a screen cuts a year
@@ -104,10 +104,7 @@ def day_number(text: object) -> int | None:
 
 def missing_triggers(conn: sqlite3.Connection) -> bool:
     """True when a trigger that keeps the packed closes true is not in the file."""
-    names = {
-        str(r[0]) for r in conn.execute("select name from sqlite_master where type = 'trigger'")
-    }
-    return not set(TRIGGERS) <= names
+    return lacks_triggers(conn, TRIGGERS)
 
 
 def install(conn: sqlite3.Connection, *, mark_all: bool) -> None:

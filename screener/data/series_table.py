@@ -76,10 +76,15 @@ _CHUNK = 500
 
 def missing_triggers(conn: sqlite3.Connection) -> bool:
     """True when a trigger that keeps the series true is not in the file."""
-    names = {
+    return lacks_triggers(conn, TRIGGERS)
+
+
+def lacks_triggers(conn: sqlite3.Connection, names: Iterable[str]) -> bool:
+    """True when one of the triggers `names` is not in the file (for both packed tables)."""
+    present = {
         str(r[0]) for r in conn.execute("select name from sqlite_master where type = 'trigger'")
     }
-    return not set(TRIGGERS) <= names
+    return not set(names) <= present
 
 
 def install(conn: sqlite3.Connection, *, mark_all: bool) -> None:
