@@ -175,8 +175,7 @@ def own_past(frame: pd.DataFrame, as_of: Mapping[str, Any]) -> pd.DataFrame:
     date_codes, dates = pd.factorize(frame["date"].astype(str))
     ends = _period_ends(pd.Series(dates, dtype=object)).to_numpy()[date_codes]
     ticker_codes, tickers = pd.factorize(frame["ticker"], use_na_sentinel=False)
-    known = pd.Series(tickers, dtype=object).map(dict(as_of))
-    limit = _iso_dates(known).to_numpy()[ticker_codes]
+    limit = _as_of_limits(list(tickers), as_of)[ticker_codes]
     keep = np.isnat(limit) | (ends <= limit)
     return frame if keep.all() else frame[keep].reset_index(drop=True)
 
@@ -187,13 +186,19 @@ def own_past_series(series: MetricSeries, as_of: Mapping[str, Any]) -> MetricSer
     if not len(series):
         return series
     ends = _period_ends(pd.Series(series.dates, dtype=object)).to_numpy()
-    known = pd.Series([as_of.get(t) for t in series.tickers], dtype=object)
+    limit = np.repeat(_as_of_limits(series.tickers, as_of), series.counts)
+    return series.keep(np.isnat(limit) | (ends[series.date_codes] <= limit))
+
+
+def _as_of_limits(tickers: Sequence[Any], as_of: Mapping[str, Any]) -> np.ndarray:
+    """Each ticker's as-of date as datetime64[ns], NaT when it has none or it is no ISO
+    date (such a company keeps every point); each distinct date parsed once."""
+    known = pd.Series([as_of.get(t) for t in tickers], dtype=object)
     codes, distinct = pd.factorize(known)  # thousands of companies, a few as-of dates
     parsed = _iso_dates(pd.Series(distinct, dtype=object)).to_numpy()
-    # code -1 (no as-of date) picks the NaT appended last: such a company keeps its points
+    # code -1 (no as-of date) picks the NaT appended last
     limits = np.append(parsed.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
-    limit = np.repeat(limits[codes], series.counts)
-    return series.keep(np.isnat(limit) | (ends[series.date_codes] <= limit))
+    return limits[codes]
 
 
 def _period_ends(dates: pd.Series) -> pd.Series:
