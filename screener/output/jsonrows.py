@@ -72,9 +72,9 @@ def run_json_lines(run: ScreenRun, fields: Sequence[str] | None = None) -> list[
 def _made_safe(pieces: list[str]) -> list[str]:
     """Encoded pieces as `json_line` makes its line safe. `json_safe` escapes character
     by character, so a line of safe pieces is the safe line, and a CJK name is escaped
-    on its own, not with the 3 KB line around it. Every unsafe character is DEL or
-    above: most pieces are ASCII without DEL and pass as they are."""
-    return [p if p.isascii() and "\x7f" not in p else json_safe(p) for p in pieces]
+    on its own, not with the 3 KB line around it (most pieces are ASCII without DEL,
+    which `json_safe` hands back as they are)."""
+    return list(map(json_safe, pieces))
 
 
 def json_array_text(lines: list[str]) -> str:

@@ -126,10 +126,7 @@ def json_line(data: Any) -> str:
 
     from screener.output.sanitize import json_safe
 
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    if text.isascii() and "\x7f" not in text:  # every unsafe character is DEL or above
-        return text
-    return json_safe(text)
+    return json_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def json_text(data: Any) -> str:

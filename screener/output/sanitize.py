@@ -109,4 +109,6 @@ def json_safe(document: str) -> str:
     and lone surrogates it leaves raw. Escaped, they still decode to the same data, but
     can no longer act on a terminal the JSON is printed to.
     """
+    if document.isascii() and "\x7f" not in document:  # every unsafe one is DEL or above
+        return document
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
