@@ -59,7 +59,7 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from itertools import groupby, repeat
@@ -293,14 +293,21 @@ def parse_csv(path: Path, text: str) -> list[Change]:
     is not checked cell by cell, each distinct action is read once. The first problem in
     file order is reported, as a row-by-row reading would find it.
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader, None) or []]
     except csv.Error as exc:  # a cell over csv's field limit, a NUL, a stray quote
         raise _fail(path, 1, f"invalid CSV: {clip(str(exc), 200)}") from None
     _check_csv_header(path, header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
+    read = _one_record_a_line(text, reader)
+    if read is not None:
+        rows, lines = read
+        return _csv_changes(path, header, rows, lines)
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    rows = []
+    lines = []
     broken: InputError | None = None
     # A broken record is reported where csv.DictReader (which this reading replaced)
     # stood: the end of the last row read, or of the first blank line after it.
@@ -319,6 +326,27 @@ def parse_csv(path: Path, text: str) -> list[Change]:
     if broken is not None:
         raise broken
     return changes
+
+
+def _one_record_a_line(
+    text: str, reader: Iterator[list[str]]
+) -> tuple[list[list[str]], list[int]] | None:
+    """The rest of `reader`'s rows (blank lines dropped) and their line numbers, read at
+    once: in a file without a quote each record is one line (``\r\n`` counted as one
+    line break), so the numbers follow. None when a cell is quoted, a ``\r`` stands
+    alone, or the CSV is broken: then `parse_csv` reads a row at a time, and reports
+    the breakage after any problem above it."""
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    start = 2  # the header, unquoted, is line 1
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if all(records):
+        return records, list(range(start, start + len(records)))
+    numbered = [(row, line) for line, row in enumerate(records, start) if row]
+    return [row for row, _ in numbered], [line for _, line in numbered]
 
 
 def _check_csv_header(path: Path, header: list[str]) -> None:
