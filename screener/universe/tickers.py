@@ -193,6 +193,11 @@ def normalize_ticker(raw: str) -> str:
     """
     if type(raw) is str and CANONICAL_TICKER.match(raw):  # already a Yahoo symbol: the usual
         return raw
+    return _normalize(raw)
+
+
+def _normalize(raw: str) -> str:
+    """:func:`normalize_ticker` for any input, without the shortcut for Yahoo forms."""
     if not isinstance(raw, str):
         raise InputError(f"a ticker must be text, not {type(raw).__name__}")
     text = raw.strip()
