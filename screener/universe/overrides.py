@@ -58,7 +58,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -236,6 +235,8 @@ def _value_lines(lines: list[str], key: str) -> tuple[dict[str, list[int]], int]
 
 def parse_toml(path: Path, text: str) -> list[Change]:
     """Validate a TOML override file into changes (no merge yet)."""
+    import tomllib  # only a TOML file needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -369,7 +370,7 @@ def _csv_changes(
     check) or once per distinct value (the action), so a row costs a dict and a tuple.
     """
     width = len(header)
-    if all(len(row) == width for row in rows):
+    if set(map(len, rows)) <= {width}:
         padded = rows
     else:
         padded = [row if len(row) == width else [*row, *[""] * width][:width] for row in rows]
