@@ -644,20 +644,24 @@ def _added_all(
     if len(set(tickers)) != len(tickers):
         return None  # a ticker added twice
 
-    def column(key: str, default: str | None = None) -> list[Any]:
+    given = set().union(*fs)  # every field any of them names
+    if not given.isdisjoint(_LISTING_FIELDS + _LINK_FIELDS):
+        return None  # resolve_listing and _primary decide those, one add at a time
+    n = len(run)
+
+    def column(key: str, default: str | None = None) -> Iterable[Any]:
+        if key not in given:
+            return repeat(default, n)
         return list(map(dict.get, fs, repeat(key), repeat(default)))
 
-    if any(any(map(dict.__contains__, fs, repeat(k))) for k in _LISTING_FIELDS + _LINK_FIELDS):
-        return None  # resolve_listing and _primary decide those, one add at a time
     name_en, sector, sub_segment = column("name_en"), column("sector"), column("sub_segment")
     if not (all(name_en) and all(sector) and all(sub_segment)):
         return None
-    secondary = column("secondary_sector")
+    secondary = list(column("secondary_sector"))
     placements = set(zip(sector, sub_segment, secondary, strict=True))  # a few, for thousands
     if any(check_placement(*placement) for placement in placements):
         return None
     exchange, market, currency = zip(*map(listing_facts, tickers), strict=True)
-    n = len(run)
     return companies_from_columns(
         n,
         {
