@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
-from importlib import resources
+from itertools import repeat
 from typing import Any
 
 from screener.errors import DataError, InputError
@@ -150,16 +151,48 @@ class Company:
         return out
 
 
+COMPANY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Company))
+"""Every field of :class:`Company`, in order."""
+
+_SETTERS: dict[str, Any] = {name: getattr(Company, name).__set__ for name in COMPANY_FIELDS}
+
+
+def companies_from_columns(count: int, columns: Mapping[str, Iterable[Any]]) -> list[Company]:
+    """`count` companies from one column of values per field: for thousands of rows.
+
+    The same objects as ``Company(**row)`` for each row, built a field at a time: a
+    frozen dataclass sets each field through ``object.__setattr__`` from Python (about
+    4 us a company), where the slot's own descriptor, mapped over a column from C, takes
+    a fraction of that. Company has no ``__post_init__`` to skip. Every field must have
+    a column of exactly `count` values (else ValueError), as the constructor needs all.
+    """
+    if columns.keys() != _SETTERS.keys():
+        wrong = sorted(columns.keys() ^ _SETTERS.keys())
+        raise ValueError(f"company columns do not match the fields: {', '.join(wrong)}")
+    made = list(map(object.__new__, repeat(Company, count)))
+    for name, values in columns.items():
+        values = list(values)
+        if len(values) != count:
+            raise ValueError(f"column {name} has {len(values)} values, not {count}")
+        deque(map(_SETTERS[name], made, values), maxlen=0)
+    return made
+
+
+@lru_cache(maxsize=256)  # a few suffixes for thousands of rows
+def _suffix_listing(suffix: str) -> tuple[str, str, str]:
+    exchange, currency = _SUFFIX_FACTS.get(suffix, ("", ""))
+    return exchange, SUFFIX_MARKETS.get(suffix, suffix), currency
+
+
 def listing_facts(ticker: str) -> tuple[str, str, str]:
     """(exchange, market, currency) implied by a Yahoo symbol; exchange/currency '' if unknown.
 
     US symbols carry no suffix, so the exchange (NYSE/NASDAQ) cannot be derived and stays ''.
     """
-    market = market_of(ticker)
-    if "." not in ticker:
-        return "", market, "USD"
-    exchange, currency = _SUFFIX_FACTS.get(ticker.rsplit(".", 1)[1], ("", ""))
-    return exchange, market, currency
+    dot = ticker.rfind(".")
+    if dot < 0:
+        return "", market_of(ticker), "USD"
+    return _suffix_listing(ticker[dot + 1 :])
 
 
 def resolve_listing(
@@ -323,26 +356,38 @@ def _primary_line(ticker: str, by_ticker: Mapping[str, Company]) -> Company | No
     return company
 
 
-def link_consolidations(companies: Iterable[Company]) -> list[Company]:
+def link_consolidations(
+    companies: Iterable[Company], by_ticker: Mapping[str, Company] | None = None
+) -> list[Company]:
     """The companies with ``consolidates`` recomputed from every ``consolidated_into``.
 
     A parent consolidates the subsidiaries that name it and share its sector; those
     count in its place in that sector's statistics. Call after every change to the list
     (load, overrides), on a list whose links :func:`check_consolidated_into` accepted.
+    `by_ticker` is the same list by ticker, when the caller has it. Only rows with a
+    link are looked at twice: a list of thousands has a handful.
     """
     rows = list(companies)
-    by_ticker = {c.ticker: c for c in rows}
+    linked = [c for c in rows if c.consolidated_into is not None]
+    if by_ticker is None:
+        by_ticker = {c.ticker: c for c in rows}
     subsidiaries: dict[str, list[str]] = {}
-    for c in rows:
+    for c in linked:
         parent = _primary_line(c.consolidated_into or "", by_ticker)
         if parent is not None and parent.sector == c.sector:
             subsidiaries.setdefault(parent.ticker, []).append(c.ticker)
-    return [
-        c
-        if c.consolidates == tuple(subsidiaries.get(c.ticker, ()))
-        else replace(c, consolidates=tuple(subsidiaries.get(c.ticker, ())))
-        for c in rows
-    ]
+    stale = {c.ticker for c in rows if c.consolidates}  # may have lost a subsidiary
+    touched = stale | subsidiaries.keys()
+    if not touched:
+        return rows
+    out = []
+    for c in rows:
+        if c.ticker in touched:
+            consolidates = tuple(subsidiaries.get(c.ticker, ()))
+            if c.consolidates != consolidates:
+                c = replace(c, consolidates=consolidates)
+        out.append(c)
+    return out
 
 
 def _linked_ticker(row: Mapping[str, str], key: str, ticker: str, origin: str) -> str | None:
@@ -443,5 +488,7 @@ def parse_companies_csv(text: str, filename: str = "companies.csv") -> list[Comp
 @lru_cache(maxsize=1)
 def builtin_companies() -> tuple[Company, ...]:
     """The shipped list, parsed once per process (it never changes at run time)."""
+    from importlib import resources  # its imports (tempfile, zipfile ...) cost a screen ~10 ms
+
     text = resources.files("screener.universe").joinpath("companies.csv").read_text("utf-8")
     return tuple(parse_companies_csv(text))

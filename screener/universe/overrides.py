@@ -58,11 +58,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
+from itertools import groupby, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from screener.errors import InputError
 from screener.files import read_text_file
@@ -73,10 +76,12 @@ from screener.universe.companies import (
     check_placement,
     check_primary_listing,
     check_sector,
+    companies_from_columns,
     link_consolidations,
+    listing_facts,
     resolve_listing,
 )
-from screener.universe.tickers import normalize_ticker
+from screener.universe.tickers import CANONICAL_TICKER, normalize_ticker
 from screener.utils import UNSAFE_CHARACTERS, clip, text_problem
 
 CONFIG_FILENAMES: tuple[str, ...] = ("universe.toml", "universe.csv")
@@ -92,14 +97,20 @@ MAX_LONG_FIELD_CHARS = 2000  # rationale and source
 LONG_FIELDS = frozenset({"rationale", "source"})
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One validated instruction from an override file, with the line it came from."""
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
+
+
+class Change(NamedTuple):
+    """One validated instruction from an override file, with the line it came from.
+
+    A named tuple, not a dataclass: a universe file of thousands of added names makes
+    thousands of these, and a tuple is built in a fraction of a frozen dataclass's time.
+    """
 
     action: str
     ticker: str
     line: int
-    fields: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = _NO_FIELDS
 
 
 def default_config_dir() -> Path:
@@ -224,6 +235,8 @@ def _value_lines(lines: list[str], key: str) -> tuple[dict[str, list[int]], int]
 
 def parse_toml(path: Path, text: str) -> list[Change]:
     """Validate a TOML override file into changes (no merge yet)."""
+    import tomllib  # only a TOML file needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -281,14 +294,21 @@ def parse_csv(path: Path, text: str) -> list[Change]:
     is not checked cell by cell, each distinct action is read once. The first problem in
     file order is reported, as a row-by-row reading would find it.
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader, None) or []]
     except csv.Error as exc:  # a cell over csv's field limit, a NUL, a stray quote
         raise _fail(path, 1, f"invalid CSV: {clip(str(exc), 200)}") from None
     _check_csv_header(path, header)
-    rows: list[list[str]] = []
-    lines: list[int] = []
+    read = _one_record_a_line(text, reader)
+    if read is not None:
+        rows, lines = read
+        return _csv_changes(path, header, rows, lines)
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    rows = []
+    lines = []
     broken: InputError | None = None
     # A broken record is reported where csv.DictReader (which this reading replaced)
     # stood: the end of the last row read, or of the first blank line after it.
@@ -309,6 +329,27 @@ def parse_csv(path: Path, text: str) -> list[Change]:
     return changes
 
 
+def _one_record_a_line(
+    text: str, reader: Iterator[list[str]]
+) -> tuple[list[list[str]], list[int]] | None:
+    """The rest of `reader`'s rows (blank lines dropped) and their line numbers, read at
+    once: in a file without a quote each record is one line (``\r\n`` counted as one
+    line break), so the numbers follow. None when a cell is quoted, a ``\r`` stands
+    alone, or the CSV is broken: then `parse_csv` reads a row at a time, and reports
+    the breakage after any problem above it."""
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    start = 2  # the header, unquoted, is line 1
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if all(records):
+        return records, list(range(start, start + len(records)))
+    numbered = [(row, line) for line, row in enumerate(records, start) if row]
+    return [row for row, _ in numbered], [line for _, line in numbered]
+
+
 def _check_csv_header(path: Path, header: list[str]) -> None:
     if "action" not in header or "ticker" not in header:
         raise _fail(path, 1, "the header must name at least the columns 'action' and 'ticker'")
@@ -323,45 +364,95 @@ def _check_csv_header(path: Path, header: list[str]) -> None:
 def _csv_changes(
     path: Path, header: list[str], rows: list[list[str]], lines: list[int]
 ) -> list[Change]:
-    """The rows' changes; the first row with a problem raises it (``file:line: ...``)."""
+    """The rows' changes; the first row with a problem raises it (``file:line: ...``).
+
+    Work that does not depend on the row is done once per column (strip, the text
+    check) or once per distinct value (the action), so a row costs a dict and a tuple.
+    """
     width = len(header)
-    padded = [row if len(row) == width else [*row, *[""] * width][:width] for row in rows]
-    columns = [list(cells) for cells in zip(*padded, strict=True)] if padded else []
+    if set(map(len, rows)) <= {width}:
+        padded = rows
+    else:
+        padded = [row if len(row) == width else [*row, *[""] * width][:width] for row in rows]
+    columns = list(zip(*padded, strict=True)) if padded else []
     action_at, ticker_at = header.index("action"), header.index("ticker")
     fields = [(k, name) for k, name in enumerate(header) if k not in (action_at, ticker_at)]
+    names = tuple(name for _, name in fields)
     # A column of acceptable text (the usual) needs no check per cell.
-    suspect = {k for k, name in fields if columns and _any_text_problem(name, columns[k])}
-    actions: dict[str, str] = {}
+    suspect = [
+        (k, name) for k, name in fields if columns and _any_text_problem(name, columns[k])
+    ]
+    actions = {raw: raw.strip().lower() for raw in set(columns[action_at])} if columns else {}
+    stripped_columns = [list(map(str.strip, columns[k])) for k, _ in fields] if columns else []
+    if padded is rows and not suspect and columns:
+        clean = _clean_csv_changes(
+            columns[action_at], columns[ticker_at], lines, actions, names, stripped_columns
+        )
+        if clean is not None:
+            return clean
+    stripped = zip(*stripped_columns, strict=True) if stripped_columns else None
     changes: list[Change] = []
     for i, row in enumerate(rows):
+        values = next(stripped) if stripped is not None else ()
         line = lines[i]
         if len(row) > width:
             raise _fail(path, line, "more cells than header columns")
         cells = padded[i]
-        if not any(cell.strip() for cell in cells):
-            continue
-        raw_action = cells[action_at]
-        action = actions.get(raw_action)
-        if action is None:
-            action = actions[raw_action] = raw_action.strip().lower()
+        action = actions[cells[action_at]]
+        if not action and not "".join(cells).strip():
+            continue  # a row of empty cells
         if action not in ACTIONS:
             raise _fail(path, line, f"unknown action {action!r} (expected add, set or remove)")
         ticker = _ticker(path, line, cells[ticker_at] if ticker_at < len(row) else None)
-        found: dict[str, str] = {}
-        for k, name in fields:
-            value = cells[k]
-            if k in suspect and k < len(row):
+        for k, name in suspect:
+            if k < len(row):
                 limit = MAX_LONG_FIELD_CHARS if name in LONG_FIELDS else MAX_FIELD_CHARS
-                problem = text_problem(value, limit)
+                problem = text_problem(cells[k], limit)
                 if problem:
                     raise _fail(path, line, f"field {name!r} {problem}")
-            value = value.strip()
-            if value:
-                found[name] = value
+        found = {name: value for name, value in zip(names, values, strict=True) if value}
         if action == "remove" and found:
             raise _fail(path, line, "remove takes only a ticker")
         changes.append(Change(action, ticker, line, found))
     return changes
+
+
+def _clean_csv_changes(
+    raw_actions: Sequence[str],
+    raw_tickers: Sequence[str],
+    lines: list[int],
+    actions: Mapping[str, str],
+    names: Sequence[str],
+    stripped_columns: list[list[str]],
+) -> list[Change] | None:
+    """The changes of rows that are all well formed, built a column at a time; None
+    when any row may have a problem (or is blank): the row-by-row reading then finds
+    the first one. Called only when every row has the header's width and no cell holds
+    unacceptable text."""
+    if not all(action in ACTIONS for action in actions.values()):
+        return None  # an unknown action, or a blank row (its action is '')
+    if all(map(CANONICAL_TICKER.match, raw_tickers)):  # already Yahoo symbols (the usual)
+        tickers = list(raw_tickers)
+    else:
+        try:
+            tickers = list(map(normalize_ticker, raw_tickers))
+        except InputError:
+            return None
+    kinds = list(map(actions.__getitem__, raw_actions))
+    # Each row's given fields: (name, value) pairs of its non-empty cells, in column order.
+    pairs = map(zip, repeat(names), zip(*stripped_columns, strict=True))
+    found = list(map(dict, map(filter, repeat(itemgetter(1)), pairs)))
+    if not found:  # no column besides action and ticker
+        found = [{} for _ in kinds]
+    if "remove" in actions.values() and any(
+        found[i] for i, kind in enumerate(kinds) if kind == "remove"
+    ):
+        return None  # a remove with more than a ticker
+    return list(map(_new_change, zip(kinds, tickers, lines, found, strict=True)))
+
+
+_new_change = partial(tuple.__new__, Change)
+"""``Change(*values)`` from a 4-tuple, without a Python call per change."""
 
 
 def _any_text_problem(name: str, cells: list[str]) -> bool:
@@ -369,7 +460,10 @@ def _any_text_problem(name: str, cells: list[str]) -> bool:
     limit = MAX_LONG_FIELD_CHARS if name in LONG_FIELDS else MAX_FIELD_CHARS
     if max(map(len, cells), default=0) > limit:
         return True
-    return UNSAFE_CHARACTERS.search(" ".join(cells)) is not None
+    joined = " ".join(cells)
+    # Every unsafe character is unprintable to str.isprintable, which scans far faster
+    # than the pattern; some acceptable ones are too (U+3000), and only then it runs.
+    return not joined.isprintable() and UNSAFE_CHARACTERS.search(joined) is not None
 
 
 # --------------------------------------------------------------------------- merge
@@ -385,7 +479,9 @@ def read_overrides(path: Path) -> list[Change]:
         raise InputError(f"{path}: override files must end in .toml or .csv")
     text = read_text_file(path, limit=MAX_FILE_BYTES, missing="override file not found")
     changes = parse_toml(path, text) if suffix == ".toml" else parse_csv(path, text)
-    changes.sort(key=lambda c: c.line)  # report a duplicate at its later occurrence
+    changes.sort(key=attrgetter("line"))  # report a duplicate at its later occurrence
+    if len({change.ticker for change in changes}) == len(changes):
+        return changes  # no ticker twice (the usual): nothing to find
     seen: dict[str, int] = {}
     for change in changes:
         if change.ticker in seen:
@@ -417,114 +513,212 @@ def apply_overrides(
     primaries = {c.primary_listing for c in by_ticker.values() if c.primary_listing}
     parents = {c.consolidated_into for c in by_ticker.values() if c.consolidated_into}
     changed: dict[str, int] = {}  # ticker -> line of the change that touched it
-    for change in changes:
-        current = by_ticker.get(change.ticker)
-        f = change.fields
-        if change.action == "remove":
-            if current is None:
-                raise _fail(
-                    path, change.line, f"cannot remove {change.ticker}: not in the universe"
-                )
-            del by_ticker[change.ticker]
-            changed[change.ticker] = change.line
-            if change.ticker in primaries:  # only then can a secondary line need promoting
-                promoted = _promote_secondaries(by_ticker, change.ticker)
-                if promoted is not None:
-                    primaries.add(promoted)
-            if change.ticker in parents:  # only then can a subsidiary name it
-                _release_subsidiaries(by_ticker, change.ticker)
+    source = str(path)
+    for action, run in groupby(changes, key=attrgetter("action")):
+        if action == "add":  # a run of adds (a file of thousands of adds is the usual)
+            _add_run(by_ticker, changed, primaries, list(run), path, source)
             continue
-        if change.action == "add":
-            if current is not None:
-                raise _fail(
-                    path,
-                    change.line,
-                    f"{change.ticker} is already in the universe; use set to change it",
-                )
-            missing = [k for k in ("name_en", "sector", "sub_segment") if not f.get(k)]
-            if missing:
-                raise _fail(path, change.line, f"add {change.ticker}: missing {', '.join(missing)}")
-            try:
-                exchange, market, currency = resolve_listing(
-                    change.ticker,
-                    f.get("exchange", ""),
-                    f.get("market", ""),
-                    f.get("currency", ""),
-                )
-            except ValueError as exc:
-                raise _fail(path, change.line, str(exc)) from None
-            new = Company(
-                ticker=change.ticker,
-                name_en=f["name_en"],
-                name_zh=f.get("name_zh", ""),
-                exchange=exchange,
-                market=market,
-                currency=currency,
-                sector=f["sector"],
-                sub_segment=f["sub_segment"],
-                secondary_sector=f.get("secondary_sector"),
-                rationale=f.get("rationale", "added by user override"),
-                source=f.get("source", str(path)),
-                primary_listing=_primary(
-                    path, change.line, change.ticker, f.get("primary_listing")
-                ),
-                consolidated_into=_primary(
-                    path,
-                    change.line,
-                    change.ticker,
-                    f.get("consolidated_into"),
-                    "consolidated_into",
-                ),
-                origin="override",
+        for change in run:
+            _set_or_remove(by_ticker, changed, primaries, parents, change, path)
+    order = list(by_ticker)
+    _check_primary_links(by_ticker, order, changed, path)
+    _check_consolidation_links(by_ticker, order, changed, path)
+    return link_consolidations(by_ticker.values(), by_ticker)
+
+
+def _set_or_remove(
+    by_ticker: dict[str, Company],
+    changed: dict[str, int],
+    primaries: set[str],
+    parents: set[str],
+    change: Change,
+    path: Path,
+) -> None:
+    """Apply one ``remove`` or ``set`` (any action but add) to the merged list."""
+    f = change.fields
+    current = by_ticker.get(change.ticker)
+    if change.action == "remove":
+        if current is None:
+            raise _fail(
+                path, change.line, f"cannot remove {change.ticker}: not in the universe"
             )
-        else:  # set
-            if current is None:
-                raise _fail(
-                    path,
-                    change.line,
-                    f"cannot set {change.ticker}: not in the universe; use add",
-                )
-            if "sector" in f and (problem := check_sector(f["sector"])):
-                raise _fail(path, change.line, f"set {change.ticker}: {problem}")
-            if "sector" in f and f["sector"] != current.sector and "sub_segment" not in f:
-                raise _fail(
-                    path,
-                    change.line,
-                    f"set {change.ticker}: moving to sector {f['sector']!r} needs a sub_segment",
-                )
-            updates: dict[str, str | None] = dict(f)
-            if updates.get("sector") == current.secondary_sector and "secondary_sector" not in f:
-                updates["secondary_sector"] = None  # the old secondary is now the sector
-            if "primary_listing" in f:
-                updates["primary_listing"] = _primary(
-                    path, change.line, change.ticker, f["primary_listing"]
-                )
-            if "consolidated_into" in f:
-                updates["consolidated_into"] = _primary(
-                    path, change.line, change.ticker, f["consolidated_into"], "consolidated_into"
-                )
-            if {"exchange", "market", "currency"} & f.keys():
-                try:
-                    updates["exchange"], updates["market"], updates["currency"] = resolve_listing(
-                        change.ticker,
-                        f.get("exchange", current.exchange),
-                        f.get("market", current.market),
-                        f.get("currency", current.currency),
-                    )
-                except ValueError as exc:
-                    raise _fail(path, change.line, str(exc)) from None
-            new = replace(current, **updates, origin="override")
-        problem = check_placement(new.sector, new.sub_segment, new.secondary_sector)
-        if problem:
-            raise _fail(path, change.line, problem)
+        del by_ticker[change.ticker]
+        changed[change.ticker] = change.line
+        if change.ticker in primaries:  # only then can a secondary line need promoting
+            promoted = _promote_secondaries(by_ticker, change.ticker)
+            if promoted is not None:
+                primaries.add(promoted)
+        if change.ticker in parents:  # only then can a subsidiary name it
+            _release_subsidiaries(by_ticker, change.ticker)
+        return
+    # set
+    if current is None:
+        raise _fail(
+            path,
+            change.line,
+            f"cannot set {change.ticker}: not in the universe; use add",
+        )
+    if "sector" in f and (problem := check_sector(f["sector"])):
+        raise _fail(path, change.line, f"set {change.ticker}: {problem}")
+    if "sector" in f and f["sector"] != current.sector and "sub_segment" not in f:
+        raise _fail(
+            path,
+            change.line,
+            f"set {change.ticker}: moving to sector {f['sector']!r} needs a sub_segment",
+        )
+    updates: dict[str, str | None] = dict(f)
+    if updates.get("sector") == current.secondary_sector and "secondary_sector" not in f:
+        updates["secondary_sector"] = None  # the old secondary is now the sector
+    if "primary_listing" in f:
+        updates["primary_listing"] = _primary(
+            path, change.line, change.ticker, f["primary_listing"]
+        )
+    if "consolidated_into" in f:
+        updates["consolidated_into"] = _primary(
+            path, change.line, change.ticker, f["consolidated_into"], "consolidated_into"
+        )
+    if {"exchange", "market", "currency"} & f.keys():
+        try:
+            updates["exchange"], updates["market"], updates["currency"] = resolve_listing(
+                change.ticker,
+                f.get("exchange", current.exchange),
+                f.get("market", current.market),
+                f.get("currency", current.currency),
+            )
+        except ValueError as exc:
+            raise _fail(path, change.line, str(exc)) from None
+    new = replace(current, **updates, origin="override")
+    problem = check_placement(new.sector, new.sub_segment, new.secondary_sector)
+    if problem:
+        raise _fail(path, change.line, problem)
+    by_ticker[change.ticker] = new
+    changed[change.ticker] = change.line
+    if new.primary_listing:
+        primaries.add(new.primary_listing)
+
+
+_LISTING_FIELDS = ("exchange", "market", "currency")
+_LINK_FIELDS = ("primary_listing", "consolidated_into")
+_DEFAULT_RATIONALE = "added by user override"
+
+
+def _add_run(
+    by_ticker: dict[str, Company],
+    changed: dict[str, int],
+    primaries: set[str],
+    run: list[Change],
+    path: Path,
+    source: str,
+) -> None:
+    """Apply consecutive ``add`` changes: all at once when every one is well formed
+    (:func:`_added_all`), else one at a time, which raises the first problem."""
+    made = _added_all(by_ticker, run, source)
+    if made is not None:
+        by_ticker.update(zip(map(attrgetter("ticker"), run), made, strict=True))
+        changed.update(map(attrgetter("ticker", "line"), run))
+        return
+    for change in run:
+        if change.ticker in by_ticker:
+            raise _fail(
+                path,
+                change.line,
+                f"{change.ticker} is already in the universe; use set to change it",
+            )
+        new = _added(change, path, source)
         by_ticker[change.ticker] = new
         changed[change.ticker] = change.line
         if new.primary_listing:
             primaries.add(new.primary_listing)
-    order = list(by_ticker)
-    _check_primary_links(by_ticker, order, changed, path)
-    _check_consolidation_links(by_ticker, order, changed, path)
-    return link_consolidations(by_ticker[t] for t in order)
+
+
+def _added_all(
+    by_ticker: Mapping[str, Company], run: list[Change], source: str
+) -> list[Company] | None:
+    """The companies a run of adds makes, checked and built a column at a time; None
+    when any add may be refused, or names a link or listing facts (then :func:`_added`
+    decides, one add at a time). Every check is the one :func:`_added` makes."""
+    tickers = list(map(attrgetter("ticker"), run))
+    fs = list(map(attrgetter("fields"), run))
+    if set(map(type, fs)) - {dict} or not by_ticker.keys().isdisjoint(tickers):
+        return None
+    if len(set(tickers)) != len(tickers):
+        return None  # a ticker added twice
+
+    given = set().union(*fs)  # every field any of them names
+    if not given.isdisjoint(_LISTING_FIELDS + _LINK_FIELDS):
+        return None  # resolve_listing and _primary decide those, one add at a time
+    n = len(run)
+
+    def column(key: str, default: str | None = None) -> Iterable[Any]:
+        if key not in given:
+            return repeat(default, n)
+        return list(map(dict.get, fs, repeat(key), repeat(default)))
+
+    name_en, sector, sub_segment = column("name_en"), column("sector"), column("sub_segment")
+    if not (all(name_en) and all(sector) and all(sub_segment)):
+        return None
+    secondary = list(column("secondary_sector"))
+    placements = set(zip(sector, sub_segment, secondary, strict=True))  # a few, for thousands
+    if any(check_placement(*placement) for placement in placements):
+        return None
+    exchange, market, currency = zip(*map(listing_facts, tickers), strict=True)
+    return companies_from_columns(
+        n,
+        {
+            "ticker": tickers,
+            "name_en": name_en,
+            "name_zh": column("name_zh", ""),
+            "exchange": exchange,
+            "market": market,
+            "currency": currency,
+            "sector": sector,
+            "sub_segment": sub_segment,
+            "secondary_sector": secondary,
+            "rationale": column("rationale", _DEFAULT_RATIONALE),
+            "source": column("source", source),
+            "primary_listing": repeat(None, n),
+            "consolidated_into": repeat(None, n),
+            "consolidates": repeat((), n),
+            "origin": repeat("override", n),
+        },
+    )
+
+
+def _added(change: Change, path: Path, source: str) -> Company:
+    """The company one ``add`` makes, every field checked (``file:line`` errors)."""
+    f = change.fields
+    ticker, line = change.ticker, change.line
+    missing = [k for k in ("name_en", "sector", "sub_segment") if not f.get(k)]
+    if missing:
+        raise _fail(path, line, f"add {ticker}: missing {', '.join(missing)}")
+    try:
+        exchange, market, currency = resolve_listing(
+            ticker, f.get("exchange", ""), f.get("market", ""), f.get("currency", "")
+        )
+    except ValueError as exc:
+        raise _fail(path, line, str(exc)) from None
+    new = Company(
+        ticker=ticker,
+        name_en=f["name_en"],
+        name_zh=f.get("name_zh", ""),
+        exchange=exchange,
+        market=market,
+        currency=currency,
+        sector=f["sector"],
+        sub_segment=f["sub_segment"],
+        secondary_sector=f.get("secondary_sector"),
+        rationale=f.get("rationale", _DEFAULT_RATIONALE),
+        source=f.get("source", source),
+        primary_listing=_primary(path, line, ticker, f.get("primary_listing")),
+        consolidated_into=_primary(
+            path, line, ticker, f.get("consolidated_into"), "consolidated_into"
+        ),
+        origin="override",
+    )
+    problem = check_placement(new.sector, new.sub_segment, new.secondary_sector)
+    if problem:
+        raise _fail(path, line, problem)
+    return new
 
 
 def _promote_secondaries(by_ticker: dict[str, Company], removed: str) -> str | None:
@@ -564,7 +758,7 @@ def _check_consolidation_links(
         changed,
         path,
         check=check_consolidated_into,
-        target_of=lambda c: c.consolidated_into,
+        target_of=attrgetter("consolidated_into"),
         broken=lambda target, ticker, problem: (
             f"{target}: the consolidation link of {ticker} would break ({problem}); "
             f"change {ticker} too, or clear it with consolidated_into = {CLEAR!r}"
@@ -587,7 +781,7 @@ def _check_primary_links(
         changed,
         path,
         check=check_primary_listing,
-        target_of=lambda c: c.primary_listing,
+        target_of=attrgetter("primary_listing"),
         broken=lambda target, ticker, problem: (
             f"{target}: its secondary listing {ticker} would break ({problem}); "
             f"change {ticker} too, or clear its link with primary_listing = {CLEAR!r}"
@@ -609,7 +803,8 @@ def _check_links(
     breaking line is reported, at the company's own change when the file touched it,
     else at the change of the company it links to."""
     problems: list[tuple[int, str]] = []
-    for ticker in order:
+    linked = [t for t in order if target_of(by_ticker[t]) is not None]  # a handful
+    for ticker in linked:
         company = by_ticker[ticker]
         problem = check(company, by_ticker)
         if problem is None:

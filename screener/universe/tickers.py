@@ -102,6 +102,18 @@ _RE_US = re.compile(r"^[A-Z]{1,5}(?:-[A-Z]{1,2})?\Z", _A)
 _RE_OTHER = re.compile(r"^([A-Z0-9][A-Z0-9&-]{0,11})\.([A-Z]{1,2})\Z", re.IGNORECASE | _A)
 MAX_TICKER_CHARS = 24  # longer than any form above: rejected before any pattern runs
 
+CANONICAL_TICKER = re.compile(
+    r"(?:[A-Z]{1,5}(?:-[A-Z]{1,2})?"
+    r"|6[08]\d{4}\.SS|(?:00|30)\d{4}\.SZ|92\d{4}\.BJ"
+    r"|(?!0000)(?:\d{4}|[1-9]\d{4})\.HK)\Z",
+    _A,
+)
+"""The Yahoo forms most tickers are already written in (a universe file of 5,000 names
+is): US symbols, A-shares with the suffix their code implies (not a retired Beijing
+code), HK codes in Yahoo's four digits (five when needed). A string it matches
+(``.match``) is its own :func:`normalize_ticker`: one match stands for the whole walk
+(tests check they agree on many forms)."""
+
 
 def _a_share_suffix(code: str) -> str | None:
     """Exchange suffix implied by a six-digit A-share code, or None if it is not a stock code."""
@@ -179,6 +191,13 @@ def normalize_ticker(raw: str) -> str:
     Beijing code of :data:`BEIJING_MOVES` gives its new code (``872808`` -> ``920808.BJ``). Raises
     ``InputError`` naming the ticker otherwise.
     """
+    if type(raw) is str and CANONICAL_TICKER.match(raw):  # already a Yahoo symbol: the usual
+        return raw
+    return _normalize(raw)
+
+
+def _normalize(raw: str) -> str:
+    """:func:`normalize_ticker` for any input, without the shortcut for Yahoo forms."""
     if not isinstance(raw, str):
         raise InputError(f"a ticker must be text, not {type(raw).__name__}")
     text = raw.strip()
