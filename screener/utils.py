@@ -9,7 +9,6 @@ both it and the output sanitiser (`screener.output.sanitize`) use.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -34,6 +33,8 @@ Yahoo's minor units (GBp pence, ZAc cents, ILA agorot)."""
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or '' when nothing is close."""
+    import difflib  # only when a name is not known
+
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
