@@ -435,14 +435,19 @@ def run_screen(
         snapshots, chosen = preferred_snapshots(store, routes or ProviderRoutes())
     companies = {ticker: describe(company) for ticker, company in universe.items()}
     frame, provenance = build_frame(snapshots, companies, store.fx_rates(), today)
-    frame["source"] = [chosen.get(str(t), decision.source) for t in frame.index]
+    tickers = [str(t) for t in frame.index.tolist()]  # an Index of text iterates slowly
+    frame["source"] = [chosen.get(t, decision.source) for t in tickers]
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
-    frame = frame[frame.index.isin(list(universe))]
+    screened = [t in universe for t in tickers]
+    if not all(screened):
+        frame = frame[screened]
+        tickers = [t for t, keep in zip(tickers, screened, strict=True) if keep]
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
-    frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
+    frame["in_stats"] = [universe[t].in_sector_stats for t in tickers]
     metrics = None if needs.all_history else needed_history(inputs.ruleset, selection)
-    points = load_points(store, chosen, metrics, frame["as_of"].to_dict(), needs.history_for)
+    as_of = dict(zip(tickers, frame["as_of"].tolist(), strict=True))
+    points = load_points(store, chosen, metrics, as_of, needs.history_for)
     frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
     ages = figure_ages(snapshots, frame)
     evaluation = evaluate(inputs.ruleset, frame, points, ages)
@@ -451,7 +456,8 @@ def run_screen(
         score=evaluation.score.reindex(frame.index).astype("float64"),
         reasons=evaluation.reasons.reindex(frame.index),
     )
-    used = [s for s in LIVE_SOURCES if s in set(frame["source"])]
+    present = set(frame["source"].tolist())
+    used = [s for s in LIVE_SOURCES if s in present]
     run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
     run = ScreenRun(
         frame=frame,
