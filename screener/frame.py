@@ -18,6 +18,7 @@ import pandas as pd
 
 from screener.catalog import METRICS, NUMERIC_METRICS
 from screener.data.provider import FxRate
+from screener.data.rows import QueryRows
 from screener.derived import add_derived
 from screener.series import HISTORY_COLUMNS, MetricSeries
 from screener.universe.tickers import market_of
@@ -57,8 +58,10 @@ def build_frame(
     time (thousands of snapshots): the universe's description wins over the snapshot's,
     but the snapshot's currency over the universe's.
     """
-    snaps = list(snapshots)
-    stored = _by_column(snaps)
+    if isinstance(snapshots, QueryRows):  # the store's rows: read by column, no dicts
+        stored: Callable[[str], list[Any]] = snapshots.column
+    else:
+        stored = _by_column(list(snapshots))
     tickers = [str(t) for t in stored("ticker")]
     known = [companies.get(ticker) for ticker in tickers]
     blank = dict.fromkeys(next((c for c in known if c), {}))  # a company not in the universe

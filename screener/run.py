@@ -24,6 +24,7 @@ import pandas as pd
 
 from screener.data.chain import ProviderRoutes
 from screener.data.provider import EASTMONEY_SOURCE, LIVE_SOURCES, SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.data.rows import column, gather
 from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
@@ -250,26 +251,31 @@ class ScreenRun:
 
 def preferred_snapshots(
     store: Store, routes: ProviderRoutes
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+) -> tuple[Sequence[Mapping[str, Any]], dict[str, str]]:
     """Per company the newest snapshot of its preferred live source: (rows, ticker -> source).
 
     Preference follows the market's provider chain; a source outside the chain is used
     only when none of the chain's has a snapshot (data fetched under other settings).
     """
-    by_source = {
-        src: {str(r["ticker"]): r for r in store.latest_snapshots(src)} for src in LIVE_SOURCES
+    held: dict[str, Sequence[Mapping[str, Any]]] = {}
+    for src in LIVE_SOURCES:
+        found = store.latest_snapshots(src)
+        if found:
+            held[src] = found
+    position = {  # source -> ticker -> its row (the last one, should a ticker repeat)
+        src: {str(t): i for i, t in enumerate(column(rows, "ticker"))} for src, rows in held.items()
     }
-    held = {src: found for src, found in by_source.items() if found}
-    tickers = dict.fromkeys(t for found in held.values() for t in found)
-    rows: list[dict[str, Any]] = []
+    tickers = dict.fromkeys(t for found in position.values() for t in found)
+    picks: list[tuple[Sequence[Mapping[str, Any]], int]] = []
     chosen: dict[str, str] = {}
     for ticker in tickers:
-        sources = [src for src, found in held.items() if ticker in found]
+        sources = [src for src, found in position.items() if ticker in found]
         if len(sources) > 1:  # only then does the chain decide (routes cost per ticker)
             order = dict.fromkeys([*routes.sources_for(ticker), *LIVE_SOURCES])
             sources = [src for src in order if src in sources]
-        rows.append(held[sources[0]][ticker])
+        picks.append((held[sources[0]], position[sources[0]][ticker]))
         chosen[ticker] = sources[0]
+    rows = gather(picks)
     return rows, chosen
 
 
@@ -430,7 +436,7 @@ def run_screen(
     if decision.source == SAMPLE_SOURCE:
         store = sample_reader(store)
         snapshots = store.latest_snapshots(SAMPLE_SOURCE)
-        chosen = {str(s["ticker"]): SAMPLE_SOURCE for s in snapshots}
+        chosen = {str(t): SAMPLE_SOURCE for t in column(snapshots, "ticker")}
     else:
         snapshots, chosen = preferred_snapshots(store, routes or ProviderRoutes())
     companies = {ticker: describe(company) for ticker, company in universe.items()}

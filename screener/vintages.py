@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from screener.data.provider import Vintage, decode_vintages
+from screener.data.rows import QueryRows, column
 from screener.engine.age import FigureAges
 from screener.frame import NUMERIC_COLUMNS
 
@@ -83,13 +84,13 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
     texts: dict[Any, int] = {}  # companies of one day share their text: decoded once
     decoded: list[dict[str, Vintage]] = []
     stored: dict[str, int] = {}
-    for snap in snapshots:
-        text = snap.get("vintages")
+    rows = snapshots if isinstance(snapshots, QueryRows) else list(snapshots)
+    for ticker, text in zip(column(rows, "ticker"), column(rows, "vintages"), strict=True):
         key = text if isinstance(text, str) else None
         if key not in texts:
             texts[key] = len(decoded)
             decoded.append(parse_vintages(text))
-        stored[str(snap["ticker"])] = texts[key]
+        stored[str(ticker)] = texts[key]
     tickers = [str(t) for t in frame.index.tolist()]  # an Index iterates slowly
     # A ticker listed twice gets its last row's vintages on both (as a dict by ticker would).
     last = {t: i for i, t in enumerate(tickers)}
