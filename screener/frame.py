@@ -66,27 +66,43 @@ def build_frame(
     known = [companies.get(ticker) for ticker in tickers]
     blank = dict.fromkeys(next((c for c in known if c), {}))  # a company not in the universe
     described = _by_column([c or blank for c in known])
-    data: dict[str, Any] = {"ticker": tickers}
+    data: dict[str, Any] = {}
     for column in DESCRIPTIVE_COLUMNS:
-        pairs = zip(described(column), stored(column), strict=True)
         if column == "currency":
-            data[column] = [mine or theirs for theirs, mine in pairs]
+            data[column] = _first_set(stored(column), described(column))
         else:
-            data[column] = [theirs or mine for theirs, mine in pairs]
-    data["market"] = [m or market_of(t) for m, t in zip(data["market"], tickers, strict=True)]
-    data["name_en"] = [name or t for name, t in zip(data["name_en"], tickers, strict=True)]
-    data["name_zh"] = [name or "" for name in data["name_zh"]]
+            data[column] = _first_set(described(column), stored(column))
+    data["market"] = _first_set(data["market"], tickers, market_of)
+    data["name_en"] = _first_set(data["name_en"], tickers)
+    data["name_zh"] = _first_set(data["name_zh"], [""] * len(tickers))
     extras = stored("extra")
-    provenance = {t: _provenance(extra) for t, extra in zip(tickers, extras, strict=True)}
+    provenance = {  # a stored NULL, the usual, is no provenance: no parse
+        t: _provenance(extra) if extra else {} for t, extra in zip(tickers, extras, strict=True)
+    }
     for name in NUMERIC_COLUMNS:
         data[name] = _numbers(stored(name))
-    frame = pd.DataFrame(data, columns=["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS])
-    frame = frame.set_index("ticker")
+    frame = pd.DataFrame(
+        data,
+        index=pd.Index(tickers, name="ticker"),
+        columns=[*DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS],
+    )
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
         if notes:
             provenance.setdefault(ticker, {})["derived"] = notes
     return frame, provenance
+
+
+def _first_set(
+    first: list[Any], then: list[Any], make: Callable[[Any], Any] | None = None
+) -> list[Any]:
+    """Per row `first`'s value, or where it is empty (None, "") `then`'s (through `make`
+    when given); a column set in every row, the usual, is taken as it is."""
+    if all(first):
+        return first
+    if make is None:
+        return [a or b for a, b in zip(first, then, strict=True)]
+    return [a or make(b) for a, b in zip(first, then, strict=True)]
 
 
 def _by_column(rows: list[Mapping[str, Any]]) -> Callable[[str], list[Any]]:
