@@ -81,11 +81,12 @@ def build_frame(
     }
     for name in NUMERIC_COLUMNS:
         data[name] = _numbers(stored(name))
-    frame = pd.DataFrame(
-        data,
-        index=pd.Index(tickers, name="ticker"),
-        columns=[*DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS],
-    )
+    columns = [*DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS]
+    if tickers:
+        frame = pd.DataFrame(data, index=pd.Index(tickers, name="ticker"), columns=columns)
+    else:  # no rows: the index an empty ticker column makes, as every empty frame had
+        frame = pd.DataFrame({"ticker": tickers, **data}, columns=["ticker", *columns])
+        frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
         if notes:
