@@ -267,6 +267,10 @@ def preferred_snapshots(
     position = {  # source -> ticker -> its row (the last one, should a ticker repeat)
         src: {str(t): i for i, t in enumerate(column(rows, "ticker"))} for src, rows in held.items()
     }
+    if len(held) == 1:  # one source (the usual): its rows as they are, if no ticker repeats
+        ((src, rows),) = held.items()
+        if len(position[src]) == len(rows):
+            return rows, dict.fromkeys(position[src], src)
     tickers = dict.fromkeys(t for found in position.values() for t in found)
     picks: list[tuple[Sequence[Mapping[str, Any]], int]] = []
     chosen: dict[str, str] = {}
