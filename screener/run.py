@@ -504,14 +504,13 @@ def _run_screen(
     metrics = None if needs.all_history else needed_history(inputs.ruleset, selection)
     as_of = dict(zip(tickers, frame["as_of"].tolist(), strict=True))
     points = load_points(store, chosen, metrics, as_of, needs.history_for)
-    frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
+    # The frame is this run's own: its columns are set in place, not copied whole each time.
+    frame["pe_hist_pct"] = history_percentile(frame, points, "pe_ttm")
     ages = figure_ages(snapshots, frame)
     evaluation = evaluate(inputs.ruleset, frame, points, ages)
-    frame = frame.assign(
-        flags=evaluation.fired.reindex(frame.index),
-        score=evaluation.score.reindex(frame.index).astype("float64"),
-        reasons=evaluation.reasons.reindex(frame.index),
-    )
+    frame["flags"] = evaluation.fired.reindex(frame.index)
+    frame["score"] = evaluation.score.reindex(frame.index).astype("float64")
+    frame["reasons"] = evaluation.reasons.reindex(frame.index)
     present = set(frame["source"].tolist())
     used = [s for s in LIVE_SOURCES if s in present]
     run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
