@@ -151,6 +151,7 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
         basis=basis,
         labels=labels,
         days=_days(codes, parts[0], as_of_series, frame.index, names),
+        basis_codes=_basis_codes(codes, parts[1]),
     )
 
 
@@ -168,10 +169,22 @@ def _days(
         [parsed[at[d]] if d in at else np.datetime64("NaT") for d in code_dates],
         dtype="datetime64[ns]",
     )
-    quote = timestamps(as_of.to_numpy(dtype=object))
+    # Rows share a few quote dates: the days of each (quote date, vintage) pair, reckoned
+    # once, then picked per cell (a row without a quote date reads the NaN row at the end).
+    quote_codes, quotes = pd.factorize(pd.Series(as_of.to_numpy(dtype=object), dtype=object))
+    quote = np.append(timestamps(np.asarray(quotes, dtype=object)), np.datetime64("NaT", "ns"))
     with np.errstate(invalid="ignore"):
-        gap = (quote[:, None] - stamp_of[codes]) / np.timedelta64(1, "D")
-    return pd.DataFrame(np.floor(gap), index=index, columns=names, dtype="float64")
+        table = np.floor((quote[:, None] - stamp_of[None, :]) / np.timedelta64(1, "D"))
+    return pd.DataFrame(table[quote_codes[:, None], codes], index=index, columns=names)
+
+
+def _basis_codes(codes: np.ndarray, code_basis: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Per cell the position of its basis among the distinct ones (-1: none), and those:
+    what `FigureAges.stale` reads, made from the codes instead of 100,000s of texts."""
+    distinct = list(dict.fromkeys(b for b in code_basis if b is not None))
+    at = {basis: i for i, basis in enumerate(distinct)}
+    per_code = np.array([at.get(b, -1) if b is not None else -1 for b in code_basis], np.intp)
+    return per_code[codes], distinct
 
 
 class _Registry:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -91,6 +91,11 @@ class FigureAges:
     basis: pd.DataFrame
     labels: pd.DataFrame
     days: pd.DataFrame
+    #: per cell the position of its basis in a list of the distinct ones (-1: none), and
+    #: that list, when whoever built the tables knows them (`vintages.figure_ages`)
+    basis_codes: tuple[np.ndarray, list[Any]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -150,6 +155,8 @@ class FigureAges:
         of cells."""
         import pandas as pd
 
+        if self.basis_codes is not None:
+            return self.basis_codes
         basis = self.basis.to_numpy(dtype=object)
         codes, uniques = pd.factorize(pd.Series(basis.ravel(), dtype=object))
         return codes.reshape(basis.shape), list(uniques)
