@@ -34,10 +34,6 @@ from screener.utils import finite_float
 
 DB_ENV_VAR = "SCREENER_DB"
 BUSY_TIMEOUT_S = 30.0
-#: how much of the file a reading connection maps into memory: SQLite then reads pages
-#: in place instead of copying each through its page cache (a whole-market screen's
-#: snapshot query takes a third less CPU); only pages read are touched
-READ_MMAP_BYTES = 1 << 30
 APPLICATION = "screener"  # the identity row: meta `application`
 #: SQLite's user_version: 0 (unset) in stores made before issue 9; 1 the issue-9 schema;
 #: 2 adds `prices.adj_close` and `snapshots.vintages` (issue 10); 3 numbers watchlist runs
@@ -436,8 +432,6 @@ class Store:
                 self._create_schema()
             if self.access == "query-only":
                 conn.execute("PRAGMA query_only=ON")
-            if self.access in ("query-only", "read-only", "immutable"):
-                conn.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
         except (sqlite3.DatabaseError, OSError) as exc:
             if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
                 raise store_error(self.path, exc) from exc
