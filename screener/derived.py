@@ -129,4 +129,9 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
     """A text column's values per row, None where it is not (non-empty) text."""
     if column not in frame:
         return [None] * len(frame)
-    return [v if isinstance(v, str) and v else None for v in frame[column].tolist()]
+    values = frame[column]
+    if isinstance(values.dtype, pd.StringDtype):  # text or missing: only "" to blank out
+        cells = values.to_numpy(dtype=object, na_value=None)
+        cells[cells == ""] = None
+        return cells.tolist()  # type: ignore[no-any-return]
+    return [v if isinstance(v, str) and v else None for v in values.tolist()]

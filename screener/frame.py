@@ -101,6 +101,8 @@ def _first_set(
     when given); a column set in every row, the usual, is taken as it is."""
     if all(first):
         return first
+    if make is None and not any(first):  # e.g. a column the universe does not describe
+        return then
     if make is None:
         return [a or b for a, b in zip(first, then, strict=True)]
     return [a or make(b) for a, b in zip(first, then, strict=True)]
@@ -126,6 +128,8 @@ _PLAIN = frozenset({float, type(None)})  # what a stored column usually holds
 def _numbers(values: list[Any]) -> np.ndarray:
     """One stored column as float64, NaN for missing, text or inf (as `finite_float` reads
     each value); a column of plain floats and NULLs, the usual, is converted at once."""
+    if values.count(None) == len(values):  # a column this store never fills
+        return np.full(len(values), np.nan)
     if set(map(type, values)) <= _PLAIN:
         out = np.array(values, dtype="float64")
     else:
