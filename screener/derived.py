@@ -52,7 +52,8 @@ def add_derived(
     """
     out = frame.copy()
     rates = list(fx)
-    provenance: dict[str, dict[str, str]] = {ticker: {} for ticker in out.index}
+    tickers = out.index.tolist()  # an Index of text iterates element by element
+    provenance: dict[str, dict[str, str]] = {ticker: {} for ticker in tickers}
 
     pe_ttm = _col(out, "pe_ttm")
     pe_fwd = _col(out, "pe_fwd")
@@ -61,26 +62,22 @@ def add_derived(
     if "implied_eps_growth" in out:
         implied = out["implied_eps_growth"].astype("float64").fillna(implied)
     out["implied_eps_growth"] = implied
-    for ticker in out.index[both_positive]:
-        provenance[ticker]["implied_eps_growth"] = "derived: pe_ttm / pe_fwd - 1"
+    for i in np.flatnonzero(both_positive.to_numpy(dtype=bool)):
+        provenance[tickers[i]]["implied_eps_growth"] = "derived: pe_ttm / pe_fwd - 1"
 
     market_cap = _col(out, "market_cap").to_numpy()
     usd = _col(out, "market_cap_usd").to_numpy().copy()
+    todo = np.flatnonzero(np.isnan(usd) & ~np.isnan(market_cap)).tolist()
     currencies, dates = _texts(out, "currency"), _texts(out, "as_of")
-    picked: dict[tuple[str | None, str | None], tuple[FxRate, str] | None] = {}  # rows share
-    for i, ticker in enumerate(out.index):
-        if not np.isnan(usd[i]) or np.isnan(market_cap[i]):
-            continue
-        key = (currencies[i], dates[i])
-        if key not in picked:
-            picked[key] = _rate_and_note(rates, *key)
-        found = picked[key]
-        if found is None:
-            continue
-        rate, note = found
-        usd[i] = market_cap[i] / rate.units_per_usd
-        if rate.currency != "USD":
-            provenance[ticker]["market_cap_usd"] = note
+    keys = [(currencies[i], dates[i]) for i in todo]
+    # rows share a few (currency, date) pairs: each one's rate is picked once
+    picked = {key: _rate_and_note(rates, *key) for key in dict.fromkeys(keys)}
+    found = [picked[key] for key in keys]
+    divisor = np.array([f[0].units_per_usd if f else np.nan for f in found], dtype="float64")
+    usd[todo] = market_cap[todo] / divisor  # NaN where no rate: missing, as before
+    for i, pick in zip(todo, found, strict=True):
+        if pick is not None and pick[0].currency != "USD":
+            provenance[tickers[i]]["market_cap_usd"] = pick[1]
     out["market_cap_usd"] = pd.Series(usd, index=out.index, dtype="float64")
 
     as_of = pd.to_datetime(out.get("as_of"), errors="coerce")
@@ -132,4 +129,9 @@ def _texts(frame: pd.DataFrame, column: str) -> list[str | None]:
     """A text column's values per row, None where it is not (non-empty) text."""
     if column not in frame:
         return [None] * len(frame)
-    return [v if isinstance(v, str) and v else None for v in frame[column].tolist()]
+    values = frame[column]
+    if isinstance(values.dtype, pd.StringDtype):  # text or missing: only "" to blank out
+        cells = values.to_numpy(dtype=object, na_value=None)
+        cells[cells == ""] = None
+        return cells.tolist()  # type: ignore[no-any-return]
+    return [v if isinstance(v, str) and v else None for v in values.tolist()]

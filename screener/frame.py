@@ -18,6 +18,7 @@ import pandas as pd
 
 from screener.catalog import METRICS, NUMERIC_METRICS
 from screener.data.provider import FxRate
+from screener.data.rows import QueryRows
 from screener.derived import add_derived
 from screener.series import HISTORY_COLUMNS, MetricSeries
 from screener.universe.tickers import market_of
@@ -57,33 +58,54 @@ def build_frame(
     time (thousands of snapshots): the universe's description wins over the snapshot's,
     but the snapshot's currency over the universe's.
     """
-    snaps = list(snapshots)
-    stored = _by_column(snaps)
+    if isinstance(snapshots, QueryRows):  # the store's rows: read by column, no dicts
+        stored: Callable[[str], list[Any]] = snapshots.column
+    else:
+        stored = _by_column(list(snapshots))
     tickers = [str(t) for t in stored("ticker")]
     known = [companies.get(ticker) for ticker in tickers]
     blank = dict.fromkeys(next((c for c in known if c), {}))  # a company not in the universe
     described = _by_column([c or blank for c in known])
-    data: dict[str, Any] = {"ticker": tickers}
+    data: dict[str, Any] = {}
     for column in DESCRIPTIVE_COLUMNS:
-        pairs = zip(described(column), stored(column), strict=True)
         if column == "currency":
-            data[column] = [mine or theirs for theirs, mine in pairs]
+            data[column] = _first_set(stored(column), described(column))
         else:
-            data[column] = [theirs or mine for theirs, mine in pairs]
-    data["market"] = [m or market_of(t) for m, t in zip(data["market"], tickers, strict=True)]
-    data["name_en"] = [name or t for name, t in zip(data["name_en"], tickers, strict=True)]
-    data["name_zh"] = [name or "" for name in data["name_zh"]]
+            data[column] = _first_set(described(column), stored(column))
+    data["market"] = _first_set(data["market"], tickers, market_of)
+    data["name_en"] = _first_set(data["name_en"], tickers)
+    data["name_zh"] = _first_set(data["name_zh"], [""] * len(tickers))
     extras = stored("extra")
-    provenance = {t: _provenance(extra) for t, extra in zip(tickers, extras, strict=True)}
+    provenance = {  # a stored NULL, the usual, is no provenance: no parse
+        t: _provenance(extra) if extra else {} for t, extra in zip(tickers, extras, strict=True)
+    }
     for name in NUMERIC_COLUMNS:
         data[name] = _numbers(stored(name))
-    frame = pd.DataFrame(data, columns=["ticker", *DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS])
-    frame = frame.set_index("ticker")
+    columns = [*DESCRIPTIVE_COLUMNS, *NUMERIC_COLUMNS]
+    if tickers:
+        frame = pd.DataFrame(data, index=pd.Index(tickers, name="ticker"), columns=columns)
+    else:  # no rows: the index an empty ticker column makes, as every empty frame had
+        frame = pd.DataFrame({"ticker": tickers, **data}, columns=["ticker", *columns])
+        frame = frame.set_index("ticker")
     frame, derived = add_derived(frame, fx, today)
     for ticker, notes in derived.items():
         if notes:
             provenance.setdefault(ticker, {})["derived"] = notes
     return frame, provenance
+
+
+def _first_set(
+    first: list[Any], then: list[Any], make: Callable[[Any], Any] | None = None
+) -> list[Any]:
+    """Per row `first`'s value, or where it is empty (None, "") `then`'s (through `make`
+    when given); a column set in every row, the usual, is taken as it is."""
+    if all(first):
+        return first
+    if make is None and not any(first):  # e.g. a column the universe does not describe
+        return then
+    if make is None:
+        return [a or b for a, b in zip(first, then, strict=True)]
+    return [a or make(b) for a, b in zip(first, then, strict=True)]
 
 
 def _by_column(rows: list[Mapping[str, Any]]) -> Callable[[str], list[Any]]:
@@ -106,6 +128,8 @@ _PLAIN = frozenset({float, type(None)})  # what a stored column usually holds
 def _numbers(values: list[Any]) -> np.ndarray:
     """One stored column as float64, NaN for missing, text or inf (as `finite_float` reads
     each value); a column of plain floats and NULLs, the usual, is converted at once."""
+    if values.count(None) == len(values):  # a column this store never fills
+        return np.full(len(values), np.nan)
     if set(map(type, values)) <= _PLAIN:
         out = np.array(values, dtype="float64")
     else:

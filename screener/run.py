@@ -13,7 +13,9 @@ as-of range of the rows it shows. Nothing here prints.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -24,6 +26,7 @@ import pandas as pd
 
 from screener.data.chain import ProviderRoutes
 from screener.data.provider import EASTMONEY_SOURCE, LIVE_SOURCES, SAMPLE_SOURCE, YAHOO_SOURCE
+from screener.data.rows import column, gather
 from screener.data.sample import SampleProvider
 from screener.data.store import Store
 from screener.engine import Evaluation, RuleSet, evaluate, history_percentile, load_ruleset
@@ -250,26 +253,35 @@ class ScreenRun:
 
 def preferred_snapshots(
     store: Store, routes: ProviderRoutes
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+) -> tuple[Sequence[Mapping[str, Any]], dict[str, str]]:
     """Per company the newest snapshot of its preferred live source: (rows, ticker -> source).
 
     Preference follows the market's provider chain; a source outside the chain is used
     only when none of the chain's has a snapshot (data fetched under other settings).
     """
-    by_source = {
-        src: {str(r["ticker"]): r for r in store.latest_snapshots(src)} for src in LIVE_SOURCES
+    held: dict[str, Sequence[Mapping[str, Any]]] = {}
+    for src in LIVE_SOURCES:
+        found = store.latest_snapshots(src)
+        if found:
+            held[src] = found
+    position = {  # source -> ticker -> its row (the last one, should a ticker repeat)
+        src: {str(t): i for i, t in enumerate(column(rows, "ticker"))} for src, rows in held.items()
     }
-    held = {src: found for src, found in by_source.items() if found}
-    tickers = dict.fromkeys(t for found in held.values() for t in found)
-    rows: list[dict[str, Any]] = []
+    if len(held) == 1:  # one source (the usual): its rows as they are, if no ticker repeats
+        ((src, rows),) = held.items()
+        if len(position[src]) == len(rows):
+            return rows, dict.fromkeys(position[src], src)
+    tickers = dict.fromkeys(t for found in position.values() for t in found)
+    picks: list[tuple[Sequence[Mapping[str, Any]], int]] = []
     chosen: dict[str, str] = {}
     for ticker in tickers:
-        sources = [src for src, found in held.items() if ticker in found]
+        sources = [src for src, found in position.items() if ticker in found]
         if len(sources) > 1:  # only then does the chain decide (routes cost per ticker)
             order = dict.fromkeys([*routes.sources_for(ticker), *LIVE_SOURCES])
             sources = [src for src in order if src in sources]
-        rows.append(held[sources[0]][ticker])
+        picks.append((held[sources[0]], position[sources[0]][ticker]))
         chosen[ticker] = sources[0]
+    rows = gather(picks)
     return rows, chosen
 
 
@@ -421,6 +433,50 @@ def run_screen(
     one company never mixes two sources' figures. `needs` says what the views will
     read (default: everything), so a screen of thousands loads only that.
     """
+    with collector_paused():
+        return _run_screen(
+            store,
+            inputs,
+            source=source,
+            selection=selection,
+            offline_reason=offline_reason,
+            today=today,
+            routes=routes,
+            live_sources=live_sources,
+            needs=needs,
+        )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a run builds what it keeps.
+
+    A whole-market run allocates hundreds of thousands of rows, lists and series that
+    all live on in the run; each collection the allocations trigger walks them again
+    and frees nothing (a tenth of the run's CPU). The collector resumes afterwards
+    (a caller that had it off keeps it off) and catches any cycle left then.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_screen(
+    store: Store,
+    inputs: RunInputs,
+    *,
+    source: SourceChoice,
+    selection: Selection | None,
+    offline_reason: str | None,
+    today: date | None,
+    routes: ProviderRoutes | None,
+    live_sources: Sequence[str],
+    needs: RunNeeds | None,
+) -> ScreenRun:
     today = today or date.today()
     needs = needs or RunNeeds()
     selection = selection or Selection()
@@ -430,28 +486,33 @@ def run_screen(
     if decision.source == SAMPLE_SOURCE:
         store = sample_reader(store)
         snapshots = store.latest_snapshots(SAMPLE_SOURCE)
-        chosen = {str(s["ticker"]): SAMPLE_SOURCE for s in snapshots}
+        chosen = {str(t): SAMPLE_SOURCE for t in column(snapshots, "ticker")}
     else:
         snapshots, chosen = preferred_snapshots(store, routes or ProviderRoutes())
     companies = {ticker: describe(company) for ticker, company in universe.items()}
     frame, provenance = build_frame(snapshots, companies, store.fx_rates(), today)
-    frame["source"] = [chosen.get(str(t), decision.source) for t in frame.index]
+    tickers = [str(t) for t in frame.index.tolist()]  # an Index of text iterates slowly
+    frame["source"] = [chosen.get(t, decision.source) for t in tickers]
     # Only companies of the universe are screened (a stored ticker the user removed drops out).
-    frame = frame[frame.index.isin(list(universe))]
+    screened = [t in universe for t in tickers]
+    if not all(screened):
+        frame = frame[screened]
+        tickers = [t for t, keep in zip(tickers, screened, strict=True) if keep]
     # Each company counts once in sector statistics: secondary listings and the adjacent
     # group are evaluated but left out of medians, ranks and peer groups.
-    frame = frame.assign(in_stats=[universe[t].in_sector_stats for t in frame.index])
+    frame["in_stats"] = [universe[t].in_sector_stats for t in tickers]
     metrics = None if needs.all_history else needed_history(inputs.ruleset, selection)
-    points = load_points(store, chosen, metrics, frame["as_of"].to_dict(), needs.history_for)
-    frame = frame.assign(pe_hist_pct=history_percentile(frame, points, "pe_ttm"))
+    as_of = dict(zip(tickers, frame["as_of"].tolist(), strict=True))
+    points = load_points(store, chosen, metrics, as_of, needs.history_for)
+    # The frame is this run's own: its columns are set in place, not copied whole each time.
+    frame["pe_hist_pct"] = history_percentile(frame, points, "pe_ttm")
     ages = figure_ages(snapshots, frame)
     evaluation = evaluate(inputs.ruleset, frame, points, ages)
-    frame = frame.assign(
-        flags=evaluation.fired.reindex(frame.index),
-        score=evaluation.score.reindex(frame.index).astype("float64"),
-        reasons=evaluation.reasons.reindex(frame.index),
-    )
-    used = [s for s in LIVE_SOURCES if s in set(frame["source"])]
+    frame["flags"] = evaluation.fired.reindex(frame.index)
+    frame["score"] = evaluation.score.reindex(frame.index).astype("float64")
+    frame["reasons"] = evaluation.reasons.reindex(frame.index)
+    present = set(frame["source"].tolist())
+    used = [s for s in LIVE_SOURCES if s in present]
     run_source = decision.source if decision.source == SAMPLE_SOURCE or not used else "+".join(used)
     run = ScreenRun(
         frame=frame,

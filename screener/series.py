@@ -126,6 +126,7 @@ def unpack(rows: Iterable[tuple[str, int, str, bytes]]) -> tuple[MetricSeries, l
     blobs: list[bytes] = []
     damaged: list[str] = []
     size = VALUE_DTYPE.itemsize
+    commas: dict[str, int] = {}  # per distinct text: its separators, counted once
     for ticker, count, text, blob in rows:
         n = count if type(count) is int else -1
         if (
@@ -133,8 +134,13 @@ def unpack(rows: Iterable[tuple[str, int, str, bytes]]) -> tuple[MetricSeries, l
             or not isinstance(text, str)
             or not isinstance(blob, bytes)
             or len(blob) != n * size
-            or text.count(DATE_SEPARATOR) != n - 1
         ):
+            damaged.append(str(ticker))
+            continue
+        separators = commas.get(text)
+        if separators is None:
+            separators = commas[text] = text.count(DATE_SEPARATOR)
+        if separators != n - 1:
             damaged.append(str(ticker))
             continue
         tickers.append(str(ticker))
@@ -155,7 +161,11 @@ def unpack(rows: Iterable[tuple[str, int, str, bytes]]) -> tuple[MetricSeries, l
         tickers=tuple(tickers),
         counts=np.array(counts, dtype=np.int64),
         dates=tuple(vocabulary),
-        date_codes=np.concatenate([coded[t] for t in texts]),
+        date_codes=(  # every company on the same dates (a synced market): one code row
+            np.tile(next(iter(coded.values())), len(texts))
+            if len(coded) == 1
+            else np.concatenate([coded[t] for t in texts])
+        ),
         values=np.frombuffer(b"".join(blobs), dtype=VALUE_DTYPE).astype(np.float64),
     )
     return series, damaged

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from screener.data.provider import Vintage, decode_vintages
-from screener.engine.age import FigureAges
+from screener.data.rows import QueryRows, column
+from screener.engine.age import FigureAges, timestamps
 from screener.frame import NUMERIC_COLUMNS
 
 #: derived metric -> the figures it is made from (its vintage is the oldest of theirs)
@@ -83,13 +84,13 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
     texts: dict[Any, int] = {}  # companies of one day share their text: decoded once
     decoded: list[dict[str, Vintage]] = []
     stored: dict[str, int] = {}
-    for snap in snapshots:
-        text = snap.get("vintages")
+    rows = snapshots if isinstance(snapshots, QueryRows) else list(snapshots)
+    for ticker, text in zip(column(rows, "ticker"), column(rows, "vintages"), strict=True):
         key = text if isinstance(text, str) else None
         if key not in texts:
             texts[key] = len(decoded)
             decoded.append(parse_vintages(text))
-        stored[str(snap["ticker"])] = texts[key]
+        stored[str(ticker)] = texts[key]
     tickers = [str(t) for t in frame.index.tolist()]  # an Index iterates slowly
     # A ticker listed twice gets its last row's vintages on both (as a dict by ticker would).
     last = {t: i for i, t in enumerate(tickers)}
@@ -135,12 +136,55 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
         columns[metric] = np.where(present(metric), found, -1)
     names = list(columns)
     codes = np.column_stack([columns[m][rows] for m in names]) if names else none[:, None]
+    parts = registry.parts()
     dates, basis, labels = (
         pd.DataFrame(part[codes], index=frame.index, columns=names, dtype=object)
-        for part in registry.parts()
+        for part in parts
     )
     as_of_series = frame["as_of"] if "as_of" in frame else pd.Series(None, index=frame.index)
-    return FigureAges.from_tables(dates, basis, labels, as_of_series)
+    if not names:
+        return FigureAges.from_tables(dates, basis, labels, as_of_series)
+    # The days as `FigureAges.from_tables` reckons them from these tables, each distinct
+    # vintage's date parsed once from the codes (not once per cell of 100,000s)
+    return FigureAges(
+        dates=dates,
+        basis=basis,
+        labels=labels,
+        days=_days(codes, parts[0], as_of_series, frame.index, names),
+        basis_codes=_basis_codes(codes, parts[1]),
+    )
+
+
+def _days(
+    codes: np.ndarray, code_dates: np.ndarray, as_of: pd.Series, index: pd.Index, names: list[str]
+) -> pd.DataFrame:
+    """Days each cell's vintage date lies before its row's `as_of`, as `from_tables`
+    reckons them from the date table: the distinct dates are parsed in the order the
+    table's cells first show them (a format is inferred from the first), then spread."""
+    seen = pd.unique(codes.ravel())  # codes in the order of the cells, row by row
+    texts = list(dict.fromkeys(code_dates[c] for c in seen if code_dates[c] is not None))
+    parsed = timestamps(np.array(texts, dtype=object))
+    at = {text: i for i, text in enumerate(texts)}
+    stamp_of = np.array(
+        [parsed[at[d]] if d in at else np.datetime64("NaT") for d in code_dates],
+        dtype="datetime64[ns]",
+    )
+    # Rows share a few quote dates: the days of each (quote date, vintage) pair, reckoned
+    # once, then picked per cell (a row without a quote date reads the NaN row at the end).
+    quote_codes, quotes = pd.factorize(pd.Series(as_of.to_numpy(dtype=object), dtype=object))
+    quote = np.append(timestamps(np.asarray(quotes, dtype=object)), np.datetime64("NaT", "ns"))
+    with np.errstate(invalid="ignore"):
+        table = np.floor((quote[:, None] - stamp_of[None, :]) / np.timedelta64(1, "D"))
+    return pd.DataFrame(table[quote_codes[:, None], codes], index=index, columns=names)
+
+
+def _basis_codes(codes: np.ndarray, code_basis: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Per cell the position of its basis among the distinct ones (-1: none), and those:
+    what `FigureAges.stale` reads, made from the codes instead of 100,000s of texts."""
+    distinct = list(dict.fromkeys(b for b in code_basis if b is not None))
+    at = {basis: i for i, basis in enumerate(distinct)}
+    per_code = np.array([at.get(b, -1) if b is not None else -1 for b in code_basis], np.intp)
+    return per_code[codes], distinct
 
 
 class _Registry:

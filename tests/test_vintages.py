@@ -133,3 +133,24 @@ def test_figure_ages_are_row_vintages_on_ties_stored_derived_and_repeated_rows()
     assert got.basis["implied_eps_growth"].tolist()[::4] == ["quote", "quote"]  # tie: pe_ttm's
     assert got.label("B", "implied_eps_growth") == "TTM"  # its only input's vintage
     assert got.vintage("C", "pe_fwd") is None  # no date and none stored
+
+
+def test_figure_ages_reckon_days_and_bases_as_the_tables_themselves_do(tmp_path: Path) -> None:
+    """The days and basis codes figure_ages makes from its vintage codes are those
+    `FigureAges.from_tables` and `stale` find by reading every cell of the tables."""
+    from screener.engine.age import AgeLimits, FigureAges
+
+    run = _sample_run(tmp_path)
+    ages = run.ages
+    assert ages is not None and ages.basis_codes is not None
+    as_of = run.frame["as_of"].copy()
+    as_of.iloc[0] = None  # a row without a quote date: no days
+    with Store(tmp_path / "s.db") as store:
+        snapshots = store.latest_snapshots("sample")
+    got = figure_ages(snapshots, run.frame.assign(as_of=as_of))
+    want = FigureAges.from_tables(got.dates, got.basis, got.labels, as_of)
+    pd.testing.assert_frame_equal(got.days, want.days)
+    assert got.days.iloc[0].isna().all() and got.days.notna().to_numpy().sum() > 100
+    for limits in (DEFAULT_AGE_LIMITS, AgeLimits(quote=1, statement=30, estimate=5)):
+        pd.testing.assert_frame_equal(got.stale(limits), want.stale(limits))
+        assert want.basis_codes is None

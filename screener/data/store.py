@@ -25,6 +25,7 @@ from screener.catalog import NUMERIC_METRICS
 from screener.data import closes_table, series_table
 from screener.data.closes_table import CLOSES_TABLE
 from screener.data.provider import FetchBundle, FxRate, PriceBar, encode_vintages
+from screener.data.rows import QueryRows
 from screener.data.series_table import SERIES_TABLE
 from screener.data.validate import finite_floats, fx_rate_problem, validate_bundle
 from screener.errors import DataError, ExitStatus
@@ -708,11 +709,12 @@ class Store:
         sql = "select 1 from snapshots" + (" where source = ?" if source else "") + " limit 1"
         return self.db.execute(sql, [source] if source else []).fetchone() is not None
 
-    def latest_snapshots(self, source: str) -> list[dict[str, Any]]:
+    def latest_snapshots(self, source: str) -> QueryRows:
         """The newest snapshot of each company from one source, by ticker.
 
         The primary key's index gives the tickers in order and each one's newest as_of
-        (no materialised join, no sort); rows become dicts by the cursor's column names.
+        (no materialised join, no sort); the rows read as dicts by the cursor's column
+        names, but stay tuples until one is asked for (the frame reads them by column).
         """
         sql = """
             select s.* from snapshots s
@@ -724,7 +726,7 @@ class Store:
         """
         cursor = self.db.execute(sql, [source])
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return QueryRows(names, cursor.fetchall())
 
     def companies(self) -> list[dict[str, Any]]:
         return list(self.db.query("select * from companies order by ticker"))

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -90,6 +91,11 @@ class FigureAges:
     basis: pd.DataFrame
     labels: pd.DataFrame
     days: pd.DataFrame
+    #: per cell the position of its basis in a list of the distinct ones (-1: none), and
+    #: that list, when whoever built the tables knows them (`vintages.figure_ages`)
+    basis_codes: tuple[np.ndarray, list[Any]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -121,9 +127,9 @@ class FigureAges:
         import numpy as np
         import pandas as pd
 
-        quote = _timestamps(as_of.to_numpy(dtype=object))
+        quote = timestamps(as_of.to_numpy(dtype=object))
         values = dates.to_numpy(dtype=object)
-        stamps = _timestamps(values.ravel()).reshape(values.shape)
+        stamps = timestamps(values.ravel()).reshape(values.shape)
         with np.errstate(invalid="ignore"):
             gap = (quote[:, None] - stamps) / np.timedelta64(1, "D")
         days = pd.DataFrame(
@@ -136,15 +142,29 @@ class FigureAges:
         import numpy as np
         import pandas as pd
 
-        basis = self.basis.to_numpy(dtype=object)
-        codes, uniques = pd.factorize(pd.Series(basis.ravel(), dtype=object))
+        codes, uniques = self._basis_codes
         days = np.array([limits.days(b) if b else np.nan for b in uniques] + [np.nan])
-        limit = days[codes].reshape(basis.shape)  # code -1 (no basis) reads the NaN at the end
+        limit = days[codes]  # code -1 (no basis) reads the NaN at the end
         over = self.days.to_numpy(dtype="float64") > limit
         return pd.DataFrame(over, index=self.days.index, columns=self.days.columns)
 
+    @cached_property
+    def _basis_codes(self) -> tuple[np.ndarray, list[Any]]:
+        """Per cell the code of its basis among the distinct ones (-1: none), found once:
+        every view asks `stale` of the same table, and a run has a few bases in 100,000s
+        of cells."""
+        import pandas as pd
+
+        if self.basis_codes is not None:
+            return self.basis_codes
+        basis = self.basis.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(pd.Series(basis.ravel(), dtype=object))
+        return codes.reshape(basis.shape), list(uniques)
+
     def reindex(self, index: pd.Index) -> FigureAges:
         """The same table for another set of rows (cells of unknown rows are None / NaN)."""
+        if index.equals(self.dates.index):  # the same rows: the table as it is
+            return self
         return FigureAges(
             dates=self.dates.reindex(index),
             basis=self.basis.reindex(index),
@@ -216,9 +236,9 @@ class FigureAges:
         return None if math.isnan(value) else value
 
 
-def _timestamps(values: np.ndarray) -> np.ndarray:
+def timestamps(values: np.ndarray) -> np.ndarray:
     """Date texts -> datetime64[ns] (NaT where missing or unreadable), each distinct one
-    parsed once."""
+    parsed once (in the order they first appear: the format is inferred from the first)."""
     import numpy as np
     import pandas as pd
 

@@ -498,6 +498,11 @@ class Evaluator:
         return _finite(out)
 
     def _history(self, name: str, metric: str, current: Array) -> Array:
+        return self.history.remembered(
+            (name, metric), self.index, current, lambda: self._history_of(name, metric, current)
+        )
+
+    def _history_of(self, name: str, metric: str, current: Array) -> Array:
         rows, values = self.history_points(metric)
         if metric in POSITIVE_MULTIPLES:
             keep = values > 0

@@ -10,7 +10,7 @@ and each metric's points are placed on a frame's rows once per set of rows. Pure
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeAlias
 
 import numpy as np
@@ -55,6 +55,27 @@ class HistoryPoints:
         self.series = dict(series) if series is not None else None
         self._groups: dict[str, pd.DataFrame] | None = None
         self._placed: dict[str, tuple[pd.Index, Array, Array]] = {}
+        self._results: dict[tuple[str, str], tuple[pd.Index, Array, Array]] = {}
+
+    def remembered(
+        self, key: tuple[str, str], index: pd.Index, current: Array, compute: Callable[[], Array]
+    ) -> Array:
+        """`compute()`, a function of the points of these rows and of `current` alone
+        (`hist_pct(pe_ttm)` ...), done once for every evaluator of a run that asks it with
+        the same rows and the same current values (the `P/E pct` column and the rules).
+
+        Each caller gets its own copy, to change as it likes.
+        """
+        hit = self._results.get(key)
+        if hit is not None:
+            rows, values, out = hit
+            if (rows is index or rows.equals(index)) and np.array_equal(
+                values, current, equal_nan=True
+            ):
+                return out.copy()
+        out = compute()
+        self._results[key] = (index, current.copy(), out.copy())
+        return out
 
     @classmethod
     def of(cls, history: HistoryInput) -> HistoryPoints:

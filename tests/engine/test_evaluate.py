@@ -112,6 +112,27 @@ def test_hist_pct_counts_ties_as_at_or_below_and_needs_three_points() -> None:
     assert values("hist_pct(pe_ttm)", frame, None) == [None, None, None]
 
 
+def test_evaluators_sharing_points_share_a_history_figure_only_for_the_same_inputs() -> None:
+    from screener.engine.history import HistoryPoints
+
+    history = pd.DataFrame(
+        {
+            "ticker": ["T0"] * 4 + ["T1"] * 3,
+            "metric": "pe_ttm",
+            "date": "2024-12",
+            "value": [10.0, 20.0, 30.0, 40.0, 1.0, 2.0, 3.0],
+        }
+    )
+    points = HistoryPoints(history)
+    node = parse_expression("hist_pct(pe_ttm)")
+    first = Evaluator(frame_of(pe_ttm=[20.0, 2.0]), points).value(node)
+    first[:] = -1.0  # a caller's copy: changing it changes nothing shared
+    assert Evaluator(frame_of(pe_ttm=[20.0, 2.0]), points).value(node).tolist() == [0.5, 2 / 3]
+    # other current values (a stale figure hidden, another day): computed for them
+    assert Evaluator(frame_of(pe_ttm=[35.0, NAN]), points).value(node)[0] == 0.75
+    assert np.isnan(Evaluator(frame_of(pe_ttm=[35.0, NAN]), points).value(node)[1])
+
+
 def test_sector_statistics_ignore_the_rule_sector_filter(tmp_path: Path) -> None:
     frame = frame_of(
         pe_fwd=[10.0, 20.0, 30.0, 5.0],
