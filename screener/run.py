@@ -210,8 +210,13 @@ class ScreenRun:
 
         `--where` reads figures as the rules do (the history; stale ones as unknown).
         """
-        stale = self.ages.stale(self.ruleset.age_limits) if self.ages is not None else None
-        return self.selection.apply_counted(self.frame, self.points, stale)
+        return self.selection.apply_counted(self.frame, self.points, self.stale_cells)
+
+    @cached_property
+    def stale_cells(self) -> pd.DataFrame | None:
+        """Bool per (company, figure): older than the rule set's age limits allow (None
+        without ages); made once for the selection and every view that marks them."""
+        return self.ages.stale(self.ruleset.age_limits) if self.ages is not None else None
 
     @property
     def history(self) -> pd.DataFrame:

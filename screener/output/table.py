@@ -349,7 +349,7 @@ def _context(
     metric_keys = [c.key for c in wanted if c.key in METRICS]
     old: frozenset[tuple[str, str]] = frozenset()
     marked: frozenset[str] = frozenset()
-    stale = result.ages.stale(result.ruleset.age_limits) if result.ages is not None else None
+    stale = result.stale_cells
     if stale is not None and not frame.empty:
         shown = stale.reindex(index=frame.index, fill_value=False).fillna(False)
         cells = shown.to_numpy(dtype=bool)
