@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -91,17 +92,42 @@ def csv_columns_text(fields: Sequence[str], columns: Sequence[list[str]]) -> str
 
     Each cell is already quoted as the writer would quote it among others, so a row is
     its cells joined by commas; the writer writes a record of one empty field as `""`.
+    A run of columns that hold one cell in every row (figures no company has) is joined
+    once, not in every row.
     """
     header = [written_cell(str(field)) for field in fields]
     if len(fields) == 1:  # the writer quotes a record that would be empty
         return "".join(f"{cell or _EMPTY_RECORD}\n" for cell in [*header, *columns[0]])
-    lines = [",".join(header), *map(",".join, zip(*columns, strict=True)), ""]
-    return "\n".join(lines)
+    if not columns[0]:
+        return ",".join(header) + "\n"
+    parts: list[Iterable[str]] = []
+    same: list[str] = []  # the one cell of each column of the current run of such columns
+    for cells in columns:
+        if cells.count(cells[0]) == len(cells):
+            same.append(cells[0])
+            continue
+        if same:
+            parts.append(repeat(",".join(same)))
+            same = []
+        parts.append(cells)
+    if same:
+        parts.append(repeat(",".join(same)))
+    if all(type(part) is repeat for part in parts):  # every row the same
+        rows: Iterable[str] = [",".join(next(iter(p)) for p in parts)] * len(columns[0])
+    else:  # the repeats never end; the columns are as long as each other
+        rows = map(",".join, zip(*parts, strict=False))
+    return "\n".join([",".join(header), *rows, ""])
 
 
 def column_cells(values: list[Any]) -> list[str]:
     """`csv_cell` of each value as csv.writer writes it; a finite plain float is its repr
-    and None is "" inline, and a column's repeated texts (sector, market) are made once."""
+    and None is "" inline, and a column's repeated texts (sector, market) are made once.
+    A column of lists (flags, reasons) is first the texts `csv_cell` joins them into."""
+    kinds = set(map(type, values))
+    if kinds and kinds <= {list, tuple}:
+        values = [" | ".join(map(str, value)) for value in values]
+    elif kinds == {str, type(None)}:  # csv_cell(None) is "", as csv_cell("") is
+        values = ["" if value is None else value for value in values]
     clean = _clean_texts(values)
     if clean is not None:
         return clean
@@ -126,12 +152,16 @@ def _clean_texts(values: list[Any]) -> list[str] | None:
     """A column of texts none of which holds an unsafe character or a line break (names,
     tickers: the usual), checked at once, each then only quoted or formula-marked as
     `written_cell(csv_cell(text))` would; None for any other column."""
-    if not values or not all(type(v) is str for v in values):
+    if not values or set(map(type, values)) != {str}:
         return None
     joined = "\n".join(values)
     if joined.count("\n") != len(values) - 1 or not is_printable(joined, newlines=True):
         return None
-    out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
+    # No tab or CR is left (printable), so a formula starts with one of these four.
+    if any(joined.startswith(start) or "\n" + start in joined for start in "=+-@"):
+        out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
+    else:
+        out = list(values)
     if '"' in joined or "," in joined:
         out = [written_cell(v) if '"' in v or "," in v else v for v in out]
     return out
@@ -142,12 +172,9 @@ def number_cells(values: np.ndarray) -> list[str]:
 
     NaN is how a missing figure comes in an array, and `csv_cell` makes inf empty too.
     """
-    finite = np.isfinite(values)
-    if finite.all():
-        return list(map(float.__repr__, values.tolist()))
-    cells = np.full(len(values), "", dtype=object)
-    cells[finite] = list(map(float.__repr__, values[finite].tolist()))
-    return cells.tolist()  # type: ignore[no-any-return]
+    from screener.output.rows import float_texts
+
+    return float_texts(values, "", ("", ""))
 
 
 def written_cell(cell: Any) -> str:
