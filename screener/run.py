@@ -239,7 +239,7 @@ class ScreenRun:
             return None
         return str(dates.min()), str(dates.max())
 
-    @property
+    @cached_property
     def universe_counts(self) -> dict[str, int]:
         """Companies per sector in the universe (with data or not)."""
         counts: dict[str, int] = {}
