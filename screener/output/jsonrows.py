@@ -41,9 +41,34 @@ _text: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[att
 def run_json_lines(run: ScreenRun, fields: Sequence[str] | None = None) -> list[str]:
     """Each row of `json_extras(json_rows(run), run)` (picked to `fields`) as `json_line`
     writes it."""
+    found = _row_pieces(run, fields)
+    return [] if found is None else _lines(*found)
+
+
+def run_json_chunks(
+    run: ScreenRun, fields: Sequence[str] | None = None, size: int = 500
+) -> Iterator[str]:
+    """`json_array_chunks(run_json_lines(run, fields), size)`, each chunk's lines made
+    only as it is written: the lines of 5,000 rows (33 MB as text) are never all held."""
+    found = _row_pieces(run, fields)
+    if found is None:
+        yield "[]"  # json_text's indented encoding of an empty list
+        return
+    keys, columns = found
+    count = len(columns[0])
+    for start in range(0, count, size):
+        lines = _lines(keys, [pieces[start : start + size] for pieces in columns])
+        yield _chunk(lines, first=start == 0, last=start + size >= count)
+
+
+def _row_pieces(
+    run: ScreenRun, fields: Sequence[str] | None
+) -> tuple[list[str], list[list[str]]] | None:
+    """The encoded keys of the fields, and each field's pieces (one per row, each made
+    safe); None when the run has no rows."""
     chosen = list(fields) if fields is not None else list(JSON_FIELDS)
     if run.rows.empty:
-        return []
+        return None
     tickers = list(map(str, run.rows.index.tolist()))  # an Index iterates slowly
     wanted = [f for f in chosen if f in ROW_FIELDS]
     if "flag_details" in chosen and "flags" not in wanted:
@@ -65,7 +90,7 @@ def run_json_lines(run: ScreenRun, fields: Sequence[str] | None = None) -> list[
             columns.append(_made_safe(encoders[field]()))
         else:
             columns.append(_made_safe(_values(base[field])))
-    return _lines([encode(f) for f in chosen], columns)
+    return [encode(f) for f in chosen], columns
 
 
 def _lines(keys: list[str], columns: list[list[str]]) -> list[str]:
@@ -97,12 +122,16 @@ def _lines(keys: list[str], columns: list[list[str]]) -> list[str]:
 
 def _made_safe(pieces: list[str]) -> list[str]:
     """Encoded pieces as `json_line` makes its line safe. `json_safe` escapes character
-    by character, so a line of safe pieces is the safe line; a column is checked at once,
-    joined by line feeds (which an encoded piece never holds raw: json escapes them), and
-    only a column with a character to escape is cut into its pieces again."""
-    joined = "\n".join(pieces)
-    safe = json_safe(joined)
-    return pieces if safe is joined or safe == joined else safe.split("\n")
+    by character, so a line of safe pieces is the safe line; a column's distinct pieces
+    are checked at once, joined by line feeds (which an encoded piece never holds raw:
+    json escapes them), and only a column with a character to escape is made safe a
+    piece at a time (each distinct one once)."""
+    distinct = list(dict.fromkeys(pieces))
+    joined = "\n".join(distinct)
+    if json_safe(joined) == joined:
+        return pieces
+    memo = {piece: json_safe(piece) for piece in distinct}
+    return list(map(memo.__getitem__, pieces))
 
 
 def json_array_text(lines: list[str]) -> str:
@@ -119,9 +148,13 @@ def json_array_chunks(lines: list[str], size: int = 500) -> Iterator[str]:
         yield "[]"  # json_text's indented encoding of an empty list
         return
     for start in range(0, len(lines), size):
-        lead = "[\n" if start == 0 else ",\n"
-        tail = "\n]" if start + size >= len(lines) else ""
-        yield joined_safe(_array_part(lines[start : start + size], lead, tail))
+        part = lines[start : start + size]
+        yield _chunk(part, first=start == 0, last=start + size >= len(lines))
+
+
+def _chunk(lines: list[str], *, first: bool, last: bool) -> str:
+    """Some rows of the array (a chunk of `json_array_chunks`), marked safe."""
+    return joined_safe(_array_part(lines, "[\n" if first else ",\n", "\n]" if last else ""))
 
 
 def _array_part(lines: list[str], lead: str, tail: str) -> str:
@@ -136,10 +169,11 @@ def _values(values: list[Any]) -> list[str]:
     reasons) once per distinct list, as json's encoder writes a list; anything else by
     that encoder, a value at a time."""
     kinds = set(map(type, values))
-    if kinds == {str}:
-        return list(map(_text, values))
     if kinds <= {str, type(None)}:  # equal keys of a dict: equal texts, or None
-        memo = {value: encode(value) for value in dict.fromkeys(values)}
+        distinct = dict.fromkeys(values)
+        if len(distinct) * 2 > len(values) and None not in distinct:  # names, tickers
+            return list(map(_text, values))
+        memo = {value: encode(value) for value in distinct}
         return list(map(memo.__getitem__, values))
     if kinds == {list}:
         return _lists(values)
