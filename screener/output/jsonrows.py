@@ -266,17 +266,19 @@ def _vintages(run: ScreenRun, tickers: list[str]) -> list[str]:
         return _each(ages.of_rows(tickers))
     where = index.get_indexer(tickers)
     block = np.concatenate([t.to_numpy(dtype=object) for t in tables], axis=1)
-    if len(where) != len(block) or (where != np.arange(len(where))).any():
-        block = block[where]  # the rows in the run's order (-1: any row, replaced below)
+    if 2 * len(where) < len(block):  # a few rows of many: only theirs are read
+        block = block[np.maximum(where, 0)]
+        where = np.where(where < 0, -1, np.arange(len(where)))
     numbers: dict[tuple[Any, ...], int] = {}  # each distinct row -> its number
-    pattern = [numbers.setdefault(row, len(numbers)) for row in map(tuple, block.tolist())]
+    # The tables' rows as tuples made from their columns (no list a row), numbered.
+    rows = zip(*block.T.tolist(), strict=True)
+    pattern = [numbers.setdefault(row, len(numbers)) for row in rows]
     texts = _vintage_rows(list(numbers), [encode(str(c)) + ":" for c in columns])
     if texts is None:
         return _each(ages.of_rows(tickers))
-    out = [texts[number] for number in pattern]
-    for i in np.flatnonzero(where < 0).tolist():
-        out[i] = "{}"  # a ticker the tables do not know
-    return out
+    texts.append("{}")  # a ticker the tables do not know (where -1) reads this last one
+    found = np.append(np.array(pattern, dtype=np.int64), len(texts) - 1)
+    return list(map(texts.__getitem__, found[where].tolist()))
 
 
 def _vintage_rows(rows: list[tuple[Any, ...]], keys: list[str]) -> list[str] | None:
