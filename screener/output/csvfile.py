@@ -126,8 +126,15 @@ def column_cells(values: list[Any]) -> list[str]:
     kinds = set(map(type, values))
     if kinds and kinds <= {list, tuple}:
         values = [" | ".join(map(str, value)) for value in values]
+        kinds = {str}
     elif kinds == {str, type(None)}:  # csv_cell(None) is "", as csv_cell("") is
         values = ["" if value is None else value for value in values]
+        kinds = {str}
+    if kinds == {str}:
+        distinct = list(dict.fromkeys(values))
+        if len(distinct) * 2 <= len(values):  # each distinct text made once
+            cells = _clean_texts(distinct) or [written_cell(csv_cell(v)) for v in distinct]
+            return list(map(dict(zip(distinct, cells, strict=True)).__getitem__, values))
     clean = _clean_texts(values)
     if clean is not None:
         return clean
@@ -157,11 +164,7 @@ def _clean_texts(values: list[Any]) -> list[str] | None:
     joined = "\n".join(values)
     if joined.count("\n") != len(values) - 1 or not is_printable(joined, newlines=True):
         return None
-    # No tab or CR is left (printable), so a formula starts with one of these four.
-    if any(joined.startswith(start) or "\n" + start in joined for start in "=+-@"):
-        out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
-    else:
-        out = list(values)
+    out = ["'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
     if '"' in joined or "," in joined:
         out = [written_cell(v) if '"' in v or "," in v else v for v in out]
     return out
