@@ -3,8 +3,10 @@
 `json_extras(json_rows(run), run)` builds a dict per company and `json_line` encodes each
 whole (5,000 rows: 0.8 s). Here every field's values are encoded by the same encoder
 (json's, compact, non-ASCII kept) a column at a time, repeated values once (a sector,
-a rule's flag details, a figure's vintage shared by thousands of rows), and each row's
-line is its fields' pieces joined, each piece made safe as `json_line` makes a line.
+a rule's flag details, a row's pattern of vintages shared by thousands of rows), each
+column's distinct pieces made safe as `json_line` makes a line (checked at once), and
+each row's line joined from its pieces and the keys between them. `run_json_chunks`
+makes the lines 500 rows at a time, as they are written.
 """
 
 from __future__ import annotations
