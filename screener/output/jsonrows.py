@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from screener.output.rows import NUMBER_FIELDS, ROW_FIELDS, float_texts, row_columns
+from screener.output.rows import (
+    NUMBER_FIELDS,
+    ROW_FIELDS,
+    collector_paused,
+    float_texts,
+    row_columns,
+)
 from screener.output.sanitize import joined_safe, json_safe
 
 if TYPE_CHECKING:
@@ -43,8 +49,9 @@ _text: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[att
 def run_json_lines(run: ScreenRun, fields: Sequence[str] | None = None) -> list[str]:
     """Each row of `json_extras(json_rows(run), run)` (picked to `fields`) as `json_line`
     writes it."""
-    found = _row_pieces(run, fields)
-    return [] if found is None else _lines(*found)
+    with collector_paused():
+        found = _row_pieces(run, fields)
+        return [] if found is None else _lines(*found)
 
 
 def run_json_chunks(
@@ -52,15 +59,18 @@ def run_json_chunks(
 ) -> Iterator[str]:
     """`json_array_chunks(run_json_lines(run, fields), size)`, each chunk's lines made
     only as it is written: the lines of 5,000 rows (33 MB as text) are never all held."""
-    found = _row_pieces(run, fields)
+    with collector_paused():  # never across a yield: the caller's code runs there
+        found = _row_pieces(run, fields)
     if found is None:
         yield "[]"  # json_text's indented encoding of an empty list
         return
     keys, columns = found
     count = len(columns[0])
     for start in range(0, count, size):
-        lines = _lines(keys, [pieces[start : start + size] for pieces in columns])
-        yield _chunk(lines, first=start == 0, last=start + size >= count)
+        with collector_paused():
+            lines = _lines(keys, [pieces[start : start + size] for pieces in columns])
+            chunk = _chunk(lines, first=start == 0, last=start + size >= count)
+        yield chunk
 
 
 def _row_pieces(
