@@ -131,7 +131,7 @@ def column_cells(values: list[Any]) -> list[str]:
     elif kinds == {str, type(None)}:  # csv_cell(None) is "", as csv_cell("") is
         values = ["" if value is None else value for value in values]
         kinds = {str}
-    if kinds == {str}:
+    if kinds == {str} and _repeats(values):
         distinct = list(dict.fromkeys(values))
         if len(distinct) * 2 <= len(values):  # each distinct text made once
             cells = _clean_texts(distinct) or [written_cell(csv_cell(v)) for v in distinct]
@@ -154,6 +154,13 @@ def column_cells(values: list[Any]) -> list[str]:
         else:
             out.append(written_cell(csv_cell(value)))
     return out
+
+
+def _repeats(values: list[str]) -> bool:
+    """Whether a column's first texts repeat (a sector, a market), so that looking for
+    its distinct texts is worth a pass; a column of names is left as it is."""
+    probe = values[:64]
+    return len(set(probe)) * 2 <= len(probe)
 
 
 def _clean_texts(values: list[Any]) -> list[str] | None:

@@ -138,11 +138,11 @@ def _made_safe(pieces: list[str]) -> list[str]:
     are checked at once, joined by line feeds (which an encoded piece never holds raw:
     json escapes them), and only a column with a character to escape is made safe a
     piece at a time (each distinct one once)."""
-    distinct = list(dict.fromkeys(pieces))
+    distinct = list(dict.fromkeys(pieces)) if len(set(pieces[:64])) < 32 else pieces
     joined = "\n".join(distinct)
     if json_safe(joined) == joined:
         return pieces
-    memo = {piece: json_safe(piece) for piece in distinct}
+    memo = {piece: json_safe(piece) for piece in dict.fromkeys(distinct)}
     return list(map(memo.__getitem__, pieces))
 
 
@@ -181,11 +181,10 @@ def _values(values: list[Any]) -> list[str]:
     reasons) once per distinct list, as json's encoder writes a list; anything else by
     that encoder, a value at a time."""
     kinds = set(map(type, values))
+    if kinds == {str} and len(set(values[:64])) * 2 > len(values[:64]):  # names, tickers
+        return list(map(_text, values))
     if kinds <= {str, type(None)}:  # equal keys of a dict: equal texts, or None
-        distinct = dict.fromkeys(values)
-        if len(distinct) * 2 > len(values) and None not in distinct:  # names, tickers
-            return list(map(_text, values))
-        memo = {value: encode(value) for value in distinct}
+        memo = {value: encode(value) for value in dict.fromkeys(values)}
         return list(map(memo.__getitem__, values))
     if kinds == {list}:
         return _lists(values)
