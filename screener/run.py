@@ -213,8 +213,13 @@ class ScreenRun:
 
         `--where` reads figures as the rules do (the history; stale ones as unknown).
         """
-        stale = self.ages.stale(self.ruleset.age_limits) if self.ages is not None else None
-        return self.selection.apply_counted(self.frame, self.points, stale)
+        return self.selection.apply_counted(self.frame, self.points, self.stale_cells)
+
+    @cached_property
+    def stale_cells(self) -> pd.DataFrame | None:
+        """Bool per (company, figure): older than the rule set's age limits allow (None
+        without ages); made once for the selection and every view that marks them."""
+        return self.ages.stale(self.ruleset.age_limits) if self.ages is not None else None
 
     @property
     def history(self) -> pd.DataFrame:
@@ -237,7 +242,7 @@ class ScreenRun:
             return None
         return str(dates.min()), str(dates.max())
 
-    @property
+    @cached_property
     def universe_counts(self) -> dict[str, int]:
         """Companies per sector in the universe (with data or not)."""
         counts: dict[str, int] = {}

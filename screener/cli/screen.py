@@ -215,16 +215,16 @@ def _print_machine(run: Any, fmt: str, column_keys: list[str] | None) -> None:
 
         echo(run_csv_text(run, column_keys or list(ROW_FIELDS)), nl=False, cut=False)
     else:
-        from screener.output.jsonrows import json_array_chunks, run_json_lines
+        from screener.output.jsonrows import run_json_chunks, run_json_lines
 
-        lines = run_json_lines(run, column_keys or None)
-        if fmt == "json":  # written 500 rows at a time: json_array_text, never built whole
-            for chunk in json_array_chunks(lines):
+        if fmt == "json":  # 500 rows at a time, each made as written: never built whole
+            for chunk in run_json_chunks(run, column_keys or None):
                 echo(chunk, nl=False, cut=False)
             echo("", cut=False)
         else:
             from screener.output.runmeta import jsonl_lines_text, run_metadata
 
+            lines = run_json_lines(run, column_keys or None)
             echo(jsonl_lines_text(run_metadata(run), lines), nl=False, cut=False)
     note = where_note(run)
     if note:

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 BOX = box.HEAVY_HEAD  # rich.table.Table's default
 
@@ -64,7 +67,10 @@ class BoxedTable:
         self.header_style = header_style
 
     def rich_table(self) -> Table:
-        """The same table as rich's own `Table` (what a too narrow console gets)."""
+        """The same table as rich's own `Table` (what a too narrow console gets); rich's
+        table module is imported only then."""
+        from rich.table import Table
+
         table = Table(header_style=self.header_style, expand=False, box=BOX)
         for c in self.columns:
             table.add_column(

@@ -6,7 +6,9 @@ catalogue metric (missing is None/empty, never 0), the verdict, and provenance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +37,20 @@ ROW_FIELDS: tuple[str, ...] = (
     "source",
     "source_url",
 )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector held off while a writer makes a screen's columns and lines:
+    tens of thousands of tuples and lists, none of them in a reference cycle (each is
+    freed by its count), which the collector would otherwise walk again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def to_rows(result: ScreenRun) -> list[dict[str, Any]]:
@@ -71,18 +87,78 @@ def row_columns(frame: pd.DataFrame, fields: Sequence[str] = ROW_FIELDS) -> dict
         ],
         "flags": lambda: [list(value or ()) for value in text("flags")],
         # float(value) of each score, as an array (to_rows keeps a NaN score as NaN)
-        "score": lambda: np.array([float(value) for value in text("score")], dtype="float64"),
+        "score": lambda: _scores(frame["score"]),
         "reasons": lambda: [list(value or ()) for value in text("reasons")],
     }
+    block = _number_block(frame, [f for f in fields if f in NUMERIC_COLUMNS])
     out: dict[str, Any] = {}
     for name in fields:
-        if name in makers:
+        if name in block:
+            out[name] = block[name]
+        elif name in makers:
             out[name] = makers[name]()
         elif name in NUMBER_FIELDS:
             out[name] = frame[name].to_numpy(dtype="float64", na_value=np.nan)
         else:  # sector, sub_segment, market, currency, as_of, source, source_url
             out[name] = text(name)
     return out
+
+
+def _number_block(frame: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
+    """The metric columns of `frame` that are float64 (all of them, as the frame makes
+    them), read as one block: a column at a time costs pandas a lookup and a copy each."""
+    names = [n for n in dict.fromkeys(names) if n in frame.columns]
+    if not names or not frame.columns.is_unique:
+        return {}
+    names = [n for n in names if frame.dtypes[n] == np.float64]
+    if len(names) < 2:
+        return {}
+    block = np.ascontiguousarray(frame[names].to_numpy(dtype="float64").T)
+    return dict(zip(names, block, strict=True))
+
+
+def _scores(column: pd.Series) -> np.ndarray:
+    """float(value) of each score as a float64 array: the column itself when it is one."""
+    if column.dtype == np.float64:
+        return column.to_numpy(dtype="float64", copy=True)
+    return np.array([float(value) for value in column.tolist()], dtype="float64")
+
+
+def float_texts(values: np.ndarray, missing: str, infinities: tuple[str, str]) -> list[str]:
+    """A float64 column as text, a value at a time as float's repr (what json and
+    csv.writer write), NaN as `missing`, +inf and -inf as `infinities`.
+
+    The repr of a float is most of the cost of a machine row: a column of few distinct
+    values (a percentile, an age in days, a score) is written once per value (told
+    apart by their bits: 0.0 and -0.0 are two), an empty column at once.
+    """
+    count = len(values)
+    finite = np.isfinite(values)
+    if not finite.any():
+        if np.isnan(values).all():
+            return [missing] * count
+    elif count >= _FEW_AT_LEAST and _repeats(values):
+        codes, bits = pd.factorize(values.view(np.int64))
+        if len(bits) * 4 <= count:
+            found = bits.view(np.float64)
+            texts = np.array(float_texts(found, missing, infinities), dtype=object)
+            return texts[codes].tolist()  # type: ignore[no-any-return]
+    if finite.all():
+        return list(map(float.__repr__, values.tolist()))
+    out = np.full(count, missing, dtype=object)
+    out[finite] = list(map(float.__repr__, values[finite].tolist()))
+    out[values == np.inf] = infinities[0]
+    out[values == -np.inf] = infinities[1]
+    return out.tolist()  # type: ignore[no-any-return]
+
+
+_FEW_AT_LEAST = 64  # rows from which float_texts looks for repeated values
+
+
+def _repeats(values: np.ndarray) -> bool:
+    """Whether the column's first values repeat (then the whole column is looked at)."""
+    probe = values[:256].view(np.int64)
+    return len(np.unique(probe)) * 2 <= len(probe)
 
 
 def _as_values(name: str, column: Any) -> list[Any]:

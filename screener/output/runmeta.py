@@ -61,9 +61,9 @@ def run_metadata(run: ScreenRun, generated_at: datetime | None = None) -> dict[s
 def stale_figures(run: ScreenRun) -> dict[str, list[str]]:
     """Per ticker of the rows, the figures too old for their row (the rules read them as
     unknown, and so does `--where`), as the table marks them with `*`."""
-    if run.ages is None:
+    if run.stale_cells is None:
         return {}
-    stale = run.ages.stale(run.ruleset.age_limits).reindex(index=run.rows.index, fill_value=False)
+    stale = run.stale_cells.reindex(index=run.rows.index, fill_value=False)
     columns = [str(c) for c in stale.columns]
     values = stale.to_numpy(dtype=bool)
     return {

@@ -85,7 +85,7 @@ def strip_unsafe(text: str) -> str:
     For text already laid out (a console segment): removal keeps the layout, because
     the terminal width of each removed character is zero.
     """
-    if not UNSAFE_CHARACTERS.search(text):
+    if not _UNSAFE_BUT_LF.search(text):  # LF is kept: a line's end is no reason to copy
         return text
     return UNSAFE_CHARACTERS.sub(lambda m: _kept_in_layout(m.group()), text)
 

@@ -9,7 +9,6 @@ they read it as unknown) carries a dim `*`, explained in a line under the table.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.text import Text
 
 from screener.catalog import METRICS
@@ -47,7 +45,8 @@ OLD_FIGURE_MARK = "*"  # after a figure older than its kind's age limit, against
 
 def sparkline(closes: Sequence[float], width: int = 12) -> str:
     """A one-line chart of closing prices, resampled to `width` bars."""
-    values = [c for c in closes if c is not None and not math.isnan(c)]
+    found = np.asarray(closes, dtype="float64")  # None is NaN: a year of closes at once
+    values = found[~np.isnan(found)].tolist()
     if len(values) < 2:
         return ""
     step = len(values) / width if len(values) > width else 1
@@ -289,6 +288,8 @@ def render_table(
 
     parts: list[RenderableType] = [header_text(result, shown=len(frame))]
     if result.banner:
+        from rich.panel import Panel  # only a run with a banner (the sample) draws one
+
         parts.append(Panel(Text(result.banner), border_style="yellow", expand=False))
     if dropped:
         names = ", ".join(c.header for c in sorted(dropped, key=lambda c: c.priority))
@@ -298,10 +299,16 @@ def render_table(
         groups = [s for s in SECTORS if (frame["sector"] == s).any()]
         groups += sorted(set(frame["sector"].dropna()) - set(SECTORS))
         selected_counts = selected["sector"].value_counts()
+        # What sector summaries read, of every company with data, taken once.
+        summarised = [c for c in _SUMMARY_COLUMNS if c in result.frame.columns]
+        stats = result.frame[summarised]
+        stats_sectors = result.frame["sector"].to_numpy(dtype=object)
         for sector in groups:
             at = [i for i, value in enumerate(sectors) if value == sector]
             block = [[cells[c.key][i] for c in kept] for i in at]
-            parts.append(_sector_block(result, sector, frame.iloc[at], kept, widths, block))
+            everyone = stats[stats_sectors == sector]
+            shown_here = frame.iloc[at]
+            parts.append(_sector_block(result, sector, everyone, shown_here, kept, widths, block))
             hidden = int(selected_counts.get(sector, 0)) - len(at)
             if hidden > 0:
                 parts.append(Text(hidden_rows_line(hidden, sector), style="dim"))
@@ -349,7 +356,7 @@ def _context(
     metric_keys = [c.key for c in wanted if c.key in METRICS]
     old: frozenset[tuple[str, str]] = frozenset()
     marked: frozenset[str] = frozenset()
-    stale = result.ages.stale(result.ruleset.age_limits) if result.ages is not None else None
+    stale = result.stale_cells
     if stale is not None and not frame.empty:
         shown = stale.reindex(index=frame.index, fill_value=False).fillna(False)
         cells = shown.to_numpy(dtype=bool)
@@ -426,15 +433,21 @@ def _sector_title(sector: str) -> str:
     return sector
 
 
+#: the columns `sector_summary` reads of a sector's companies
+_SUMMARY_COLUMNS = ("in_stats", "pe_fwd", "revenue_growth", "score")
+
+
 def _sector_block(
     result: ScreenRun,
     sector: str,
+    everyone: pd.DataFrame,
     rows: pd.DataFrame,
     columns: Sequence[Column],
     widths: dict[str, int],
     cells: Sequence[Sequence[str | Text]],
 ) -> RenderableType:
-    everyone = result.frame[result.frame["sector"] == sector]
+    """One sector's title with its summary (of `everyone`: the sector's companies with
+    data), then its table."""
     title = Text(f"{_sector_title(sector)}", style="bold")
     summary = sector_summary(sector, everyone, rows, result.universe_counts.get(sector))
     title.append(f" — {summary}", style="")

@@ -26,7 +26,7 @@ from screener.output import csvfile
 from screener.output.jsonrows import JSON_FIELDS, json_array_text, run_json_lines
 from screener.output.rows import ROW_FIELDS, json_line, json_rows, json_text, to_rows
 from screener.output.runmeta import json_extras, jsonl_lines_text, jsonl_text
-from screener.output.sanitize import _replacement, is_printable, printable
+from screener.output.sanitize import Sanitised, _replacement, is_printable, printable
 from screener.run import ScreenRun, load_inputs, run_screen
 from screener.utils import UNSAFE_CHARACTERS
 
@@ -289,3 +289,89 @@ def test_the_array_written_in_chunks_is_the_whole_array(count: int) -> None:
     whole = json_text([{"n": i} for i in range(count)])
     for size in (1, 2, 500):
         assert "".join(json_array_chunks(lines, size)) == whole
+
+
+# -- many rows: the shortcuts that only pay from dozens of rows on ------------------
+
+
+def _tiled(run: ScreenRun, times: int) -> ScreenRun:
+    """`run` with its rows repeated `times` times under new tickers (the vintages and
+    provenance with them): columns of repeated values, as a whole market has."""
+    rows = pd.concat([run.rows] * times)
+    tickers = [f"T{i:05d}" for i in range(len(rows))]
+    old = [str(t) for t in rows.index]
+    rows.index = pd.Index(tickers)
+    provenance = {new: run.provenance.get(was, {}) for new, was in zip(tickers, old, strict=True)}
+    ages = None
+    if run.ages is not None:
+        known = run.ages.reindex(pd.Index(old))
+        tables = [
+            frame.set_axis(pd.Index(tickers), axis=0)
+            for frame in (known.dates, known.basis, known.labels, known.days)
+        ]
+        ages = FigureAges(*tables)
+    return _with(run, rows=rows, provenance=provenance, ages=ages)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=LARGE_OK)
+@given(data=st.data(), times=st.integers(12, 40))
+def test_many_hostile_rows_are_written_as_the_plain_path_writes_them(
+    sample_run: ScreenRun, data: st.DataObject, times: int
+) -> None:
+    """Hundreds of rows of a few hostile values each: every column repeats (numbers
+    written once per value, texts and lists once each, vintages once per row pattern,
+    constant columns folded into the line) and the bytes stay the reference's."""
+    run = _tiled(_hostile(sample_run, data), times)
+    _assert_same(run)
+    fields = data.draw(st.lists(st.sampled_from(JSON_FIELDS), min_size=1, unique=True))
+    _assert_same(run, fields)
+
+
+def test_the_sample_run_repeated_is_written_as_the_plain_path_writes_it(
+    sample_run: ScreenRun,
+) -> None:
+    run = _tiled(sample_run, 5)
+    _assert_same(run)
+    _assert_same(_with(run, rows=run.rows.iloc[::7]))  # a few rows of the vintage tables
+
+
+@pytest.mark.parametrize("size", [1, 7, 500])
+def test_chunks_made_from_the_run_are_the_chunks_of_its_lines(
+    sample_run: ScreenRun, size: int
+) -> None:
+    from screener.output.jsonrows import json_array_chunks, run_json_chunks
+
+    for run in (sample_run, _tiled(sample_run, 3)):
+        for fields in (None, ["ticker", "vintages", "score"]):
+            lines = run_json_lines(run, fields)
+            chunks = list(run_json_chunks(run, fields, size))
+            assert chunks == list(json_array_chunks(lines, size))
+            assert all(type(chunk) is Sanitised for chunk in chunks)
+    empty = _with(sample_run, rows=sample_run.rows.iloc[:0])
+    assert list(run_json_chunks(empty)) == ["[]"]
+
+
+REPEATED = st.sampled_from(
+    [0.0, -0.0, 1.5, -2.25, 1e16, 1e-7, float("nan"), float("inf"), -float("inf")]
+)
+
+
+@given(st.lists(REPEATED, min_size=60, max_size=400), st.sampled_from(["null", "NaN", ""]))
+def test_float_texts_of_repeated_values_are_each_value_written(
+    values: list[float], missing: str
+) -> None:
+    """A column of few values (written once each, told apart by their bits) is written
+    as a value at a time: repr, `missing` for NaN, the infinities as given."""
+    from screener.output.rows import float_texts
+
+    array = np.array(values, dtype="float64")
+    inf = ("Infinity", "-Infinity")
+
+    def one(value: float) -> str:
+        if math.isnan(value):
+            return missing
+        if math.isinf(value):
+            return inf[0] if value > 0 else inf[1]
+        return repr(value)
+
+    assert float_texts(array, missing, inf) == [one(v) for v in values]
