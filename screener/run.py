@@ -13,9 +13,7 @@ as-of range of the rows it shows. Nothing here prints.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -24,6 +22,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from screener import collector
 from screener.data.chain import ProviderRoutes
 from screener.data.provider import EASTMONEY_SOURCE, LIVE_SOURCES, SAMPLE_SOURCE, YAHOO_SOURCE
 from screener.data.rows import column, gather
@@ -438,7 +437,7 @@ def run_screen(
     one company never mixes two sources' figures. `needs` says what the views will
     read (default: everything), so a screen of thousands loads only that.
     """
-    with collector_paused():
+    with collector.paused():
         return _run_screen(
             store,
             inputs,
@@ -450,24 +449,6 @@ def run_screen(
             live_sources=live_sources,
             needs=needs,
         )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector held off while a run builds what it keeps.
-
-    A whole-market run allocates hundreds of thousands of rows, lists and series that
-    all live on in the run; each collection the allocations trigger walks them again
-    and frees nothing (a tenth of the run's CPU). The collector resumes afterwards
-    (a caller that had it off keeps it off) and catches any cycle left then.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _run_screen(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -139,39 +137,11 @@ def repeated_option(args: list[str]) -> str | None:
     return None
 
 
-#: the collector's thresholds for a run (CPython's default: 700, 10, 10)
-GC_THRESHOLDS = (200_000, 50, 50)
-
-
-@contextmanager
-def tuned_collector() -> Iterator[None]:
-    """Collect garbage less often during a run, and as before after it.
-
-    A run allocates millions of small objects that live until it ends (store rows,
-    frames, cells); the default thresholds scan them again and again (a third of a
-    second of a 5,000-name screen's CPU, in 900 passes). Young objects are still
-    collected, so short-lived reference cycles are freed.
-
-    Afterwards the run's survivors join the oldest generation at once (freeze, then
-    unfreeze): with the default thresholds back, the next allocation would otherwise
-    scan them all as young objects (0.07 s after a 5,000-name screen).
-    """
-    import gc
-
-    before = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:  # nobody else's frozen objects to thaw
-            gc.freeze()
-            gc.unfreeze()
-        gc.set_threshold(*before)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return an exit status; never let a user's mistake become a traceback."""
-    with tuned_collector():
+    from screener import collector
+
+    with collector.tuned():
         return _main(argv)
 
 

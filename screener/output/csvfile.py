@@ -73,9 +73,10 @@ def csv_text(rows: Iterable[dict[str, Any]], fields: Sequence[str]) -> str:
 def run_csv_text(result: ScreenRun, fields: Sequence[str]) -> str:
     """`csv_text(to_rows(result), fields)`, made from the run's columns: no dict per row,
     and each number column written at once (5,000 rows: 0.1 s, not 0.4 s)."""
-    from screener.output.rows import NUMBER_FIELDS, collector_paused, row_columns
+    from screener import collector
+    from screener.output.rows import NUMBER_FIELDS, row_columns
 
-    with collector_paused():
+    with collector.paused():
         columns = row_columns(result.rows, fields)
         # Every text cell passed `csv_cell` (printable, one line); the rest are numbers.
         return joined_safe(csv_columns_text(

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from screener import collector
 from screener.output.rows import (
     NUMBER_FIELDS,
     ROW_FIELDS,
-    collector_paused,
     float_texts,
     row_columns,
 )
@@ -49,7 +49,7 @@ _text: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[att
 def run_json_lines(run: ScreenRun, fields: Sequence[str] | None = None) -> list[str]:
     """Each row of `json_extras(json_rows(run), run)` (picked to `fields`) as `json_line`
     writes it."""
-    with collector_paused():
+    with collector.paused():
         found = _row_pieces(run, fields)
         return [] if found is None else _lines(*found)
 
@@ -59,7 +59,7 @@ def run_json_chunks(
 ) -> Iterator[str]:
     """`json_array_chunks(run_json_lines(run, fields), size)`, each chunk's lines made
     only as it is written: the lines of 5,000 rows (33 MB as text) are never all held."""
-    with collector_paused():  # never across a yield: the caller's code runs there
+    with collector.paused():  # never across a yield: the caller's code runs there
         found = _row_pieces(run, fields)
     if found is None:
         yield "[]"  # json_text's indented encoding of an empty list
@@ -67,7 +67,7 @@ def run_json_chunks(
     keys, columns = found
     count = len(columns[0])
     for start in range(0, count, size):
-        with collector_paused():
+        with collector.paused():
             lines = _lines(keys, [pieces[start : start + size] for pieces in columns])
             chunk = _chunk(lines, first=start == 0, last=start + size >= count)
         yield chunk

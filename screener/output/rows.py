@@ -6,9 +6,7 @@ catalogue metric (missing is None/empty, never 0), the verdict, and provenance.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,20 +35,6 @@ ROW_FIELDS: tuple[str, ...] = (
     "source",
     "source_url",
 )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The garbage collector held off while a writer makes a screen's columns and lines:
-    tens of thousands of tuples and lists, none of them in a reference cycle (each is
-    freed by its count), which the collector would otherwise walk again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def to_rows(result: ScreenRun) -> list[dict[str, Any]]:
