@@ -22,11 +22,14 @@ def exit_now(status: int) -> None:
     A screen of thousands of companies holds millions of objects; the interpreter's
     own teardown frees them one at a time (0.1-0.2 s) though the process is ending.
     The output is flushed, atexit handlers run (loggers, temporary files), and the
-    store was closed by its command. When a flush fails or a non-daemon thread is
-    still alive, the ordinary exit handles it.
+    store was closed by its command. When a flush fails, a non-daemon thread is still
+    alive, or a profiler or tracer watches (it reports after the program returns), the
+    ordinary exit handles it.
     """
     import threading
 
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(status)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

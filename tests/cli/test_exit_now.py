@@ -62,3 +62,14 @@ def test_the_console_script_exits_with_the_commands_status(tmp_path: Path) -> No
     assert done.returncode != 0
     assert done.stderr.decode().startswith("screener: error:")
     assert done.stderr.decode().count("\n") == 1
+
+
+def test_a_profiler_still_gets_its_report(tmp_path: Path) -> None:
+    stats = tmp_path / "run.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "screener", "--help"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert stats.stat().st_size > 0
