@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from screener import collector
 from screener.data.provider import (
     DataKind,
     FetchBundle,
@@ -148,7 +149,23 @@ def refresh(
     `provider` defaults to a `YahooProvider`. The run's `AdaptiveGate` is attached as
     the provider's `gate` for the duration of the run (and the previous one put back
     after). `now` (aware datetime) is the clock staleness is judged by; tests move it.
+    The cyclic collector runs at a run's thresholds (`collector.tuned`): each answer's
+    objects are freed by their counts, and full collections would walk every module's
+    objects again and again (a fifth of a refresh's CPU).
     """
+    with collector.tuned():
+        return _refresh(store, tickers, force, provider, progress, now, policy)
+
+
+def _refresh(
+    store: Store,
+    tickers: Iterable[str],
+    force: bool,
+    provider: Provider | None,
+    progress: Callable[[ProgressEvent], None] | None,
+    now: datetime | None,
+    policy: RefreshPolicy | None,
+) -> RefreshSummary:
     policy = policy or RefreshPolicy()
     now = now or datetime.now(UTC)
     started = time.monotonic()

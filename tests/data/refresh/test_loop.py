@@ -369,3 +369,24 @@ def test_an_answer_that_cannot_be_saved_fails_its_company_alone(store: Store) ->
     assert "as_of is not an ISO date" in summary.failed["ANET"]
     assert {r["ticker"] for r in store.latest_snapshots("sample")} == {"300308.SZ", "LITE"}
     assert store.last_fetch("ANET", "ticker")["outcome"] == "failed"
+
+
+def test_a_refresh_runs_at_the_run_collector_thresholds_and_restores_them(store: Store) -> None:
+    """Workers fetch and the main thread saves under `collector.tuned`'s thresholds, and
+    the caller's collector settings come back afterwards."""
+    import gc
+
+    from screener.collector import RUN_THRESHOLDS
+
+    seen: list[tuple[int, ...]] = []
+
+    class Watching(SampleProvider):
+        def fetch_one(self, ticker: str, *args: Any, **kwargs: Any) -> Any:
+            seen.append(gc.get_threshold())
+            return super().fetch_one(ticker, *args, **kwargs)
+
+    before = gc.get_threshold()
+    summary = refresh(store, ["ANET", "300308.SZ"], provider=Watching(), policy=FAST)
+    assert sorted(summary.fetched) == ["300308.SZ", "ANET"]
+    assert seen and set(seen) == {RUN_THRESHOLDS}
+    assert gc.get_threshold() == before
