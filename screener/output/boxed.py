@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -28,10 +29,16 @@ if TYPE_CHECKING:
 BOX = box.HEAVY_HEAD  # rich.table.Table's default
 
 
+#: rich's count for a text that is not printable ASCII, remembered for a whole table:
+#: rich's own cache keeps 4,096 texts, fewer than the CJK names of a market's table,
+#: which is measured more than once (fitting, folding, drawing)
+_wide_width = lru_cache(maxsize=65_536)(cell_len)
+
+
 def text_width(text: str) -> int:
     """Terminal cells `text` takes, as rich counts them: its length when it is printable
     ASCII (most cells of a screen: a C check, not rich's per-character lookup)."""
-    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+    return len(text) if text.isascii() and text.isprintable() else _wide_width(text)
 
 
 @dataclass(frozen=True)
