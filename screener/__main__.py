@@ -30,10 +30,7 @@ def exit_now(status: int) -> None:
 
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(status)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
+    if not _flushed():
         sys.exit(status)
     others = [t for t in threading.enumerate() if t is not threading.main_thread()]
     if any(not t.daemon for t in others):
@@ -41,12 +38,21 @@ def exit_now(status: int) -> None:
     import atexit
 
     atexit._run_exitfuncs()  # noqa: SLF001 (public in effect: what sys.exit would run)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
+    if not _flushed():
         sys.exit(status)
     os._exit(status)
+
+
+def _flushed() -> bool:
+    """Whether stdout and stderr took everything written to them (a stream closed before
+    the start is None: nothing to flush)."""
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -73,3 +73,24 @@ def test_a_profiler_still_gets_its_report(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert stats.stat().st_size > 0
+
+
+def test_a_stream_closed_from_the_start_is_no_error() -> None:
+    for closed in ("stdout", "stderr"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.{closed} = None\n"
+                "from screener.__main__ import exit_now\nexit_now(5)",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
+        assert done.returncode == 5, (closed, done.stderr)
+    done = subprocess.run(
+        f"{sys.executable} -m screener --help >/dev/null 2>&-",
+        shell=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
