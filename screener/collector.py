@@ -20,7 +20,7 @@ RUN_THRESHOLDS = (200_000, 50, 50)
 def paused() -> Iterator[None]:
     """The collector held off while a run or a writer builds what it keeps (never across
     a generator's yield: the caller's code runs there). It resumes afterwards, or stays
-    off for a caller that had it off, and catches any cycle left then."""
+    off for a caller that had it off; a cycle made meanwhile waits for its next pass."""
     enabled = gc.isenabled()
     gc.disable()
     try:

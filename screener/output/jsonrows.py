@@ -77,9 +77,9 @@ def _row_pieces(
     run: ScreenRun, fields: Sequence[str] | None
 ) -> tuple[list[str], list[list[str]]] | None:
     """The encoded keys of the fields, and each field's pieces (one per row, each made
-    safe); None when the run has no rows."""
+    safe); None when the run has no rows or no field is asked for (no lines, as before)."""
     chosen = list(fields) if fields is not None else list(JSON_FIELDS)
-    if run.rows.empty:
+    if run.rows.empty or not chosen:
         return None
     tickers = list(map(str, run.rows.index.tolist()))  # an Index iterates slowly
     wanted = [f for f in chosen if f in ROW_FIELDS]

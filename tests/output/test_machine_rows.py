@@ -92,6 +92,13 @@ def test_an_empty_run_is_an_empty_array(sample_run: ScreenRun) -> None:
     _assert_same(empty)
 
 
+def test_no_field_asked_for_writes_no_lines(sample_run: ScreenRun) -> None:
+    from screener.output.jsonrows import run_json_chunks
+
+    assert run_json_lines(sample_run, []) == []
+    assert list(run_json_chunks(sample_run, [])) == ["[]"]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(fields=st.lists(st.sampled_from(JSON_FIELDS), min_size=1, unique=True))
 def test_any_choice_of_fields_in_any_order(sample_run: ScreenRun, fields: list[str]) -> None:
