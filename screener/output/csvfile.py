@@ -125,6 +125,8 @@ def column_cells(values: list[Any]) -> list[str]:
     """`csv_cell` of each value as csv.writer writes it; a finite plain float is its repr
     and None is "" inline, and a column's repeated texts (sector, market) are made once.
     A column of lists (flags, reasons) is first the texts `csv_cell` joins them into."""
+    from screener.output.rows import first_values_repeat
+
     kinds = set(map(type, values))
     if kinds and kinds <= {list, tuple}:
         values = [" | ".join(map(str, value)) for value in values]
@@ -132,7 +134,7 @@ def column_cells(values: list[Any]) -> list[str]:
     elif kinds == {str, type(None)}:  # csv_cell(None) is "", as csv_cell("") is
         values = ["" if value is None else value for value in values]
         kinds = {str}
-    if kinds == {str} and _repeats(values):
+    if kinds == {str} and first_values_repeat(values):
         distinct = list(dict.fromkeys(values))
         if len(distinct) * 2 <= len(values):  # each distinct text made once
             cells = _clean_texts(distinct) or [written_cell(csv_cell(v)) for v in distinct]
@@ -155,13 +157,6 @@ def column_cells(values: list[Any]) -> list[str]:
         else:
             out.append(written_cell(csv_cell(value)))
     return out
-
-
-def _repeats(values: list[str]) -> bool:
-    """Whether a column's first texts repeat (a sector, a market), so that looking for
-    its distinct texts is worth a pass; a column of names is left as it is."""
-    probe = values[:64]
-    return len(set(probe)) * 2 <= len(probe)
 
 
 def _clean_texts(values: list[Any]) -> list[str] | None:

@@ -22,6 +22,7 @@ from screener import collector
 from screener.output.rows import (
     NUMBER_FIELDS,
     ROW_FIELDS,
+    first_values_repeat,
     float_texts,
     row_columns,
 )
@@ -138,7 +139,7 @@ def _made_safe(pieces: list[str]) -> list[str]:
     are checked at once, joined by line feeds (which an encoded piece never holds raw:
     json escapes them), and only a column with a character to escape is made safe a
     piece at a time (each distinct one once)."""
-    distinct = list(dict.fromkeys(pieces)) if len(set(pieces[:64])) < 32 else pieces
+    distinct = list(dict.fromkeys(pieces)) if first_values_repeat(pieces) else pieces
     joined = "\n".join(distinct)
     if json_safe(joined) == joined:
         return pieces
@@ -181,7 +182,7 @@ def _values(values: list[Any]) -> list[str]:
     reasons) once per distinct list, as json's encoder writes a list; anything else by
     that encoder, a value at a time."""
     kinds = set(map(type, values))
-    if kinds == {str} and len(set(values[:64])) * 2 > len(values[:64]):  # names, tickers
+    if kinds == {str} and not first_values_repeat(values):  # names, tickers
         return list(map(_text, values))
     if kinds <= {str, type(None)}:  # equal keys of a dict: equal texts, or None
         memo = {value: encode(value) for value in dict.fromkeys(values)}

@@ -121,7 +121,7 @@ def float_texts(values: np.ndarray, missing: str, infinities: tuple[str, str]) -
     if not finite.any():
         if np.isnan(values).all():
             return [missing] * count
-    elif count >= _FEW_AT_LEAST and _repeats(values):
+    elif count >= _FEW_AT_LEAST and first_values_repeat(values.view(np.int64), 256):
         codes, bits = pd.factorize(values.view(np.int64))
         if len(bits) * 4 <= count:
             found = bits.view(np.float64)
@@ -139,10 +139,14 @@ def float_texts(values: np.ndarray, missing: str, infinities: tuple[str, str]) -
 _FEW_AT_LEAST = 64  # rows from which float_texts looks for repeated values
 
 
-def _repeats(values: np.ndarray) -> bool:
-    """Whether the column's first values repeat (then the whole column is looked at)."""
-    probe = values[:256].view(np.int64)
-    return len(np.unique(probe)) * 2 <= len(probe)
+def first_values_repeat(values: Sequence[Any] | np.ndarray, probe: int = 64) -> bool:
+    """Whether a column's first `probe` values repeat (a sector, a market, a percentile):
+    then finding its distinct values is worth a pass over it, and a column of names or
+    prices is left as it is. The one test every writer's once-per-value path makes (an
+    array is compared by its values: floats by their bits, as `float_texts` keys them)."""
+    head = values[:probe]
+    distinct = len(np.unique(head)) if isinstance(head, np.ndarray) else len(set(head))
+    return distinct * 2 <= len(head)
 
 
 def _as_values(name: str, column: Any) -> list[Any]:

@@ -382,3 +382,15 @@ def test_float_texts_of_repeated_values_are_each_value_written(
         return repr(value)
 
     assert float_texts(array, missing, inf) == [one(v) for v in values]
+
+
+def test_first_values_repeat_looks_at_the_probe_only() -> None:
+    from screener.output.rows import first_values_repeat
+
+    assert first_values_repeat(["cn", "us"] * 40)
+    assert not first_values_repeat([f"name {i}" for i in range(80)])
+    assert not first_values_repeat([f"name {i}" for i in range(64)] + ["cn"] * 1000)
+    assert first_values_repeat([f"n{i % 8}" for i in range(300)], probe=16)
+    bits = np.array([0.0, -0.0] * 4 + [1.5] * 2).view(np.int64)
+    assert first_values_repeat(bits)  # 3 distinct of 10
+    assert not first_values_repeat(np.array([0.0, -0.0]).view(np.int64))  # two, told apart
