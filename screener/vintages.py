@@ -23,7 +23,7 @@ import pandas as pd
 
 from screener.data.provider import Vintage, decode_vintages
 from screener.data.rows import QueryRows, column
-from screener.engine.age import FigureAges, timestamps
+from screener.engine.age import FigureAges, days_before
 from screener.frame import NUMERIC_COLUMNS
 
 #: derived metric -> the figures it is made from (its vintage is the oldest of theirs)
@@ -144,38 +144,16 @@ def figure_ages(snapshots: Iterable[Mapping[str, Any]], frame: pd.DataFrame) -> 
     as_of_series = frame["as_of"] if "as_of" in frame else pd.Series(None, index=frame.index)
     if not names:
         return FigureAges.from_tables(dates, basis, labels, as_of_series)
-    # The days as `FigureAges.from_tables` reckons them from these tables, each distinct
-    # vintage's date parsed once from the codes (not once per cell of 100,000s)
+    # The days from the vintage codes the tables were made of (not from their 100,000s of
+    # cells): the one reckoning `from_tables` also makes, from codes it finds in its table.
+    days = days_before(as_of_series, codes, parts[0])
     return FigureAges(
         dates=dates,
         basis=basis,
         labels=labels,
-        days=_days(codes, parts[0], as_of_series, frame.index, names),
+        days=pd.DataFrame(days, index=frame.index, columns=names, dtype="float64"),
         basis_codes=_basis_codes(codes, parts[1]),
     )
-
-
-def _days(
-    codes: np.ndarray, code_dates: np.ndarray, as_of: pd.Series, index: pd.Index, names: list[str]
-) -> pd.DataFrame:
-    """Days each cell's vintage date lies before its row's `as_of`, as `from_tables`
-    reckons them from the date table: the distinct dates are parsed in the order the
-    table's cells first show them (a format is inferred from the first), then spread."""
-    seen = pd.unique(codes.ravel())  # codes in the order of the cells, row by row
-    texts = list(dict.fromkeys(code_dates[c] for c in seen if code_dates[c] is not None))
-    parsed = timestamps(np.array(texts, dtype=object))
-    at = {text: i for i, text in enumerate(texts)}
-    stamp_of = np.array(
-        [parsed[at[d]] if d in at else np.datetime64("NaT") for d in code_dates],
-        dtype="datetime64[ns]",
-    )
-    # Rows share a few quote dates: the days of each (quote date, vintage) pair, reckoned
-    # once, then picked per cell (a row without a quote date reads the NaN row at the end).
-    quote_codes, quotes = pd.factorize(pd.Series(as_of.to_numpy(dtype=object), dtype=object))
-    quote = np.append(timestamps(np.asarray(quotes, dtype=object)), np.datetime64("NaT", "ns"))
-    with np.errstate(invalid="ignore"):
-        table = np.floor((quote[:, None] - stamp_of[None, :]) / np.timedelta64(1, "D"))
-    return pd.DataFrame(table[quote_codes[:, None], codes], index=index, columns=names)
 
 
 def _basis_codes(codes: np.ndarray, code_basis: np.ndarray) -> tuple[np.ndarray, list[Any]]:

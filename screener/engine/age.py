@@ -31,7 +31,7 @@ and `rules check` loads no data library.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -124,17 +124,13 @@ class FigureAges:
     ) -> FigureAges:
         """From the three vintage tables (object cells, None where there is none) and the
         rows' quote dates; each distinct date is read once (a run has few of them)."""
-        import numpy as np
         import pandas as pd
 
-        quote = timestamps(as_of.to_numpy(dtype=object))
         values = dates.to_numpy(dtype=object)
-        stamps = timestamps(values.ravel()).reshape(values.shape)
-        with np.errstate(invalid="ignore"):
-            gap = (quote[:, None] - stamps) / np.timedelta64(1, "D")
-        days = pd.DataFrame(
-            np.floor(gap), index=dates.index, columns=dates.columns, dtype="float64"
-        )
+        codes, distinct = pd.factorize(pd.Series(values.ravel(), dtype=object))
+        # code -1 (no date) reads the None appended last
+        gap = days_before(as_of, codes.reshape(values.shape), [*distinct, None])
+        days = pd.DataFrame(gap, index=dates.index, columns=dates.columns, dtype="float64")
         return cls(dates=dates, basis=basis, labels=labels, days=days)
 
     def stale(self, limits: AgeLimits = DEFAULT_AGE_LIMITS) -> pd.DataFrame:
@@ -234,6 +230,34 @@ class FigureAges:
             return None
         value = float(self.days.at[ticker, metric])
         return None if math.isnan(value) else value
+
+
+def days_before(as_of: pd.Series, codes: np.ndarray, code_dates: Sequence[Any]) -> np.ndarray:
+    """Whole days each cell's date lies before its row's quote date (NaN where either is
+    missing or unreadable): `codes` (rows x figures) index `code_dates`, the distinct date
+    texts (None: no date). The one reckoning of a figure's age in days.
+
+    Each distinct date is parsed once, in the order the cells first show them (a format
+    is inferred from the first); rows share a few quote dates, so the days of each
+    (quote date, figure date) pair are reckoned once, then picked per cell.
+    """
+    import numpy as np
+    import pandas as pd
+
+    seen = pd.unique(codes.ravel())  # codes in the order of the cells, row by row
+    texts = list(dict.fromkeys(code_dates[c] for c in seen if code_dates[c] is not None))
+    parsed = timestamps(np.array(texts, dtype=object))
+    at = {text: i for i, text in enumerate(texts)}
+    stamp_of = np.array(
+        [parsed[at[d]] if d in at else np.datetime64("NaT") for d in code_dates],
+        dtype="datetime64[ns]",
+    )
+    quote_codes, quotes = pd.factorize(pd.Series(as_of.to_numpy(dtype=object), dtype=object))
+    # a row without a quote date (code -1) reads the NaT appended last
+    quote = np.append(timestamps(np.asarray(quotes, dtype=object)), np.datetime64("NaT", "ns"))
+    with np.errstate(invalid="ignore"):
+        table = np.floor((quote[:, None] - stamp_of[None, :]) / np.timedelta64(1, "D"))
+    return table[quote_codes[:, None], codes]  # type: ignore[no-any-return]
 
 
 def timestamps(values: np.ndarray) -> np.ndarray:
